@@ -36,7 +36,8 @@ export const readOnly = (description: string, extra: Partial<SettingSpec<string>
   ({ kind: 'string', default: '', description, readOnly: true, ...extra }) as SettingSpec<string>;
 
 export type SettingTable = Record<string, SettingSpec>;
-type ValueOf<S> = S extends SettingSpec<infer T> ? (T extends boolean ? boolean : T extends number ? number : string) : never;
+type ValueOf<S> =
+  S extends SettingSpec<infer T> ? (T extends boolean ? boolean : T extends number ? number : string) : never;
 
 /** Typed constructor options for a setting table: every writable setting, lower-camel-cased. */
 export type SettingOptions<S extends SettingTable> = {
@@ -156,11 +157,13 @@ export class Settings<S extends SettingTable> {
       return '';
     }
     const m = /^\s*([A-Za-z0-9_]+)\s*(?:\[\s*(\d+)\s*\])?\s*$/.exec(configurationString);
-    if (!m) throw invalidArgument(`Malformed config string "${configurationString}": use "Name" or "Name=Value".`);
+    if (!m)
+      throw invalidArgument(`Malformed config string "${configurationString}": use "Name" or "Name=Value".`);
     const name = this.resolve(m[1]!) as keyof S & string;
     const spec = this.table[name]!;
     const index = m[2] !== undefined ? Number(m[2]) : undefined;
-    if (spec.indexed && index === undefined) throw invalidArgument(`Config setting ${name} needs an index: ${name}[i].`);
+    if (spec.indexed && index === undefined)
+      throw invalidArgument(`Config setting ${name} needs an index: ${name}[i].`);
     if (!spec.indexed && index !== undefined) throw invalidArgument(`Config setting ${name} takes no index.`);
     const reader = this.readers.get(name);
     if (reader) return reader(index);
@@ -191,11 +194,20 @@ export class Settings<S extends SettingTable> {
       const n = value as number;
       if (!Number.isInteger(n)) throw invalidArgument(`${name} takes a whole number; got ${n}.`);
       const allowed = (spec.allowed as readonly number[] | undefined)?.includes(n) ?? false;
-      if (!allowed && ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max))) {
+      if (
+        !allowed &&
+        ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max))
+      ) {
         const extra = spec.allowed?.length ? ` (or ${spec.allowed.join(', ')})` : '';
-        throw invalidArgument(`${name} must be between ${spec.min ?? '-∞'} and ${spec.max ?? '∞'}${extra}; got ${n}.`);
+        throw invalidArgument(
+          `${name} must be between ${spec.min ?? '-∞'} and ${spec.max ?? '∞'}${extra}; got ${n}.`,
+        );
       }
-    } else if (spec.kind === 'string' && spec.allowed && !(spec.allowed as readonly string[]).includes(value as string)) {
+    } else if (
+      spec.kind === 'string' &&
+      spec.allowed &&
+      !(spec.allowed as readonly string[]).includes(value as string)
+    ) {
       throw invalidArgument(`${name} must be one of ${spec.allowed.join(', ')}; got "${value}".`);
     }
     const problem = spec.validate?.(value as never);

@@ -1,0 +1,28 @@
+export { type BlobHash, type BlobInfo, BlobStore, BlobTooLargeError, type PutOptions } from './blob-store.js';
+export { type ArmedFault, FaultInjector, type FaultSpec } from './faults.js';
+export {
+  EmulatorHost,
+  type EmulatorRequest,
+  EmulatorServer,
+  type EmulatorServerOptions,
+  type ErrorFormatter,
+  HttpError,
+  LOOPBACK,
+  parseRange,
+  type RequestLogEntry,
+  type RouteHandler,
+  Router,
+  sendJson,
+  sendStream,
+} from './server.js';
+
+import type { EmulatorServer } from './server.js';
+
+/**
+ * A service emulator (Box, Dropbox, …) plugs into an {@link EmulatorServer}: it declares the hosts it
+ * needs, adds its routes and error format, and keeps its own state.
+ */
+export interface ServiceEmulator {
+  readonly name: string;
+  install(server: EmulatorServer): void;
+}

@@ -1,0 +1,464 @@
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BlobStore } from './blob-store.js';
+import { type ArmedFault, FaultInjector } from './faults.js';
+
+/** The one address every emulator listens on. */
+export const LOOPBACK = '127.0.0.1';
+
+export interface EmulatorRequest {
+  /** The listener (host) that received the request: `api`, `upload`, `content`, … */
+  host: string;
+  method: string;
+  url: URL;
+  path: string;
+  query: URLSearchParams;
+  /** Header names in lower case. */
+  headers: IncomingMessage['headers'];
+  /** Route parameters (`:id` in the route pattern). */
+  params: Record<string, string>;
+  /** The request body as a stream (read it once: stream it, or call `bytes`/`text`/`json`). */
+  body: IncomingMessage;
+  /** The fault applied to this request, if any (handlers honour `expiredToken`). */
+  fault: ArmedFault | undefined;
+  /** The bearer token of the Authorization header, if any. */
+  bearerToken(): string | undefined;
+  bytes(limit?: number): Promise<Buffer>;
+  text(limit?: number): Promise<string>;
+  json<T = unknown>(limit?: number): Promise<T>;
+}
+
+export type RouteHandler = (req: EmulatorRequest, res: ServerResponse) => unknown | Promise<unknown>;
+
+/** An error a handler throws to answer with a status; the service plugin formats the body. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Service-specific detail for the plugin's error formatter (e.g. Box `code`, a Dropbox error tag). */
+    readonly detail: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Formats an error body the way the service does. */
+export type ErrorFormatter = (
+  error: HttpError,
+  req: EmulatorRequest,
+) => { body: string; contentType: string };
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  names: string[];
+  handler: RouteHandler;
+}
+
+/** Path routing with `:name` parameters and a trailing `*` (captured as `params['*']`). */
+export class Router {
+  private readonly routes: Route[] = [];
+
+  add(method: string, path: string, handler: RouteHandler): this {
+    const names: string[] = [];
+    const source = path
+      .split('/')
+      .map((seg) => {
+        if (seg === '*') {
+          names.push('*');
+          return '(.*)';
+        }
+        return seg.replace(
+          /:([A-Za-z_][A-Za-z0-9_]*)|([^:]+)/g,
+          (_m, name: string | undefined, lit: string | undefined) => {
+            if (name) {
+              names.push(name);
+              return '([^/]+)';
+            }
+            return lit!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          },
+        );
+      })
+      .join('/');
+    this.routes.push({ method: method.toUpperCase(), pattern: new RegExp(`^${source}$`), names, handler });
+    return this;
+  }
+  get(path: string, h: RouteHandler) {
+    return this.add('GET', path, h);
+  }
+  post(path: string, h: RouteHandler) {
+    return this.add('POST', path, h);
+  }
+  put(path: string, h: RouteHandler) {
+    return this.add('PUT', path, h);
+  }
+  delete(path: string, h: RouteHandler) {
+    return this.add('DELETE', path, h);
+  }
+  options(path: string, h: RouteHandler) {
+    return this.add('OPTIONS', path, h);
+  }
+
+  /** Finds the handler; `allowed` lists methods that exist for the path when none matches the method. */
+  match(
+    method: string,
+    path: string,
+  ): { handler?: RouteHandler; params: Record<string, string>; allowed: string[] } {
+    const allowed: string[] = [];
+    for (const r of this.routes) {
+      const m = r.pattern.exec(path);
+      if (!m) continue;
+      const wanted = method.toUpperCase();
+      if (r.method !== wanted && !(wanted === 'HEAD' && r.method === 'GET')) {
+        allowed.push(r.method);
+        continue;
+      }
+      const params: Record<string, string> = {};
+      r.names.forEach((n, i) => {
+        params[n] = decodeURIComponent(m[i + 1] ?? '');
+      });
+      return { handler: r.handler, params, allowed };
+    }
+    return { params: {}, allowed };
+  }
+}
+
+export interface RequestLogEntry {
+  host: string;
+  method: string;
+  path: string;
+  query: string;
+  headers: IncomingMessage['headers'];
+  status: number;
+  fault?: ArmedFault;
+  at: number;
+}
+
+/** One listener of an emulator: its own port, router and error format. */
+export class EmulatorHost {
+  readonly router = new Router();
+  server: Server | undefined;
+  url = '';
+  errorFormatter: ErrorFormatter = defaultErrorFormatter;
+
+  constructor(readonly name: string) {}
+}
+
+export interface EmulatorServerOptions {
+  /** TLS key and certificate (PEM) to serve HTTPS instead of HTTP. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+  /** Port of the first host (0, the default, picks a free one). Further hosts always pick free ports. */
+  port?: number;
+  /** Directory for the blob store (default: the system temp directory). */
+  blobDir?: string;
+}
+
+/**
+ * The server framework every service emulator plugs into. It owns the listeners (one per service host:
+ * Box's api/upload/download origins, Dropbox's api/content/notify), the blob store, fault injection and
+ * the request log. Everything listens on 127.0.0.1 only.
+ */
+export class EmulatorServer {
+  readonly blobs: BlobStore;
+  readonly faults = new FaultInjector();
+  readonly requestLog: RequestLogEntry[] = [];
+  private readonly hosts = new Map<string, EmulatorHost>();
+  private readonly closers: Array<() => Promise<void> | void> = [];
+  private started = false;
+
+  constructor(private readonly options: EmulatorServerOptions = {}) {
+    this.blobs = new BlobStore(options.blobDir);
+  }
+
+  /** The listener named `name`, created on first use (before `start`). */
+  host(name: string): EmulatorHost {
+    let h = this.hosts.get(name);
+    if (!h) {
+      if (this.started) throw new Error(`emulator host ${name} must be declared before start()`);
+      h = new EmulatorHost(name);
+      this.hosts.set(name, h);
+    }
+    return h;
+  }
+
+  /** The base URL of a host (after `start`). */
+  url(name: string): string {
+    const h = this.hosts.get(name);
+    if (!h?.url) throw new Error(`emulator host ${name} is not listening`);
+    return h.url;
+  }
+
+  /** Registers cleanup to run at `stop` (timers, sub-servers). */
+  onStop(closer: () => Promise<void> | void): void {
+    this.closers.push(closer);
+  }
+
+  async start(): Promise<this> {
+    if (this.hosts.size === 0) this.host('api');
+    let first = true;
+    for (const h of this.hosts.values()) {
+      const listener = (req: IncomingMessage, res: ServerResponse) => void this.handle(h, req, res);
+      const server = this.options.tls
+        ? createHttpsServer(this.options.tls, listener)
+        : createHttpServer(listener);
+      server.keepAliveTimeout = 5_000;
+      const port = first ? (this.options.port ?? 0) : 0;
+      first = false;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, LOOPBACK, () => resolve());
+      });
+      const { port: actual } = server.address() as AddressInfo;
+      h.server = server;
+      h.url = `${this.options.tls ? 'https' : 'http'}://${LOOPBACK}:${actual}`;
+    }
+    this.started = true;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const close of this.closers.splice(0)) await close();
+    await Promise.all(
+      [...this.hosts.values()].map(
+        (h) =>
+          new Promise<void>((resolve) => {
+            if (!h.server) return resolve();
+            h.server.close(() => resolve());
+            h.server.closeAllConnections();
+          }),
+      ),
+    );
+    await this.blobs.close();
+    this.started = false;
+  }
+
+  private async handle(host: EmulatorHost, raw: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(raw.url ?? '/', host.url);
+    const method = (raw.method ?? 'GET').toUpperCase();
+    const fault = this.faults.take(method, url.pathname, host.name);
+    const entry: RequestLogEntry = {
+      host: host.name,
+      method,
+      path: url.pathname,
+      query: url.search,
+      headers: raw.headers,
+      status: 0,
+      at: Date.now(),
+      ...(fault ? { fault } : {}),
+    };
+    this.requestLog.push(entry);
+    res.on('finish', () => {
+      entry.status = res.statusCode;
+    });
+    res.on('close', () => {
+      if (!entry.status) entry.status = res.statusCode;
+    });
+
+    const { handler, params, allowed } = host.router.match(method, url.pathname);
+    const req = makeRequest(host.name, method, url, raw, params, fault);
+    try {
+      if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault?.resetConnection) {
+        raw.socket.destroy();
+        return;
+      }
+      if (fault?.status) {
+        const headers: Record<string, string> = {};
+        if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+        if (fault.body !== undefined) {
+          const body = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
+          const type = typeof fault.body === 'string' ? 'text/plain' : 'application/json';
+          // Drain the request body so the connection can be reused.
+          raw.resume();
+          res.writeHead(fault.status, {
+            ...headers,
+            'content-type': type,
+            'content-length': Buffer.byteLength(body),
+          });
+          res.end(body);
+          return;
+        }
+        throw new HttpError(fault.status, `injected fault: ${fault.status}`, { injected: true }, headers);
+      }
+      if (fault?.resetAfterBytes !== undefined) cutAfter(res, fault.resetAfterBytes);
+      if (!handler) {
+        if (allowed.length)
+          throw new HttpError(405, `method ${method} not allowed`, {}, { allow: allowed.join(', ') });
+        throw new HttpError(404, `no route for ${method} ${url.pathname}`, { noRoute: true });
+      }
+      await handler(req, res);
+    } catch (e) {
+      this.sendError(host, req, res, e);
+    }
+  }
+
+  private sendError(host: EmulatorHost, req: EmulatorRequest, res: ServerResponse, e: unknown): void {
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    const error =
+      e instanceof HttpError
+        ? e
+        : new HttpError(500, e instanceof Error ? e.message : String(e), { internal: true });
+    if (!(e instanceof HttpError) && process.env.CLOUDSTORAGE_EMULATOR_DEBUG) console.error(e);
+    const { body, contentType } = host.errorFormatter(error, req);
+    req.body.resume();
+    res.writeHead(error.status, {
+      ...error.headers,
+      'content-type': contentType,
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  }
+}
+
+function makeRequest(
+  host: string,
+  method: string,
+  url: URL,
+  raw: IncomingMessage,
+  params: Record<string, string>,
+  fault: ArmedFault | undefined,
+): EmulatorRequest {
+  const bytes = async (limit = 64 * 1024 * 1024) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of raw) {
+      size += (chunk as Buffer).length;
+      if (size > limit) throw new HttpError(413, `request body over ${limit} bytes`);
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
+  };
+  return {
+    host,
+    method,
+    url,
+    path: url.pathname,
+    query: url.searchParams,
+    headers: raw.headers,
+    params,
+    body: raw,
+    fault,
+    bearerToken() {
+      const m = /^Bearer\s+(.+)$/i.exec(raw.headers.authorization ?? '');
+      return m?.[1]?.trim();
+    },
+    bytes,
+    async text(limit) {
+      return (await bytes(limit)).toString('utf8');
+    },
+    async json<T>(limit?: number) {
+      const text = (await bytes(limit)).toString('utf8');
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        throw new HttpError(400, 'request body is not valid JSON', { badJson: true });
+      }
+    },
+  };
+}
+
+/** Lets the response through up to `limit` body bytes, then destroys the connection (a mid-body reset). */
+function cutAfter(res: ServerResponse, limit: number): void {
+  let sent = 0;
+  const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  const cut = (chunk: unknown): boolean => {
+    if (chunk === undefined || chunk === null || typeof chunk === 'function') return false;
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
+    if (sent + buf.length < limit) {
+      sent += buf.length;
+      write(buf);
+      return false;
+    }
+    const head = buf.subarray(0, limit - sent);
+    sent = limit;
+    if (head.length) write(head);
+    // Give the kernel a moment to flush what was written, then drop the connection.
+    setImmediate(() => res.socket?.destroy());
+    return true;
+  };
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (sent >= limit) return false;
+    cut(chunk);
+    const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+    cb?.();
+    return true;
+  }) as typeof res.write;
+  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+    if (sent < limit && chunk !== undefined && typeof chunk !== 'function') {
+      if (cut(chunk)) return res;
+    }
+    if (sent >= limit) return res;
+    return end(...rest.filter((r) => typeof r === 'function'));
+  }) as typeof res.end;
+}
+
+const defaultErrorFormatter: ErrorFormatter = (error) => ({
+  body: JSON.stringify({ error: error.message, status: error.status }),
+  contentType: 'application/json',
+});
+
+/** Sends a JSON body with a status. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** Streams a body with a status; a client that disconnects early is not an error. */
+export async function sendStream(
+  res: ServerResponse,
+  status: number,
+  body: Readable,
+  headers: Record<string, string | number>,
+): Promise<void> {
+  res.writeHead(status, headers);
+  try {
+    await pipeline(body, res);
+  } catch {
+    body.destroy();
+  }
+}
+
+/** Parses a `Range: bytes=a-b` header against a size; undefined when absent, 'invalid' when unsatisfiable. */
+export function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | 'invalid' | undefined {
+  if (!header) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return 'invalid';
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || end < start) return 'invalid';
+  return { start, end };
+}

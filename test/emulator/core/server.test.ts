@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
+import {
+  EmulatorServer,
+  HttpError,
+  parseRange,
+  sendJson,
+  sendStream,
+} from '../../../src/emulator/core/index.js';
+
+describe('EmulatorServer', () => {
+  const server = new EmulatorServer();
+  const payload = randomBytes(256 * 1024);
+  let blobId = '';
+
+  before(async () => {
+    const api = server.host('api');
+    api.router.get('/items/:id', (req, res) =>
+      sendJson(res, 200, { id: req.params.id, q: req.query.get('q') }),
+    );
+    api.router.get('/blob', async (req, res) => {
+      const size = server.blobs.size(blobId);
+      const range = parseRange(req.headers.range, size);
+      if (range === 'invalid') throw new HttpError(416, 'bad range');
+      const { start, end } = range ?? { start: 0, end: size - 1 };
+      await sendStream(res, range ? 206 : 200, server.blobs.read(blobId, start, end), {
+        'content-length': end - start + 1,
+        ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
+      });
+    });
+    api.router.post('/echo', async (req, res) => sendJson(res, 200, await req.json()));
+    api.errorFormatter = (e) => ({
+      body: JSON.stringify({ type: 'error', status: e.status, message: e.message }),
+      contentType: 'application/json',
+    });
+    server.host('download').router.get('/x', (_req, res) => sendJson(res, 200, { host: 'download' }));
+    await server.start();
+    blobId = (await server.blobs.put(payload, { hashes: ['sha1'] })).id;
+  });
+  after(() => server.stop());
+
+  it('listens on 127.0.0.1 only, one port per host', () => {
+    const api = new URL(server.url('api'));
+    const dl = new URL(server.url('download'));
+    assert.equal(api.hostname, '127.0.0.1');
+    assert.equal(dl.hostname, '127.0.0.1');
+    assert.notEqual(api.port, dl.port);
+  });
+
+  it('routes with parameters, and formats errors per host', async () => {
+    const ok = await request(`${server.url('api')}/items/a%20b?q=1`);
+    assert.deepEqual(await ok.body.json(), { id: 'a b', q: '1' });
+    const missing = await request(`${server.url('api')}/nothing`);
+    assert.equal(missing.statusCode, 404);
+    assert.deepEqual(((await missing.body.json()) as { type: string }).type, 'error');
+    const wrong = await request(`${server.url('api')}/echo`, { method: 'GET' });
+    assert.equal(wrong.statusCode, 405);
+    assert.equal(wrong.headers.allow, 'POST');
+    await wrong.body.dump();
+    const bad = await request(`${server.url('api')}/echo`, { method: 'POST', body: '{not json' });
+    assert.equal(bad.statusCode, 400);
+    await bad.body.dump();
+  });
+
+  it('injects a status with Retry-After for the next N matching requests only', async () => {
+    server.faults.add({ path: '/items/', status: 429, retryAfter: 3, times: 2 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await request(`${server.url('api')}/items/1`);
+      statuses.push(r.statusCode);
+      if (r.statusCode === 429) assert.equal(r.headers['retry-after'], '3');
+      await r.body.dump();
+    }
+    assert.deepEqual(statuses, [429, 429, 200]);
+    const log = server.requestLog.filter((e) => e.path === '/items/1').slice(-3);
+    assert.deepEqual(
+      log.map((e) => [e.status, Boolean(e.fault)]),
+      [
+        [429, true],
+        [429, true],
+        [200, false],
+      ],
+    );
+  });
+
+  it('resets the connection after K bytes of the body', async () => {
+    server.faults.add({ path: '/blob', resetAfterBytes: 100_000 });
+    const r = await request(`${server.url('api')}/blob`);
+    assert.equal(r.statusCode, 200);
+    let received = 0;
+    await assert.rejects(async () => {
+      for await (const chunk of r.body) received += (chunk as Buffer).length;
+    });
+    assert.ok(received <= 100_000, `received ${received}`);
+    // The next request is served in full, and a range picks up where the reset left off.
+    const rest = await request(`${server.url('api')}/blob`, { headers: { range: `bytes=${received}-` } });
+    assert.equal(rest.statusCode, 206);
+    const tail = Buffer.from(await rest.body.arrayBuffer());
+    assert.ok(tail.equals(payload.subarray(received)));
+  });
+
+  it('drops a connection before answering, and delays', async () => {
+    server.faults.add({ path: '/items/', resetConnection: true });
+    await assert.rejects(request(`${server.url('api')}/items/2`));
+    server.faults.add({ path: '/items/', delayMs: 300 });
+    const t0 = Date.now();
+    const r = await request(`${server.url('api')}/items/3`);
+    await r.body.dump();
+    assert.ok(Date.now() - t0 >= 250);
+  });
+
+  it('matches faults by host and method', async () => {
+    server.faults.add({ host: 'download', method: 'GET', status: 503 });
+    const api = await request(`${server.url('api')}/items/4`);
+    assert.equal(api.statusCode, 200);
+    await api.body.dump();
+    const dl = await request(`${server.url('download')}/x`);
+    assert.equal(dl.statusCode, 503);
+    await dl.body.dump();
+    assert.equal(server.faults.pending, 0);
+  });
+});
+
+describe('BlobStore', () => {
+  it('streams to disk with hashes, ranges, concatenation and cleanup', async () => {
+    const server = new EmulatorServer({ blobDir: tmpdir() });
+    const a = randomBytes(3 * 1024 * 1024);
+    const b = randomBytes(1234);
+    const ia = await server.blobs.put(a, { hashes: ['sha1', 'md5', 'sha256'] });
+    const ib = await server.blobs.put(b);
+    assert.equal(ia.size, a.length);
+    assert.equal(ia.hashes.sha1, createHash('sha1').update(a).digest('hex'));
+    assert.equal(ia.hashes.md5, createHash('md5').update(a).digest('hex'));
+    const joined = await server.blobs.concat([ia.id, ib.id], { hashes: ['sha1'] });
+    assert.equal(
+      joined.hashes.sha1,
+      createHash('sha1')
+        .update(Buffer.concat([a, b]))
+        .digest('hex'),
+    );
+    const slice: Buffer[] = [];
+    for await (const c of server.blobs.read(ia.id, 10, 19)) slice.push(c as Buffer);
+    assert.ok(Buffer.concat(slice).equals(a.subarray(10, 20)));
+    assert.equal(await server.blobs.diskUsage(), a.length + b.length + a.length + b.length);
+    server.blobs.retain(ib.id);
+    await server.blobs.release(ib.id);
+    assert.equal(server.blobs.size(ib.id), b.length, 'still referenced once');
+    await server.blobs.release(ib.id);
+    assert.throws(() => server.blobs.size(ib.id));
+    await assert.rejects(server.blobs.put(randomBytes(100), { maxBytes: 50 }), /exceeds 50 bytes/);
+    const dir = server.blobs.path;
+    assert.equal((await readdir(dir)).length, 2, "the released blob and the refused one left no file");
+    await server.stop();
+    assert.equal(existsSync(dir), false, 'the blob directory is removed at stop');
+  });
+});
+
+describe('parseRange', () => {
+  it('parses the forms HTTP allows', () => {
+    assert.deepEqual(parseRange('bytes=0-9', 100), { start: 0, end: 9 });
+    assert.deepEqual(parseRange('bytes=90-', 100), { start: 90, end: 99 });
+    assert.deepEqual(parseRange('bytes=-10', 100), { start: 90, end: 99 });
+    assert.deepEqual(parseRange('bytes=50-500', 100), { start: 50, end: 99 });
+    assert.equal(parseRange('bytes=100-', 100), 'invalid');
+    assert.equal(parseRange('items=1-2', 100), 'invalid');
+    assert.equal(parseRange(undefined, 100), undefined);
+  });
+});
