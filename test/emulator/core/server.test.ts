@@ -154,7 +154,7 @@ describe('BlobStore', () => {
     assert.throws(() => server.blobs.size(ib.id));
     await assert.rejects(server.blobs.put(randomBytes(100), { maxBytes: 50 }), /exceeds 50 bytes/);
     const dir = server.blobs.path;
-    assert.equal((await readdir(dir)).length, 2, "the released blob and the refused one left no file");
+    assert.equal((await readdir(dir)).length, 2, 'the released blob and the refused one left no file');
     await server.stop();
     assert.equal(existsSync(dir), false, 'the blob directory is removed at stop');
   });
