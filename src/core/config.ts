@@ -21,8 +21,11 @@ export interface SettingSpec<T extends boolean | number | string = boolean | num
   readOnly?: boolean;
   /** Indexed settings are read as `Name[i]`. */
   indexed?: boolean;
-  /** Extra validation; returns a message when the value is wrong. */
-  validate?: (value: T) => string | undefined;
+  /**
+   * Extra validation; returns a message when the value is wrong. Declared as a method so that a table of
+   * specific specs (`SettingSpec<number>`, …) is assignable to {@link SettingTable}.
+   */
+  validate?(value: T): string | undefined;
   description: string;
 }
 
@@ -71,7 +74,7 @@ export class Settings<S extends SettingTable> {
   private readonly values = new Map<string, boolean | number | string>();
   private readonly byLowerName = new Map<string, string>();
   private readonly readers = new Map<string, SettingReader>();
-  private readonly writers = new Map<string, (value: string) => void>();
+  private readonly writers = new Map<string, (value: string, index?: number) => void>();
 
   constructor(
     readonly table: S,
@@ -105,8 +108,11 @@ export class Settings<S extends SettingTable> {
     this.readers.set(name, reader);
   }
 
-  /** Installs a hook that handles writes of a setting (for settings that act, like OAuthWebServerActive). */
-  defineWriter(name: keyof S & string, writer: (value: string) => void): void {
+  /**
+   * Installs a hook that handles writes of a setting (for settings that act, like OAuthWebServerActive).
+   * Indexed settings (`OAuthParamName[i]=x`) can only be written through a writer; it gets the index.
+   */
+  defineWriter(name: keyof S & string, writer: (value: string, index?: number) => void): void {
     this.writers.set(name, writer);
   }
 
@@ -147,11 +153,19 @@ export class Settings<S extends SettingTable> {
     if (eq >= 0) {
       const rawName = configurationString.slice(0, eq);
       const rawValue = configurationString.slice(eq + 1);
-      const name = this.resolve(rawName) as keyof S & string;
+      const indexed = /^\s*([A-Za-z0-9_]+)\s*\[\s*(\d+)\s*\]\s*$/.exec(rawName);
+      const name = this.resolve(indexed ? indexed[1]! : rawName) as keyof S & string;
       const spec = this.table[name]!;
       if (spec.readOnly) throw invalidArgument(`Config setting ${name} is read-only.`);
       const writer = this.writers.get(name);
       const value = this.coerce(name, spec, rawValue);
+      if (spec.indexed || indexed) {
+        if (!spec.indexed) throw invalidArgument(`Config setting ${name} takes no index.`);
+        if (!indexed) throw invalidArgument(`Config setting ${name} needs an index: ${name}[i]=value.`);
+        if (!writer) throw invalidArgument(`Config setting ${name}[i] cannot be set.`);
+        writer(rawValue, Number(indexed[2]));
+        return '';
+      }
       if (writer) writer(rawValue);
       this.values.set(name, value);
       return '';
