@@ -1,0 +1,83 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Cuts a stream into parts of exactly `partSize` bytes (the last one may be shorter), holding at most one
+ * part in memory. Upload sessions need fixed part sizes whatever chunk sizes the source produces.
+ */
+export async function* fixedSizeParts(
+  source: AsyncIterable<Uint8Array> | Readable,
+  partSize: number,
+): AsyncGenerator<Buffer> {
+  if (partSize <= 0) throw new RangeError('partSize must be positive');
+  let part = Buffer.allocUnsafe(partSize);
+  let fill = 0;
+  for await (const chunk of source as AsyncIterable<Uint8Array>) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take = Math.min(partSize - fill, chunk.length - offset);
+      part.set(chunk.subarray(offset, offset + take), fill);
+      fill += take;
+      offset += take;
+      if (fill === partSize) {
+        yield part;
+        part = Buffer.allocUnsafe(partSize);
+        fill = 0;
+      }
+    }
+  }
+  if (fill > 0) yield part.subarray(0, fill);
+}
+
+/**
+ * Runs `worker` over `items` with at most `concurrency` in flight, in order of arrival. The first failure
+ * stops new work, waits for the running ones, and is thrown. Items are pulled lazily, so a generator of
+ * parts is never read further ahead than the workers can take.
+ */
+export async function runParallel<T>(
+  items: AsyncIterable<T> | Iterable<T>,
+  concurrency: number,
+  worker: (item: T, index: number) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const iterator = (
+    Symbol.asyncIterator in items ? items[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]()
+  ) as AsyncIterator<T> | Iterator<T>;
+  let index = 0;
+  let failure: { error: unknown } | undefined;
+  let pulling: Promise<unknown> = Promise.resolve();
+
+  // Pulls are serialised: generators must not be advanced concurrently.
+  const next = (): Promise<IteratorResult<T> | undefined> => {
+    const result = pulling.then(async () => {
+      if (failure || signal?.aborted) return undefined;
+      return await iterator.next();
+    });
+    pulling = result.catch(() => undefined);
+    return result;
+  };
+
+  const lane = async (): Promise<void> => {
+    for (;;) {
+      const r = await next();
+      if (!r || r.done || failure) return;
+      const i = index++;
+      try {
+        await worker(r.value, i);
+      } catch (error) {
+        failure ??= { error };
+        return;
+      }
+    }
+  };
+
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+  } catch (error) {
+    failure ??= { error };
+  }
+  if (failure) {
+    await (iterator as AsyncIterator<T>).return?.();
+    throw failure.error;
+  }
+  if (signal?.aborted) throw signal.reason;
+}

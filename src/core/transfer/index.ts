@@ -1,0 +1,12 @@
+export { fixedSizeParts, runParallel } from './chunks.js';
+export { DROPBOX_HASH_BLOCK, DropboxContentHasher, HashingStream, type HashName, hashBytes } from './hash.js';
+export { type DownloadSink, type DownloadTarget, openDownloadSink } from './sink.js';
+export {
+  bytesSource,
+  byteWindow,
+  fileSource,
+  streamSource,
+  type UploadData,
+  type UploadSource,
+  uploadSource,
+} from './source.js';

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { after, before, describe, it } from 'node:test';
+import { CloudStorageError, ErrorCode } from '../../../src/core/errors.js';
+import {
+  DROPBOX_HASH_BLOCK,
+  DropboxContentHasher,
+  fixedSizeParts,
+  HashingStream,
+  hashBytes,
+  openDownloadSink,
+  runParallel,
+  uploadSource,
+} from '../../../src/core/transfer/index.js';
+
+let dir = '';
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cs-transfer-'));
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+describe('Dropbox content hash', () => {
+  it('matches the published vectors, including the 4 MiB boundary', () => {
+    const A = (n: number) => Buffer.alloc(n, 'A');
+    assert.equal(
+      hashBytes('dropbox', Buffer.alloc(0)),
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    );
+    assert.equal(
+      hashBytes('dropbox', Buffer.from('hello world')),
+      'bc62d4b80d9e36da29c16c5d4d9f11731f36052c72401a76c23c0fb5a9b74423',
+    );
+    assert.equal(
+      hashBytes('dropbox', A(1)),
+      '1cd6ef71e6e0ff46ad2609d403dc3fee244417089aa4461245a4e4fe23a55e42',
+    );
+    assert.equal(
+      hashBytes('dropbox', A(4194304)),
+      'd4d63bac5b866c71620185392a8a6218ac1092454a2d16f820363b69852befa3',
+    );
+    assert.equal(
+      hashBytes('dropbox', A(4194305)),
+      '8f553da8d00d0bf509d8470e242888be33019c20c0544811f5b2b89e98360b92',
+    );
+  });
+
+  it('does not depend on how the bytes are chunked', () => {
+    const data = randomBytes(DROPBOX_HASH_BLOCK * 2 + 12345);
+    const whole = hashBytes('dropbox', data);
+    const h = new DropboxContentHasher();
+    for (let i = 0; i < data.length; i += 777_777) h.update(data.subarray(i, i + 777_777));
+    assert.equal(h.digest(), whole);
+  });
+
+  it('agrees with rclone on 0 B, 1 B, 4 MiB, 4 MiB + 1 and 20 MB files', async () => {
+    const sizes = [0, 1, DROPBOX_HASH_BLOCK, DROPBOX_HASH_BLOCK + 1, 20_000_000];
+    for (const size of sizes) {
+      const data = randomBytes(size);
+      const path = join(dir, `dbx-${size}`);
+      await writeFile(path, data);
+      const out = execFileSync('rclone', ['hashsum', 'dropbox', path], { encoding: 'utf8' });
+      const expected = out.trim().split(/\s+/)[0];
+      const streamed = new HashingStream(['dropbox']);
+      await pipeline((await uploadSource(path, undefined)).open(), streamed, async function* (src) {
+        for await (const _ of src) yield* [];
+      });
+      assert.equal(streamed.digests.dropbox, expected, `size ${size}`);
+    }
+  });
+});
+
+describe('HashingStream', () => {
+  it('computes several digests over exactly the bytes that pass', async () => {
+    const data = randomBytes(3_000_001);
+    const h = new HashingStream(['sha1', 'md5', 'sha256']);
+    const out: Buffer[] = [];
+    await pipeline(Readable.from([data.subarray(0, 10), data.subarray(10)]), h, async (src) => {
+      for await (const c of src) out.push(c as Buffer);
+    });
+    assert.ok(Buffer.concat(out).equals(data));
+    assert.equal(h.bytes, data.length);
+    assert.equal(h.digests.sha1, createHash('sha1').update(data).digest('hex'));
+    assert.equal(h.digests.md5, createHash('md5').update(data).digest('hex'));
+  });
+});
+
+describe('fixedSizeParts and runParallel', () => {
+  it('cuts any chunking into exact parts', async () => {
+    const data = randomBytes(10_000);
+    const chunks = [
+      data.subarray(0, 1),
+      data.subarray(1, 3333),
+      data.subarray(3333, 9999),
+      data.subarray(9999),
+    ];
+    const parts: Buffer[] = [];
+    for await (const p of fixedSizeParts(Readable.from(chunks), 4096)) parts.push(Buffer.from(p));
+    assert.deepEqual(
+      parts.map((p) => p.length),
+      [4096, 4096, 1808],
+    );
+    assert.ok(Buffer.concat(parts).equals(data));
+  });
+
+  it('keeps at most N workers busy and stops at the first failure', async () => {
+    let running = 0;
+    let peak = 0;
+    const done: number[] = [];
+    await runParallel([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5 + (n % 3) * 5));
+      running--;
+      done.push(n);
+    });
+    assert.equal(peak, 3);
+    assert.deepEqual(
+      done.sort((a, b) => a - b),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
+
+    const started: number[] = [];
+    async function* lazy() {
+      for (let i = 0; i < 100; i++) yield i;
+    }
+    await assert.rejects(
+      runParallel(lazy(), 2, async (n) => {
+        started.push(n);
+        if (n === 3) throw new Error('boom');
+        await new Promise((r) => setTimeout(r, 2));
+      }),
+      /boom/,
+    );
+    assert.ok(started.length < 10, `stopped early, started ${started.length}`);
+  });
+});
+
+describe('upload sources', () => {
+  it('re-reads files and bytes at any range; a missing file is error 611', async () => {
+    const data = randomBytes(5000);
+    const path = join(dir, 'src.bin');
+    await writeFile(path, data);
+    const read = async (r: Readable) => {
+      const out: Buffer[] = [];
+      for await (const c of r) out.push(c as Buffer);
+      return Buffer.concat(out);
+    };
+    const f = await uploadSource(path, undefined);
+    assert.equal(f.size, 5000);
+    assert.ok((await read(f.open(100, 200))).equals(data.subarray(100, 200)));
+    const b = await uploadSource(undefined, data);
+    assert.ok((await read(b.open(4000))).equals(data.subarray(4000)));
+    const s = await uploadSource(undefined, Readable.from([data.subarray(0, 2500), data.subarray(2500)]));
+    assert.equal(s.repeatable, false);
+    assert.ok((await read(s.open(1000, 3000))).equals(data.subarray(1000, 3000)));
+    assert.throws(() => s.open(), CloudStorageError);
+    await assert.rejects(
+      uploadSource(join(dir, 'missing'), undefined),
+      (e: CloudStorageError) => e.code === ErrorCode.LocalFileError,
+    );
+  });
+});
+
+describe('download sinks', () => {
+  it('refuses to overwrite without overwrite (608), resumes by appending, and keeps the old file on failure', async () => {
+    const path = join(dir, 'out.bin');
+    await writeFile(path, 'old content');
+    await assert.rejects(
+      openDownloadSink({ kind: 'file', path, overwrite: false }),
+      (e: CloudStorageError) => e.code === 608,
+    );
+
+    // A failed overwrite leaves the old file as it was.
+    const failing = await openDownloadSink({ kind: 'file', path, overwrite: true });
+    failing.writable.write('new partial');
+    await failing.abort();
+    assert.equal(await readFile(path, 'utf8'), 'old content');
+
+    // Resume: startByte must equal the partial size.
+    await assert.rejects(
+      openDownloadSink({ kind: 'file', path, overwrite: false }, 5),
+      (e: CloudStorageError) => e.code === 609,
+    );
+    const resumed = await openDownloadSink({ kind: 'file', path, overwrite: false }, 11);
+    resumed.writable.write(' and more');
+    await resumed.commit();
+    assert.equal(await readFile(path, 'utf8'), 'old content and more');
+
+    const replaced = await openDownloadSink({ kind: 'file', path, overwrite: true });
+    replaced.writable.write('fresh');
+    await replaced.commit();
+    assert.equal(await readFile(path, 'utf8'), 'fresh');
+    assert.equal((await stat(path)).size, 5);
+
+    const bytes = await openDownloadSink({ kind: 'bytes' });
+    bytes.writable.write('abc');
+    assert.equal(Buffer.from((await bytes.commit())!).toString(), 'abc');
+  });
+});
