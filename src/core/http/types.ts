@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { CloudStorageError } from '../errors.js';
 
 /**
  * The contract between the HTTP client (core/http) and its users (core/auth, the providers). Kept in its
@@ -46,11 +47,52 @@ export interface HttpRequest {
     offset?: number;
     /** Total payload size including `offset`, when known. */
     total?: number;
+    /**
+     * A reporter shared by several requests that make one transfer (a resumed download, an upload in
+     * parts). Its owner starts and finishes it; the request only advances it. Without one, the request
+     * reports its own start and end.
+     */
+    tracker?: ProgressReporter;
   };
   /** Leave the response body as a stream (for downloads); otherwise it is read into memory. */
   stream?: boolean;
   /** Status codes that are not errors for this call (by default 2xx, and 3xx when redirects are off). */
   okStatus?: (status: number) => boolean;
+  /** Timeout for this call in seconds (0 = none), instead of the connection's `timeout`. */
+  timeout?: number;
+  /** Turns an error response of this call into the provider's error, instead of the client's mapper. */
+  mapError?: ErrorMapper;
+}
+
+/** What an error response said, for a provider to build its own error from. Secrets are already masked. */
+export interface HttpErrorInfo {
+  method: string;
+  /** The URL of the request that failed (after redirects), redacted. */
+  url: string;
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  /** The start of the body (up to 64 KiB), decoded as UTF-8 and redacted. */
+  bodyText: string;
+  requestId: string | undefined;
+  /** Seconds, from Retry-After. */
+  retryAfter: number | undefined;
+}
+
+/** Returns the provider's error for an error response, or undefined to let the client build a generic one. */
+export type ErrorMapper = (info: HttpErrorInfo) => CloudStorageError | undefined;
+
+/** Receives the payload progress of one transfer; see HttpRequest.progress.tracker. */
+export interface ProgressReporter {
+  readonly direction: 0 | 1;
+  /** Fires the opening progress event (once). */
+  start(): void;
+  /** Counts payload bytes. */
+  advance(bytes: number): void;
+  /** Fires the closing progress event (once). */
+  finish(): void;
+  /** Sets the total when it was unknown until the response headers came (Content-Length). */
+  learnTotal(total: number): void;
 }
 
 export interface HttpResponse {
@@ -80,5 +122,9 @@ export interface AuthProvider {
    * Called once after a 401 on an authenticated request. Returns true when a fresh token was obtained and
    * the request should be sent again (once).
    */
-  handleUnauthorized(response: { status: number; headers: Record<string, string>; bodyText: string }): Promise<boolean>;
+  handleUnauthorized(response: {
+    status: number;
+    headers: Record<string, string>;
+    bodyText: string;
+  }): Promise<boolean>;
 }

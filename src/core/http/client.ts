@@ -1,0 +1,834 @@
+import { STATUS_CODES } from 'node:http';
+import { Readable, type Writable } from 'node:stream';
+import { parseBool } from '../config.js';
+import { CloudStorageError, ErrorCode, invalidArgument } from '../errors.js';
+import type { CoreEvents, TypedEmitter } from '../events.js';
+import { Redactor } from '../redact.js';
+import { type PreparedBody, prepareBody } from './body.js';
+import { Deadline } from './deadline.js';
+import { type DownloadOptions, type DownloadResult, downloadTo } from './download.js';
+import {
+  classifyTransportError,
+  HttpErrorCode,
+  InterruptReason,
+  TimeoutReason,
+  toCloudStorageError,
+} from './errors.js';
+import { HeaderList, headerRecord, pairsFromRaw, parseHeaderLines, requestIdOf } from './headers.js';
+import { describeBody, HttpLogger } from './log.js';
+import { DEFAULT_TIMEOUT_SECONDS, type HttpConnectionOptions } from './options.js';
+import { ProgressTracker, percentOf } from './progress.js';
+import { LastExchange } from './record.js';
+import { BufferedResponse, ResponseBody, readAll, readHead, StreamedResponse } from './response.js';
+import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry.js';
+import type { HttpSettings } from './settings.js';
+import { splitPemCertificates } from './tls.js';
+import { basicAuth, type Route, Transport, type TransportConfig } from './transport.js';
+import type {
+  AuthProvider,
+  ErrorMapper,
+  HttpErrorInfo,
+  HttpRequest,
+  HttpResponse,
+  ProgressReporter,
+} from './types.js';
+import { buildUrl } from './url.js';
+
+export interface HttpClientOptions {
+  /** The settings of the owning class; must include {@link httpSettings}. The client installs readers for the read-only ones. */
+  settings: HttpSettings;
+  /** Where the client fires progress, transfer, header, log, error and TLS events. */
+  events: TypedEmitter<CoreEvents>;
+  /** Masks secrets in logs and errors; a new one when not given. */
+  redactor?: Redactor;
+  /** Supplies Authorization headers (OAuth). */
+  auth?: AuthProvider;
+  /** The connection properties, read again for each request. */
+  connection?: HttpConnectionOptions | (() => HttpConnectionOptions);
+  /** Turns error responses into the provider's errors. */
+  errorFromResponse?: ErrorMapper;
+}
+
+/** How much of an error response body is read for the error message and the provider's mapper. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+const EMPTY = new Uint8Array(0);
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+
+/** One call of {@link HttpClient.request}, across its retries and redirects. */
+interface Operation {
+  request: HttpRequest;
+  method: string;
+  url: URL;
+  body: PreparedBody | undefined;
+  connection: HttpConnectionOptions;
+  /** Aborted by interrupt() or the caller's signal. */
+  signal: AbortSignal;
+  timeoutSeconds: number;
+  absolute: boolean;
+  idempotent: boolean;
+  tracker: ProgressReporter | undefined;
+  /** Whether this call started the tracker (and so finishes it). */
+  ownTracker: boolean;
+  /** Payload bytes already reported to the tracker, so a retry does not count them twice. */
+  reported: number;
+}
+
+/** One hop: a request to one URL (the original or a redirect target). */
+interface Hop {
+  url: URL;
+  method: string;
+  headers: HeaderList;
+  body: PreparedBody | undefined;
+  /** False after a redirect to another origin: no Authorization goes there. */
+  authAllowed: boolean;
+}
+
+/** One response, with its body still on the wire. */
+interface Exchange {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  rawHeaders: Array<[string, string]>;
+  url: URL;
+  method: string;
+  body: ResponseBody;
+  authenticated: boolean;
+}
+
+/**
+ * The HTTP client every provider uses. One per provider instance: it owns the connection pools, reads the
+ * provider's settings and connection properties on each request, and fires the provider's transfer events.
+ *
+ * What it does for each request: builds the URL and headers (User-Agent, OtherHeaders, Authorization from
+ * the AuthProvider), sends the body as a stream, follows redirects per FollowRedirects (never carrying
+ * Authorization to another origin), retries 429/5xx and dropped connections with backoff when the request
+ * is safe to repeat, re-sends once after a 401 when the AuthProvider refreshed its token, enforces the
+ * timeout, and turns every failure into a CloudStorageError whose message is redacted.
+ */
+export class HttpClient {
+  readonly settings: HttpSettings;
+  readonly events: TypedEmitter<CoreEvents>;
+  /** Register tokens, secrets and passwords here as they become known. */
+  readonly redactor: Redactor;
+  auth: AuthProvider | undefined;
+  errorFromResponse: ErrorMapper | undefined;
+
+  private connectionSource: () => HttpConnectionOptions;
+  private interruptController = new AbortController();
+  private transport: Transport | undefined;
+  private readonly logger: HttpLogger;
+  private readonly last: LastExchange;
+  /** Origins that answered at least once: a refused connection there is worth retrying. */
+  private readonly workingOrigins = new Set<string>();
+  private lastRawHeaders: Array<[string, string]> = [];
+  private active = 0;
+
+  constructor(options: HttpClientOptions) {
+    this.settings = options.settings;
+    this.events = options.events;
+    this.redactor = options.redactor ?? new Redactor();
+    this.auth = options.auth;
+    this.errorFromResponse = options.errorFromResponse;
+    this.connectionSource = normalizeConnection(options.connection);
+    this.logger = new HttpLogger(this.events, this.redactor, () => this.settings.get('LogLevel'));
+    this.last = new LastExchange(this.redactor, () => this.settings.get('TransferredDataLimit'));
+    this.installSettingReaders();
+  }
+
+  /** Replaces the connection properties (an object read at each request, or a function returning one). */
+  setConnectionOptions(connection: HttpConnectionOptions | (() => HttpConnectionOptions)): void {
+    this.connectionSource = normalizeConnection(connection);
+  }
+
+  /** False while a request (or a streamed response body) is in progress: the reference `idle` property. */
+  get idle(): boolean {
+    return this.active === 0;
+  }
+
+  /** The headers of the last response, names as received, in order (the reference ParsedHeader collection). */
+  get parsedHeaders(): Array<[string, string]> {
+    return this.lastRawHeaders.map(([n, v]) => [n, v]);
+  }
+
+  /** Aborts every request in flight on this client (they fail with code 301); later requests are unaffected. */
+  interrupt(): void {
+    const controller = this.interruptController;
+    this.interruptController = new AbortController();
+    controller.abort(new InterruptReason());
+  }
+
+  /** Closes the connection pools once the requests in flight are done. */
+  async close(): Promise<void> {
+    const transport = this.transport;
+    this.transport = undefined;
+    await transport?.close();
+  }
+
+  /** Closes every connection now; requests in flight fail. */
+  async destroy(): Promise<void> {
+    const transport = this.transport;
+    this.transport = undefined;
+    await transport?.destroy();
+  }
+
+  /** A progress reporter for a transfer made of several requests (pass it as `progress.tracker`). */
+  createProgress(options: { direction: 0 | 1; total?: number; offset?: number }): ProgressTracker {
+    return new ProgressTracker(this.events, {
+      ...options,
+      step: this.settings.get('ProgressStep'),
+      absolute: this.settings.get('ProgressAbsolute'),
+    });
+  }
+
+  /**
+   * Sends a request and returns the response, or throws a CloudStorageError (the provider's, via the
+   * error mapper, for error responses).
+   */
+  async request(request: HttpRequest): Promise<HttpResponse> {
+    this.active++;
+    let streaming = false;
+    let op: Operation | undefined;
+    try {
+      op = this.begin(request);
+      const response = await this.run(op);
+      streaming = response instanceof StreamedResponse;
+      if (streaming) response.body.once('close', () => this.active--);
+      return response;
+    } catch (err) {
+      const error = this.failure(err, op, request);
+      this.events.emit('error', { errorCode: Number(error.code), description: error.message });
+      throw error;
+    } finally {
+      if (!streaming) this.active--;
+    }
+  }
+
+  /**
+   * Downloads a response body into `sink`, resuming with a Range request when the connection breaks
+   * mid-body. See {@link downloadTo}.
+   */
+  download(request: HttpRequest, sink: Writable, options: DownloadOptions = {}): Promise<DownloadResult> {
+    return downloadTo(this, request, sink, options);
+  }
+
+  /** The maximum number of retries, from MaxRetries. */
+  get maxRetries(): number {
+    return this.settings.get('MaxRetries');
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // One operation: retries around redirects around single exchanges.
+
+  private begin(request: HttpRequest): Operation {
+    const method = request.method.toUpperCase();
+    if (!/^[A-Z]+$/.test(method)) throw invalidArgument(`"${request.method}" is not an HTTP method.`);
+    const url = buildUrl(request.url, request.query);
+    const body = prepareBody(request);
+    const connection = this.connectionSource();
+    const signals = [this.interruptController.signal];
+    if (request.signal) signals.push(request.signal);
+    const timeoutSeconds = request.timeout ?? connection.timeout ?? DEFAULT_TIMEOUT_SECONDS;
+    if (!(timeoutSeconds >= 0))
+      throw invalidArgument(`timeout must be 0 or more seconds; got ${timeoutSeconds}.`);
+    let tracker = request.progress?.tracker;
+    let ownTracker = false;
+    if (request.progress && !tracker) {
+      tracker = this.createProgress(request.progress);
+      ownTracker = true;
+    }
+    return {
+      request,
+      method,
+      url,
+      body,
+      connection,
+      signal: signals.length === 1 ? signals[0]! : AbortSignal.any(signals),
+      timeoutSeconds,
+      absolute: this.settings.get('AbsoluteTimeout'),
+      idempotent: request.idempotent ?? IDEMPOTENT_METHODS.has(method),
+      tracker,
+      ownTracker,
+      reported: 0,
+    };
+  }
+
+  private async run(op: Operation): Promise<HttpResponse> {
+    let attempt = 0;
+    let reauthorized = false;
+    for (;;) {
+      let ex: Exchange | undefined;
+      try {
+        ex = await this.followRedirects(op);
+        if (ex.status === 401 && ex.authenticated && this.auth && !reauthorized) {
+          reauthorized = true;
+          const bodyText = this.redactor.redact((await readHead(ex.body, ERROR_BODY_LIMIT)).toString('utf8'));
+          const again = await this.auth.handleUnauthorized({
+            status: ex.status,
+            headers: ex.headers,
+            bodyText,
+          });
+          if (again && (!op.body || op.body.repeatable)) {
+            this.logger.log(
+              2,
+              'Info',
+              'Got 401 Unauthorized; sending the request again with the refreshed token',
+            );
+            continue;
+          }
+          throw this.responseError(op, ex, bodyText, attempt);
+        }
+        const ok = op.request.okStatus ?? defaultOkStatus;
+        if (!ok(ex.status)) {
+          const delay = this.retryDelayForStatus(op, ex, attempt);
+          if (delay !== undefined) {
+            await readHead(ex.body, ERROR_BODY_LIMIT);
+            await this.pause(op, delay, attempt, `${ex.status} ${ex.statusText}`);
+            attempt++;
+            continue;
+          }
+          const bodyText = this.redactor.redact((await readHead(ex.body, ERROR_BODY_LIMIT)).toString('utf8'));
+          this.logger.log(3, 'ResponseBody', bodyText);
+          throw this.responseError(op, ex, bodyText, attempt);
+        }
+        return await this.deliver(op, ex);
+      } catch (err) {
+        if (ex && !ex.body.destroyed) ex.body.destroy();
+        const delay = this.retryDelayForError(op, err, attempt);
+        if (delay === undefined) throw err;
+        await this.pause(op, delay, attempt, describeFailure(err));
+        attempt++;
+      }
+    }
+  }
+
+  /** Hands the successful response to the caller: streamed, or read into memory. */
+  private async deliver(op: Operation, ex: Exchange): Promise<HttpResponse> {
+    const init = {
+      status: ex.status,
+      statusText: ex.statusText,
+      headers: ex.headers,
+      rawHeaders: ex.rawHeaders,
+      url: ex.url.href,
+      redactor: this.redactor,
+    };
+    const tracker = op.tracker?.direction === 1 ? op.tracker : undefined;
+    if (tracker) {
+      tracker.learnTotal(payloadTotal(ex, op.request.progress?.offset ?? 0));
+      tracker.start();
+    }
+    if (op.request.stream) {
+      if (tracker && op.ownTracker) ex.body.once('end', () => tracker.finish());
+      return new StreamedResponse(init, ex.body);
+    }
+    const data = await readAll(ex.body);
+    if (tracker && op.ownTracker) tracker.finish();
+    this.logger.log(3, 'ResponseBody', () => describeBody(data, ex.headers['content-type']));
+    return new BufferedResponse(init, data);
+  }
+
+  private async followRedirects(op: Operation): Promise<Exchange> {
+    let hop: Hop = {
+      url: op.url,
+      method: op.method,
+      headers: HeaderList.from(op.request.headers),
+      body: op.body,
+      authAllowed: op.request.authenticate !== false,
+    };
+    for (let hops = 0; ; hops++) {
+      const ex = await this.send(op, hop);
+      const location = ex.headers.location;
+      if (!isRedirect(ex.status) || !location) return ex;
+      const policy = op.request.followRedirects ?? this.settings.get('FollowRedirects');
+      if (policy === 0) return ex;
+      let next: URL;
+      try {
+        next = new URL(location, hop.url);
+      } catch {
+        return ex;
+      }
+      if (policy === 2 && next.protocol !== hop.url.protocol) {
+        ex.body.destroy();
+        throw new CloudStorageError(
+          ErrorCode.HttpProtocol,
+          `${hop.method} ${hop.url.href} redirected to ${next.protocol} (${next.href}); FollowRedirects=2 follows only redirects to the same scheme. Set FollowRedirects=1 to follow it.`,
+          { httpStatus: ex.status, redactor: this.redactor },
+        );
+      }
+      if (policy === 2 && hop.method !== 'GET' && hop.method !== 'HEAD') return ex;
+      if (hops >= this.settings.get('MaxRedirectAttempts')) {
+        ex.body.destroy();
+        throw new CloudStorageError(
+          ErrorCode.HttpProtocol,
+          `${op.method} ${op.url.href} was redirected more than ${hops} times (MaxRedirectAttempts); the last Location was ${next.href}.`,
+          { httpStatus: ex.status, redactor: this.redactor },
+        );
+      }
+      let method = hop.method;
+      let body = hop.body;
+      if (
+        (ex.status === 303 && method !== 'HEAD') ||
+        ((ex.status === 301 || ex.status === 302) &&
+          method === 'POST' &&
+          this.settings.get('GetOn302Redirect'))
+      ) {
+        method = 'GET';
+        body = undefined;
+      }
+      if (body && !body.repeatable) {
+        ex.body.destroy();
+        throw invalidArgument(
+          `${op.method} ${op.url.href} was redirected (${ex.status}) but its body is a stream that can be sent only once; pass a function that opens the stream instead.`,
+        );
+      }
+      const headers = hop.headers.clone();
+      if (!body) headers.delete('Content-Type').delete('Content-Length');
+      const crossOrigin = next.origin !== hop.url.origin;
+      if (crossOrigin) headers.delete('Authorization').delete('Cookie');
+      await readHead(ex.body, ERROR_BODY_LIMIT);
+      this.logger.log(2, 'Info', `Redirected (${ex.status}) to ${next.href}`);
+      hop = { url: next, method, headers, body, authAllowed: hop.authAllowed && !crossOrigin };
+    }
+  }
+
+  /** One request/response exchange. Resolves when the response headers are in; the body follows as a stream. */
+  private async send(op: Operation, hop: Hop): Promise<Exchange> {
+    const transport = this.transportFor(op.connection);
+    const route = transport.route(hop.url);
+    const headers = this.requestHeaders(op, hop);
+    let authenticated = false;
+    if (hop.authAllowed && this.auth && !headers.has('Authorization')) {
+      const value = await this.auth.authorizationHeader(op.signal);
+      if (value) {
+        this.protect(value);
+        headers.set('Authorization', value);
+        authenticated = true;
+      }
+    }
+    for (const [name, value] of route.headers) headers.set(name, value);
+    this.logRequest(hop, route, headers);
+
+    const attempt = new AbortController();
+    const deadline = new Deadline(op.timeoutSeconds, op.absolute, (reason) => attempt.abort(reason));
+    const signal = AbortSignal.any([op.signal, attempt.signal]);
+    let source: AsyncIterable<Uint8Array | string> | undefined;
+    try {
+      let body: Readable | undefined;
+      if (hop.body) {
+        source = await hop.body.open();
+        body = Readable.from(this.uploadStream(op, source, hop.body.length, deadline), { objectMode: false });
+      }
+      const res = await route.dispatcher.request({
+        origin: route.origin,
+        path: route.path,
+        method: hop.method as 'GET',
+        headers: headers.toFlat(),
+        body: body ?? null,
+        signal,
+        responseHeaders: 'raw',
+      });
+      deadline.touch();
+      const rawHeaders = pairsFromRaw(res.headers as unknown as string[]);
+      const record = headerRecord(rawHeaders);
+      const statusText = (res as { statusText?: string }).statusText || STATUS_CODES[res.statusCode] || '';
+      this.logResponse(res.statusCode, statusText, rawHeaders);
+      this.workingOrigins.add(hop.url.origin);
+      const exchange: Exchange = {
+        status: res.statusCode,
+        statusText,
+        headers: record,
+        rawHeaders,
+        url: hop.url,
+        method: hop.method,
+        authenticated,
+        body: this.responseBody(op, res.body, res.statusCode, record, deadline, signal, hop),
+      };
+      if (route.proxy === 'forward' && res.statusCode === 407) {
+        exchange.body.destroy();
+        const proxy = transport.config.proxy!;
+        throw new CloudStorageError(
+          HttpErrorCode.ProxyError,
+          proxy.authorization
+            ? `The proxy ${proxy.host}:${proxy.port} rejected the credentials (407 Proxy Authentication Required). Check proxyUser and proxyPassword.`
+            : `The proxy ${proxy.host}:${proxy.port} requires authentication (407 Proxy Authentication Required). Set proxyUser and proxyPassword.`,
+          { httpStatus: 407, redactor: this.redactor },
+        );
+      }
+      return exchange;
+    } catch (err) {
+      deadline.stop();
+      if (source instanceof Readable && !source.readableEnded) source.destroy();
+      // An abort surfaces as its reason (TimeoutReason, InterruptReason, or the caller's).
+      throw signal.aborted && !(err instanceof CloudStorageError) ? (signal.reason ?? err) : err;
+    }
+  }
+
+  private requestHeaders(op: Operation, hop: Hop): HeaderList {
+    const headers = hop.headers.clone();
+    headers.setDefault('User-Agent', this.settings.get('UserAgent'));
+    const extra = [
+      ...parseHeaderLines(op.connection.otherHeaders),
+      ...parseHeaderLines(this.settings.get('OtherHeaders')),
+    ];
+    for (const [name, value] of extra) {
+      // OtherHeaders never follow a redirect to another origin when they carry credentials.
+      if (!hop.authAllowed && /^(authorization|cookie)$/i.test(name)) continue;
+      headers.set(name, value);
+      if (/^authorization$/i.test(name)) this.protect(value);
+    }
+    if (hop.body?.contentType) headers.setDefault('Content-Type', hop.body.contentType);
+    if (hop.body?.length !== undefined) headers.set('Content-Length', String(hop.body.length));
+    return headers;
+  }
+
+  /** The request body as the socket takes it, firing startTransfer / transfer / endTransfer and progress. */
+  private async *uploadStream(
+    op: Operation,
+    source: AsyncIterable<Uint8Array | string>,
+    length: number | undefined,
+    deadline: Deadline,
+  ): AsyncGenerator<Uint8Array> {
+    const tracker = op.tracker?.direction === 0 ? op.tracker : undefined;
+    tracker?.start();
+    this.events.emit('startTransfer', { direction: 0 });
+    let sent = 0;
+    for await (const piece of source) {
+      const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
+      if (chunk.length === 0) continue;
+      sent += chunk.length;
+      deadline.touch();
+      this.events.emit('transfer', {
+        direction: 0,
+        bytesTransferred: sent,
+        percentDone: percentOf(sent, length ?? -1),
+        text: EMPTY,
+      });
+      if (tracker && sent > op.reported) {
+        tracker.advance(sent - op.reported);
+        op.reported = sent;
+      }
+      yield chunk;
+    }
+    this.events.emit('endTransfer', { direction: 0 });
+    if (tracker && op.ownTracker) tracker.finish();
+  }
+
+  private responseBody(
+    op: Operation,
+    source: Readable,
+    status: number,
+    headers: Record<string, string>,
+    deadline: Deadline,
+    signal: AbortSignal,
+    hop: Hop,
+  ): ResponseBody {
+    const length = headers['content-length'] !== undefined ? Number(headers['content-length']) : -1;
+    const tracker = op.tracker?.direction === 1 && status >= 200 && status < 300 ? op.tracker : undefined;
+    let received = 0;
+    let started = false;
+    const body: ResponseBody = new ResponseBody(source, {
+      onChunk: (chunk) => {
+        deadline.touch();
+        if (!started) {
+          started = true;
+          this.events.emit('startTransfer', { direction: 1 });
+        }
+        received += chunk.length;
+        this.last.responseData(chunk);
+        this.events.emit('transfer', {
+          direction: 1,
+          bytesTransferred: received,
+          percentDone: percentOf(received, length),
+          text: chunk,
+        });
+        if (tracker && received > op.reported) {
+          tracker.advance(received - op.reported);
+          op.reported = received;
+        }
+      },
+      onEnd: () => {
+        if (started) this.events.emit('endTransfer', { direction: 1 });
+      },
+      onClose: () => deadline.stop(),
+      mapError: (err) => {
+        const error = this.failure(signal.aborted ? (signal.reason ?? err) : err, op, op.request, hop.url);
+        if (op.request.stream)
+          this.events.emit('error', { errorCode: Number(error.code), description: error.message });
+        return error;
+      },
+    });
+    // A reader that does not read is not the server being idle.
+    deadline.excuseWhile(() => body.readableLength > 0);
+    return body;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Retries
+
+  private canRepeat(op: Operation): boolean {
+    return op.idempotent && (!op.body || op.body.repeatable);
+  }
+
+  private retryDelayForStatus(op: Operation, ex: Exchange, attempt: number): number | undefined {
+    if (!isRetryableStatus(ex.status) || !this.canRepeat(op) || attempt >= this.settings.get('MaxRetries')) {
+      return undefined;
+    }
+    const retryAfter = parseRetryAfter(ex.headers['retry-after']);
+    if (retryAfter !== undefined) {
+      return retryAfter <= this.settings.get('MaxRetryAfter') ? retryAfter * 1000 : undefined;
+    }
+    return this.backoff(attempt);
+  }
+
+  private retryDelayForError(op: Operation, err: unknown, attempt: number): number | undefined {
+    if (op.signal.aborted || err instanceof TimeoutReason || err instanceof InterruptReason) return undefined;
+    if (attempt >= this.settings.get('MaxRetries')) return undefined;
+    const kind = classifyTransportError(err);
+    if (kind === 'dropped' && this.canRepeat(op)) return this.backoff(attempt);
+    // Nothing was sent, so even a POST may go again, but only where a server answered before: a refused
+    // connection to a new origin is a wrong URL, not a hiccup.
+    if (kind === 'refused' && (!op.body || op.body.repeatable) && this.workingOrigins.has(op.url.origin)) {
+      return this.backoff(attempt);
+    }
+    return undefined;
+  }
+
+  private backoff(attempt: number): number {
+    return backoffDelay(attempt, {
+      baseDelayMs: this.settings.get('RetryBaseDelayMs'),
+      maxDelayMs: this.settings.get('RetryMaxDelayMs'),
+    });
+  }
+
+  private async pause(op: Operation, delayMs: number, attempt: number, why: string): Promise<void> {
+    this.logger.log(
+      2,
+      'Info',
+      `${op.method} ${op.url.href}: ${why}; retry ${attempt + 1} of ${this.settings.get('MaxRetries')} in ${delayMs} ms`,
+    );
+    await sleep(delayMs, op.signal);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Errors
+
+  private failure(
+    err: unknown,
+    op: Operation | undefined,
+    request: HttpRequest,
+    url?: URL,
+  ): CloudStorageError {
+    if (err instanceof CloudStorageError) return err;
+    let cause = err;
+    // An abort by the caller with a reason of their own is still an interruption.
+    if (op?.signal.aborted && !(err instanceof TimeoutReason) && !(err instanceof InterruptReason)) {
+      cause = new InterruptReason();
+    }
+    return toCloudStorageError(cause, {
+      method: op?.method ?? request.method,
+      url: this.redactor.redact((url ?? op?.url ?? request.url).toString()),
+      redactor: this.redactor,
+    });
+  }
+
+  private responseError(op: Operation, ex: Exchange, bodyText: string, attempt: number): CloudStorageError {
+    const info: HttpErrorInfo = {
+      method: ex.method,
+      url: this.redactor.redact(ex.url.href),
+      status: ex.status,
+      statusText: ex.statusText,
+      headers: ex.headers,
+      bodyText,
+      requestId: requestIdOf(ex.headers),
+      retryAfter: parseRetryAfter(ex.headers['retry-after']),
+    };
+    const mapped = (op.request.mapError ?? this.errorFromResponse)?.(info);
+    if (mapped) return mapped;
+    const snippet = bodyText.length > 1000 ? `${bodyText.slice(0, 1000)}…` : bodyText;
+    const retries = attempt > 0 ? ` after ${attempt} ${attempt === 1 ? 'retry' : 'retries'}` : '';
+    const advice =
+      ex.status === 401
+        ? ' Check the credentials or authorize again.'
+        : ex.status === 429 || ex.status >= 500
+          ? ' Try again later.'
+          : '';
+    return new CloudStorageError(
+      ex.status === 401 ? ErrorCode.InvalidCredentials : ErrorCode.ServerError,
+      `${info.method} ${info.url} failed with HTTP ${ex.status} ${ex.statusText}${retries}${info.requestId ? ` (request id ${info.requestId})` : ''}.${advice}${snippet ? ` Server response: ${snippet}` : ''}`,
+      {
+        httpStatus: ex.status,
+        requestId: info.requestId,
+        retryAfter: info.retryAfter,
+        redactor: this.redactor,
+      },
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Logging, recording, settings
+
+  private logRequest(hop: Hop, route: Route, headers: HeaderList): void {
+    const target = route.proxy === 'forward' ? hop.url.href : route.path;
+    const head = `${hop.method} ${target} HTTP/1.1\r\nHost: ${hop.url.host}\r\n${headers.toString()}`;
+    const body = hop.body;
+    const bodyText = body?.bytes
+      ? describeBody(body.bytes, body.contentType ?? headers.get('Content-Type'))
+      : '';
+    this.last.request(
+      head,
+      body && !body.bytes
+        ? `[streamed body${body.length !== undefined ? ` of ${body.length} bytes` : ''}]`
+        : bodyText,
+    );
+    this.logger.log(1, 'Info', `${hop.method} ${hop.url.href}`);
+    this.logger.log(3, 'RequestHeaders', head);
+    if (body) {
+      this.logger.log(3, 'RequestBody', () =>
+        body.bytes
+          ? bodyText
+          : `[streamed body${body.length !== undefined ? ` of ${body.length} bytes` : ''}]`,
+      );
+    }
+  }
+
+  private logResponse(status: number, statusText: string, rawHeaders: Array<[string, string]>): void {
+    const statusLine = `HTTP/1.1 ${status}${statusText ? ` ${statusText}` : ''}`;
+    this.last.response(status, statusLine, rawHeaders);
+    this.lastRawHeaders = rawHeaders;
+    this.logger.log(1, 'Info', statusLine);
+    for (const [field, value] of rawHeaders) this.events.emit('header', { field, value });
+    this.logger.log(3, 'ResponseHeaders', () =>
+      [statusLine, ...rawHeaders.map(([n, v]) => `${n}: ${v}`)].join('\r\n'),
+    );
+  }
+
+  /** Registers an Authorization value (and the credential inside it) with the redactor. */
+  private protect(headerValue: string): void {
+    this.redactor.add(headerValue);
+    const space = headerValue.indexOf(' ');
+    if (space > 0) this.redactor.add(headerValue.slice(space + 1).trim());
+  }
+
+  private installSettingReaders(): void {
+    const s = this.settings;
+    // Read TransferredRequest as given to the constructor before the reader hides the stored value.
+    this.last.recordRequests = parseBool(String(s.get('TransferredRequest') || 'off')) ?? false;
+    s.defineWriter('TransferredRequest', (value) => {
+      const on = parseBool(value);
+      if (on === undefined) throw invalidArgument(`TransferredRequest takes ON or OFF; got "${value}".`);
+      this.last.recordRequests = on;
+    });
+    s.defineReader('TransferredRequest', () => this.last.transferredRequest());
+    s.defineReader('RawRequest', () => this.last.rawRequest());
+    s.defineReader('RawResponse', () => this.last.rawResponse());
+    s.defineReader('SentHeaders', () => this.last.sentHeaders());
+    s.defineReader('StatusCode', () => this.last.status());
+    s.defineReader('StatusLine', () => this.last.statusText());
+    s.defineReader('TransferredHeaders', () => this.last.transferredHeaders());
+    s.defineReader('TransferredData', () => this.last.transferredData());
+    s.defineReader('BytesTransferred', () => this.last.bytesTransferred());
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Connections
+
+  private transportFor(connection: HttpConnectionOptions): Transport {
+    const config = this.transportConfig(connection);
+    const key = JSON.stringify(config);
+    if (this.transport?.key !== key) {
+      const old = this.transport;
+      this.transport = new Transport(config, key, {
+        emitter: this.events,
+        redactor: this.redactor,
+        logger: this.logger,
+      });
+      old?.close().catch(() => undefined);
+    }
+    return this.transport;
+  }
+
+  private transportConfig(c: HttpConnectionOptions): TransportConfig {
+    const config: TransportConfig = {
+      tls: {
+        extraCAs: [
+          ...splitPemCertificates(this.settings.get('SSLCACerts')),
+          ...[c.sslCACerts ?? []].flat().flatMap((pem) => splitPemCertificates(pem)),
+        ],
+        ...(c.sslCert ? { clientCert: c.sslCert } : {}),
+        ...(c.sslAcceptServerCert ? { acceptServerCert: c.sslAcceptServerCert } : {}),
+      },
+      connectTimeoutMs:
+        (this.settings.get('ConnectionTimeout') || (c.timeout ?? DEFAULT_TIMEOUT_SECONDS)) * 1000,
+    };
+    if (c.sslCert?.passphrase) this.redactor.add(c.sslCert.passphrase);
+    if (c.localHost) config.localAddress = c.localHost;
+    if (c.proxyServer) {
+      const scheme = c.proxyAuthScheme ?? 0;
+      let authorization: string | undefined;
+      if (scheme === 1 || scheme === 4) {
+        throw new CloudStorageError(
+          ErrorCode.UnsupportedOperation,
+          `proxyAuthScheme ${scheme === 1 ? 'Digest (1)' : 'NTLM (4)'} is not supported; use Basic (0), a ready-made proxyAuthorization (2) or none (3).`,
+        );
+      }
+      if (scheme === 0 && c.proxyUser)
+        authorization = basicAuth(c.proxyUser, c.proxyPassword ?? '', this.redactor);
+      if (scheme === 2 && c.proxyAuthorization) {
+        authorization = c.proxyAuthorization;
+        this.protect(authorization);
+      }
+      config.proxy = {
+        host: c.proxyServer,
+        port: c.proxyPort || 80,
+        mode: c.proxySSL ?? 0,
+        ...(authorization ? { authorization } : {}),
+      };
+    }
+    const type = c.firewallType ?? 0;
+    if (type !== 0) {
+      if (![1, 2, 3, 10].includes(type)) {
+        throw invalidArgument(`firewallType must be 0, 1, 2, 3 or 10; got ${type}.`);
+      }
+      if (!c.firewallHost) throw invalidArgument('firewallHost is required when firewallType is set.');
+      this.redactor.add(c.firewallPassword);
+      config.firewall = {
+        type,
+        host: c.firewallHost,
+        port: c.firewallPort || (type === 1 ? 80 : 1080),
+        ...(c.firewallUser ? { user: c.firewallUser } : {}),
+        ...(c.firewallPassword ? { password: c.firewallPassword } : {}),
+      };
+    }
+    return config;
+  }
+}
+
+function normalizeConnection(
+  connection: HttpConnectionOptions | (() => HttpConnectionOptions) | undefined,
+): () => HttpConnectionOptions {
+  if (typeof connection === 'function') return connection;
+  const fixed = connection ?? {};
+  return () => fixed;
+}
+
+function defaultOkStatus(status: number): boolean {
+  // 3xx reach here only when the redirect was not followed (FollowRedirects=0, or a method it does not
+  // apply to): the caller gets the response and its Location.
+  return status >= 200 && status < 400;
+}
+
+function isRedirect(status: number): boolean {
+  return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+}
+
+/** Total payload bytes (including what came before `offset`) from Content-Range or Content-Length. */
+function payloadTotal(ex: Exchange, offset: number): number {
+  const range = /\/(\d+)\s*$/.exec(ex.headers['content-range'] ?? '');
+  if (range) return Number(range[1]);
+  const length = ex.headers['content-length'];
+  return length !== undefined && /^\d+$/.test(length) ? offset + Number(length) : -1;
+}
+
+function describeFailure(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

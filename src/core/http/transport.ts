@@ -1,0 +1,383 @@
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { SocksClient } from 'socks';
+import { Agent, type Dispatcher, Pool } from 'undici';
+import { CloudStorageError, ErrorCode } from '../errors.js';
+import type { CoreEvents, TypedEmitter } from '../events.js';
+import type { Redactor } from '../redact.js';
+import { HttpErrorCode } from './errors.js';
+import type { HttpLogger } from './log.js';
+import type { ProxySSL } from './options.js';
+import { describeSession, type TlsSettings, tlsConnectOptions, verifyServer } from './tls.js';
+import { httpConnect } from './tunnel.js';
+
+/** An HTTP proxy (the reference `proxy_*` properties), resolved from the connection options. */
+export interface ProxyConfig {
+  host: string;
+  port: number;
+  /** The Proxy-Authorization header value, when credentials are configured. */
+  authorization?: string;
+  mode: ProxySSL;
+}
+
+/** A "firewall" (the reference `firewall_*` properties): a CONNECT tunnel or a SOCKS server. */
+export interface FirewallConfig {
+  type: 1 | 2 | 3 | 10;
+  host: string;
+  port: number;
+  user?: string;
+  password?: string;
+}
+
+export interface TransportConfig {
+  proxy?: ProxyConfig;
+  firewall?: FirewallConfig;
+  tls: TlsSettings;
+  /** 0 = no limit. */
+  connectTimeoutMs: number;
+  localAddress?: string;
+}
+
+export interface TransportHooks {
+  emitter: TypedEmitter<CoreEvents>;
+  redactor: Redactor;
+  logger: HttpLogger;
+}
+
+/** Where one request goes: which pool, which origin and path, and what the route adds to the headers. */
+export interface Route {
+  dispatcher: Dispatcher;
+  origin: string;
+  path: string;
+  headers: Array<[string, string]>;
+  /** "forward": the request is sent to the proxy with an absolute URI; "tunnel": through CONNECT. */
+  proxy: 'forward' | 'tunnel' | undefined;
+}
+
+interface Target {
+  host: string;
+  port: number;
+  tls: boolean;
+}
+
+/** Keep-alive connections idle longer than this are closed. */
+const KEEP_ALIVE_MS = 30_000;
+
+/**
+ * The connection layer: keep-alive pools per origin (an undici Agent) whose connections are made by our own
+ * connect function, so that SOCKS servers, CONNECT tunnels, the ConnectionTimeout and the TLS checks with
+ * the sslServerAuthentication event all apply the same way whichever route a request takes.
+ *
+ * (undici's ProxyAgent and Socks5ProxyAgent do the TLS step themselves, with no way to hook the certificate
+ * decision or to log the proxy exchange, and Socks5ProxyAgent has no SOCKS4; hence the connector here.)
+ *
+ * A Transport is immutable: when the connection options change, the client builds a new one and closes the
+ * old one once its requests are done.
+ */
+export class Transport {
+  private readonly agent: Agent;
+  private forwardPool: Pool | undefined;
+
+  constructor(
+    readonly config: TransportConfig,
+    readonly key: string,
+    private readonly hooks: TransportHooks,
+  ) {
+    const tunnelThrough = config.proxy;
+    this.agent = new Agent({
+      keepAliveTimeout: KEEP_ALIVE_MS,
+      // Our own Deadline handles the timeout property; undici's timers would fire with other codes.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      connect: (opts, callback) => {
+        const target = targetOf(opts.hostname, opts.port, opts.protocol);
+        this.connect(target, tunnelThrough).then(
+          (socket) => callback(null, socket as net.Socket),
+          (err: Error) => callback(err, null),
+        );
+      },
+    });
+  }
+
+  /** Picks the dispatcher for a URL: direct (maybe through a SOCKS server or tunnel) or through the proxy. */
+  route(url: URL): Route {
+    const proxy = this.config.proxy;
+    const path = `${url.pathname}${url.search}`;
+    if (proxy && forwards(proxy.mode, url.protocol === 'https:')) {
+      const headers: Array<[string, string]> = [];
+      if (proxy.authorization) headers.push(['Proxy-Authorization', proxy.authorization]);
+      return {
+        dispatcher: this.forwarder(proxy),
+        origin: proxyOrigin(proxy),
+        path: url.href,
+        headers,
+        proxy: 'forward',
+      };
+    }
+    return {
+      dispatcher: this.agent,
+      origin: url.origin,
+      path,
+      headers: [],
+      proxy: proxy ? 'tunnel' : undefined,
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.agent.close(), this.forwardPool?.close()]);
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all([this.agent.destroy(), this.forwardPool?.destroy()]);
+  }
+
+  /** The pool of connections to the proxy itself, for requests forwarded with an absolute URI. */
+  private forwarder(proxy: ProxyConfig): Pool {
+    if (!this.forwardPool) {
+      this.forwardPool = new Pool(proxyOrigin(proxy), {
+        keepAliveTimeout: KEEP_ALIVE_MS,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+        connect: (_opts, callback) => {
+          this.connect({ host: proxy.host, port: proxy.port, tls: proxy.mode === 1 }, undefined).then(
+            (socket) => callback(null, socket as net.Socket),
+            (err: Error) => callback(err, null),
+          );
+        },
+      });
+    }
+    return this.forwardPool;
+  }
+
+  /** Makes one connection to `target`, within the ConnectionTimeout. */
+  private connect(target: Target, tunnelThrough: ProxyConfig | undefined): Promise<Duplex> {
+    const sockets: Duplex[] = [];
+    const track = <T extends Duplex>(socket: T): T => {
+      sockets.push(socket);
+      return socket;
+    };
+    const work = this.establish(target, tunnelThrough, track);
+    const limit = this.config.connectTimeoutMs;
+    if (limit <= 0) return work.catch((err) => this.fail(err, sockets));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new CloudStorageError(
+            ErrorCode.Timeout,
+            `Timeout: connecting to ${target.host}:${target.port} took longer than ${limit / 1000} s. Check the host, the proxy and firewall settings, or raise ConnectionTimeout.`,
+            { redactor: this.hooks.redactor },
+          ),
+        );
+      }, limit);
+    });
+    return Promise.race([work, timeout])
+      .catch((err) => this.fail(err, sockets))
+      .finally(() => clearTimeout(timer));
+  }
+
+  private fail(err: unknown, sockets: Duplex[]): never {
+    for (const socket of sockets) socket.destroy();
+    throw err;
+  }
+
+  private async establish(
+    target: Target,
+    tunnelThrough: ProxyConfig | undefined,
+    track: <T extends Duplex>(socket: T) => T,
+  ): Promise<Duplex> {
+    const { logger } = this.hooks;
+    let socket: Duplex;
+    if (tunnelThrough && !forwards(tunnelThrough.mode, target.tls)) {
+      logger.log(
+        2,
+        'Info',
+        `Connecting to ${target.host}:${target.port} through the proxy ${tunnelThrough.host}:${tunnelThrough.port}`,
+      );
+      socket = track(await this.openSocket(tunnelThrough.host, tunnelThrough.port, track));
+      if (tunnelThrough.mode === 1) {
+        socket = track(await this.startTls(socket, tunnelThrough.host, tunnelThrough.port));
+      }
+      await this.openTunnel(socket, target, tunnelThrough);
+    } else {
+      logger.log(2, 'Info', `Connecting to ${target.host}:${target.port}`);
+      socket = track(await this.openSocket(target.host, target.port, track));
+    }
+    if (target.tls) socket = track(await this.startTls(socket, target.host, target.port));
+    return socket;
+  }
+
+  /** A TCP connection to host:port, directly or through the firewall (SOCKS server or CONNECT tunnel). */
+  private async openSocket(
+    host: string,
+    port: number,
+    track: <T extends Duplex>(s: T) => T,
+  ): Promise<Duplex> {
+    const fw = this.config.firewall;
+    if (!fw) return track(await tcpConnect(host, port, this.config.localAddress));
+    const { logger, redactor } = this.hooks;
+    if (fw.type === 1) {
+      const socket = track(await tcpConnect(fw.host, fw.port, this.config.localAddress));
+      const auth = fw.user ? basicAuth(fw.user, fw.password ?? '', redactor) : undefined;
+      await this.openTunnel(
+        socket,
+        { host, port, tls: false },
+        { host: fw.host, port: fw.port, authorization: auth, mode: 3 },
+        'Firewall',
+      );
+      return socket;
+    }
+    const version = fw.type === 3 ? 5 : 4;
+    const label = fw.type === 3 ? 'SOCKS5' : fw.type === 10 ? 'SOCKS4A' : 'SOCKS4';
+    // SOCKS4 proper carries an IPv4 address, so the name is resolved here; SOCKS4A and SOCKS5 let the server resolve it.
+    const destination = fw.type === 2 && !net.isIP(host) ? (await lookup(host, { family: 4 })).address : host;
+    logger.log(
+      3,
+      'FirewallRequest',
+      `${label} CONNECT ${destination}:${port} via ${fw.host}:${fw.port}${fw.user ? ` as ${fw.user}` : ''}`,
+    );
+    try {
+      const { socket } = await SocksClient.createConnection({
+        command: 'connect',
+        destination: { host: destination, port },
+        proxy: {
+          host: fw.host,
+          port: fw.port,
+          type: version,
+          ...(fw.user ? { userId: fw.user } : {}),
+          ...(version === 5 && fw.user ? { password: fw.password ?? '' } : {}),
+        },
+        ...(this.config.connectTimeoutMs > 0 ? { timeout: this.config.connectTimeoutMs } : {}),
+      });
+      logger.log(3, 'FirewallResponse', `${label} connection to ${destination}:${port} established`);
+      socket.on('error', noop);
+      return track(socket);
+    } catch (err) {
+      const detail = err instanceof Error ? err.message : String(err);
+      logger.log(3, 'FirewallResponse', `${label} failure: ${detail}`);
+      throw new CloudStorageError(
+        HttpErrorCode.ProxyError,
+        `Firewall error: the ${label} server ${fw.host}:${fw.port} did not connect us to ${host}:${port} (${detail}). Check firewallHost, firewallPort, firewallUser and firewallPassword.`,
+        { cause: err, redactor: redactor },
+      );
+    }
+  }
+
+  private async openTunnel(
+    socket: Duplex,
+    target: Target,
+    proxy: ProxyConfig,
+    kind: 'Proxy' | 'Firewall' = 'Proxy',
+  ): Promise<void> {
+    const { logger, redactor } = this.hooks;
+    const reply = await httpConnect(
+      socket,
+      target,
+      proxy.authorization,
+      (type, msg) => logger.log(3, type, msg),
+      kind,
+    );
+    if (reply.status === 200) return;
+    const what = kind === 'Proxy' ? 'proxy' : 'firewall (tunnelling proxy)';
+    const credentials =
+      kind === 'Proxy' ? 'proxyUser and proxyPassword' : 'firewallUser and firewallPassword';
+    const message =
+      reply.status === 407
+        ? proxy.authorization
+          ? `The ${what} ${proxy.host}:${proxy.port} rejected the credentials (407 Proxy Authentication Required). Check ${credentials}.`
+          : `The ${what} ${proxy.host}:${proxy.port} requires authentication (407 Proxy Authentication Required). Set ${credentials}.`
+        : `The ${what} ${proxy.host}:${proxy.port} refused to open a tunnel to ${target.host}:${target.port}: "${reply.statusLine}".`;
+    throw new CloudStorageError(HttpErrorCode.ProxyError, message, { httpStatus: reply.status, redactor });
+  }
+
+  /** TLS over an established connection, verified by {@link verifyServer}. */
+  private startTls(socket: Duplex, host: string, port: number): Promise<tls.TLSSocket> {
+    const { emitter, redactor } = this.hooks;
+    const settings = this.config.tls;
+    emitter.emit('sslStatus', { message: `Starting TLS handshake with ${host}:${port}` });
+    return new Promise((resolve, reject) => {
+      const secure = tls.connect(tlsConnectOptions(socket, host, port, settings));
+      const onError = (err: Error) => {
+        secure.destroy();
+        reject(
+          new CloudStorageError(
+            HttpErrorCode.SslHandshake,
+            `TLS handshake with ${host}:${port} failed: ${err.message}. Check the URL, the client certificate and the server's TLS setup.`,
+            { cause: err, redactor },
+          ),
+        );
+      };
+      secure.once('error', onError);
+      secure.once('secureConnect', () => {
+        secure.removeListener('error', onError);
+        emitter.emit('sslStatus', { message: describeSession(secure, host) });
+        let rejection: CloudStorageError | undefined;
+        try {
+          rejection = verifyServer(secure, host, settings, { emitter, redactor });
+        } catch (err) {
+          rejection = new CloudStorageError(
+            HttpErrorCode.SslCertificateRejected,
+            `The sslServerAuthentication listener failed: ${err instanceof Error ? err.message : String(err)}`,
+            { cause: err, redactor },
+          );
+        }
+        if (rejection) {
+          secure.destroy();
+          reject(rejection);
+        } else {
+          resolve(secure);
+        }
+      });
+    });
+  }
+}
+
+function targetOf(hostname: string, port: string | number | null | undefined, protocol: string): Target {
+  const tlsTarget = protocol === 'https:';
+  const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
+  const p = port === undefined || port === null || port === '' ? (tlsTarget ? 443 : 80) : Number(port);
+  return { host, port: p, tls: tlsTarget };
+}
+
+/** Whether a request to a target goes to the proxy with an absolute URI (rather than through CONNECT). */
+function forwards(mode: ProxySSL, targetTls: boolean): boolean {
+  if (mode === 3) return false;
+  if (mode === 2) return true;
+  return !targetTls;
+}
+
+function proxyOrigin(proxy: ProxyConfig): string {
+  const host = proxy.host.includes(':') ? `[${proxy.host}]` : proxy.host;
+  return `${proxy.mode === 1 ? 'https' : 'http'}://${host}:${proxy.port}`;
+}
+
+export function basicAuth(user: string, password: string, redactor: Redactor): string {
+  const token = Buffer.from(`${user}:${password}`).toString('base64');
+  redactor.add(password);
+  redactor.add(token);
+  return `Basic ${token}`;
+}
+
+function noop(): void {}
+
+function tcpConnect(host: string, port: number, localAddress: string | undefined): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, ...(localAddress ? { localAddress } : {}) });
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 60_000);
+    const onError = (err: Error) => {
+      socket.destroy();
+      reject(err);
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      socket.removeListener('error', onError);
+      // Until undici (or TLS) takes the socket over, an error must not go unhandled; undici still sees it
+      // through socket.errored / destroyed.
+      socket.on('error', noop);
+      resolve(socket);
+    });
+  });
+}

@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let cached: string | undefined;
+
+/**
+ * The version of this package, read from its package.json. The file is looked up from this module's
+ * location upwards because the compiled layout (dist/src/…) and the source layout (src/…) sit at
+ * different depths.
+ */
+export function packageVersion(): string {
+  if (cached !== undefined) return cached;
+  cached = '0.0.0';
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'cloudstorage' && pkg.version) {
+        cached = pkg.version;
+        break;
+      }
+    } catch {
+      // Not here; look one level up.
+    }
+    const parent = dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  return cached;
+}
+
+/** "cloudstorage/0.1.0 node/20.18.1". */
+export function defaultUserAgent(): string {
+  return `cloudstorage/${packageVersion()} node/${process.versions.node}`;
+}
