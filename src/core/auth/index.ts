@@ -1,0 +1,38 @@
+/**
+ * OAuth 2.0 for the clients: grants, PKCE, state, the loopback redirect server, browser launch, token
+ * refresh and token stores. Providers create one {@link OAuthClient} and hand it to the HTTP client as its
+ * AuthProvider.
+ */
+export { openerFor, openInSystemBrowser } from './browser.js';
+export { decodeJwtPayload } from './jwt.js';
+export { LOOPBACK_ADDRESS, LoopbackRedirectServer, type RedirectCapture } from './loopback-server.js';
+export {
+  OAUTH_PROPERTY_NAMES,
+  OAuthClient,
+  type OAuthClientOptions,
+  type OAuthProperties,
+} from './oauth-client.js';
+export { challengeFor, createState, createVerifier } from './pkce.js';
+export { exposeOAuthProperties } from './properties.js';
+export { isOAuthSetting, type OAuthSettings, type OAuthSettingTable, oauthSettings } from './settings.js';
+export {
+  CallbackTokenStore,
+  type CallbackTokenStoreOptions,
+  FileTokenStore,
+  type FileTokenStoreOptions,
+  MemoryTokenStore,
+  storeTokensCallback,
+} from './stores/index.js';
+export { requestToken, type TokenResponse } from './token-endpoint.js';
+export {
+  type BrowserLauncher,
+  type HttpRequester,
+  OAuthClientProfile,
+  type OAuthClientProfileValue,
+  OAuthGrantType,
+  type OAuthGrantTypeValue,
+  type OAuthServiceProfile,
+  type TokenRecord,
+  type TokenStore,
+  type UnauthorizedResponse,
+} from './types.js';

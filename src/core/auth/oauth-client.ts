@@ -1,0 +1,910 @@
+import { readFileSync } from 'node:fs';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
+import { type SettingOptions, Settings } from '../config.js';
+import { CloudStorageError, ErrorCode, invalidArgument } from '../errors.js';
+import type { LogEvent } from '../events.js';
+import type { AuthProvider } from '../http/types.js';
+import { installXPath } from '../json-xpath.js';
+import { Redactor } from '../redact.js';
+import { openInSystemBrowser } from './browser.js';
+import { decodeJwtPayload } from './jwt.js';
+import { LoopbackRedirectServer, type RedirectCapture } from './loopback-server.js';
+import { defaultFailurePage, defaultSuccessPage } from './pages.js';
+import { challengeFor, createState, createVerifier } from './pkce.js';
+import { type OAuthSettings, type OAuthSettingTable, oauthSettings } from './settings.js';
+import { requestToken, type TokenResponse } from './token-endpoint.js';
+import {
+  type BrowserLauncher,
+  type HttpRequester,
+  OAuthClientProfile,
+  type OAuthClientProfileValue,
+  OAuthGrantType,
+  type OAuthGrantTypeValue,
+  type OAuthServiceProfile,
+  type TokenRecord,
+  type TokenStore,
+  type UnauthorizedResponse,
+} from './types.js';
+
+/** The `o_auth_*` properties of the reference classes (camelCased), plus `authorization`. */
+export interface OAuthProperties {
+  oAuthAccessToken: string;
+  oAuthAuthorizationCode: string;
+  oAuthAuthorizationScope: string;
+  oAuthClientId: string;
+  oAuthClientProfile: OAuthClientProfileValue;
+  oAuthClientSecret: string;
+  oAuthGrantType: OAuthGrantTypeValue;
+  oAuthRefreshToken: string;
+  oAuthRequestRefreshToken: boolean;
+  oAuthReturnUrl: string;
+  oAuthServerAuthUrl: string;
+  oAuthServerTokenUrl: string;
+  /** Read-only: the URL to send the user to (Web profile). */
+  readonly oAuthWebAuthUrl: string;
+  /** An externally obtained "Bearer <token>"; when set, every other OAuth property is ignored. */
+  authorization: string;
+}
+
+export const OAUTH_PROPERTY_NAMES = [
+  'oAuthAccessToken',
+  'oAuthAuthorizationCode',
+  'oAuthAuthorizationScope',
+  'oAuthClientId',
+  'oAuthClientProfile',
+  'oAuthClientSecret',
+  'oAuthGrantType',
+  'oAuthRefreshToken',
+  'oAuthRequestRefreshToken',
+  'oAuthReturnUrl',
+  'oAuthServerAuthUrl',
+  'oAuthServerTokenUrl',
+  'oAuthWebAuthUrl',
+  'authorization',
+] as const satisfies ReadonlyArray<keyof OAuthProperties>;
+
+export interface OAuthClientOptions extends Partial<Omit<OAuthProperties, 'oAuthWebAuthUrl'>> {
+  /** The HTTP client the token requests go through. */
+  http: HttpRequester;
+  /**
+   * The settings to read: a provider passes its own Settings instance (whose table includes
+   * {@link oauthSettings}); otherwise the client makes one from these typed values.
+   */
+  settings?: OAuthSettings | SettingOptions<OAuthSettingTable>;
+  /** Where secrets are registered; default the HTTP client's redactor, else a new one. */
+  redactor?: Redactor;
+  /** Where tokens are kept between runs; default none (memory only). */
+  store?: TokenStore;
+  /** The service's defaults and quirks. */
+  service?: OAuthServiceProfile;
+  /** Opens the authorization URL; default the platform's opener. */
+  openBrowser?: BrowserLauncher;
+  /** Receives log lines (already redacted). */
+  log?: (event: LogEvent) => void;
+  /** Password for the password grant (oAuthGrantType 2); the user name is OAuthPasswordGrantUsername. */
+  passwordGrantPassword?: string;
+  /** Clock in ms since the epoch; tests inject one to expire tokens without waiting. */
+  now?: () => number;
+}
+
+interface OAuthParam {
+  name: string;
+  value: string;
+  /** Filled from a token response rather than set by the user: shown, but not sent. */
+  fromResponse: boolean;
+}
+
+/** Refresh this long before expiry at most; short-lived tokens use a tenth of their lifetime instead. */
+const MAX_REFRESH_MARGIN_MS = 60_000;
+
+const DEFAULT_EXPIRED_CHECK = (r: UnauthorizedResponse): boolean =>
+  /invalid_token|expired/i.test(r.headers['www-authenticate'] ?? '') || /expired/i.test(r.bodyText);
+
+/**
+ * OAuth 2.0 for the clients: the grants of the reference classes (authorization code with PKCE through a
+ * loopback server and the browser, or handed in by a web app; client credentials; refresh; password), token
+ * caching with expiry, automatic refresh, refresh-token rotation, and persistence through a {@link TokenStore}.
+ *
+ * It is the {@link AuthProvider} of the HTTP client: `authorizationHeader()` before each request (refreshing
+ * first when the token expired), `handleUnauthorized()` after a 401 (refresh once when the 401 says the token
+ * expired). It never opens a browser outside `authorize()`: a refresh that would need the user is an error.
+ */
+export class OAuthClient implements AuthProvider, OAuthProperties {
+  readonly settings: OAuthSettings;
+  readonly redactor: Redactor;
+  private readonly http: HttpRequester;
+  private readonly store: TokenStore | undefined;
+  private readonly service: OAuthServiceProfile;
+  private readonly openBrowser: BrowserLauncher;
+  private readonly log: ((event: LogEvent) => void) | undefined;
+  private readonly now: () => number;
+
+  private token: TokenRecord | undefined;
+  private storeLoaded = false;
+  private inflight: Promise<void> | undefined;
+  private params: OAuthParam[] = [];
+  private lastRequest = '';
+  private recordRequests = false;
+  private server: LoopbackRedirectServer | undefined;
+  /** The port the last server got when OAuthWebServerPort was 0: still "automatic" while unchanged. */
+  private autoPort: number | undefined;
+  /** The return URL this client set itself (embedded server), so it can be replaced when the port changes. */
+  private autoReturnUrl: string | undefined;
+  /** `state` of the Web profile's authorization URL, checked by {@link handleWebRedirect}. */
+  private webState: string | undefined;
+
+  private _authorizationCode = '';
+  private _clientSecret = '';
+  private _authorization = '';
+  private _passwordGrantPassword = '';
+  private _clientProfile: OAuthClientProfileValue = OAuthClientProfile.Application;
+  private _grantType: OAuthGrantTypeValue = OAuthGrantType.AuthorizationCode;
+
+  oAuthAuthorizationScope = '';
+  oAuthClientId = '';
+  oAuthRequestRefreshToken = true;
+  oAuthReturnUrl = '';
+  oAuthServerAuthUrl = '';
+  oAuthServerTokenUrl = '';
+
+  constructor(options: OAuthClientOptions) {
+    this.http = options.http;
+    this.redactor = options.redactor ?? options.http.redactor ?? new Redactor();
+    this.store = options.store;
+    this.service = options.service ?? {};
+    this.openBrowser = options.openBrowser ?? openInSystemBrowser;
+    this.log = options.log;
+    this.now = options.now ?? Date.now;
+    this.settings =
+      options.settings instanceof Settings
+        ? options.settings
+        : new Settings(oauthSettings, options.settings ?? {});
+    this.installSettingHooks();
+    for (const name of OAUTH_PROPERTY_NAMES) {
+      if (name === 'oAuthWebAuthUrl') continue;
+      const value = options[name];
+      if (value !== undefined) (this as unknown as Record<string, unknown>)[name] = value;
+    }
+    if (options.passwordGrantPassword !== undefined)
+      this.passwordGrantPassword = options.passwordGrantPassword;
+    this.redactor.add(this.settings.get('OAuthPKCEVerifier'));
+  }
+
+  // ---- properties ---------------------------------------------------------------------------------------
+
+  get oAuthAccessToken(): string {
+    return this.token?.accessToken ?? '';
+  }
+  set oAuthAccessToken(value: string) {
+    this.redactor.add(value);
+    if (!value) {
+      if (this.token) this.token = { ...this.token, accessToken: '', expiresAt: undefined };
+      return;
+    }
+    const lifetime = this.settings.get('OAuthAccessTokenExpiration');
+    this.token = {
+      ...this.token,
+      accessToken: value,
+      expiresAt: lifetime > 0 ? this.now() + lifetime * 1000 : undefined,
+    };
+    this.storeLoaded = true;
+  }
+
+  get oAuthRefreshToken(): string {
+    return this.token?.refreshToken ?? '';
+  }
+  set oAuthRefreshToken(value: string) {
+    this.redactor.add(value);
+    this.token = { accessToken: '', ...this.token, refreshToken: value || undefined };
+    this.storeLoaded = true;
+  }
+
+  get oAuthAuthorizationCode(): string {
+    return this._authorizationCode;
+  }
+  set oAuthAuthorizationCode(value: string) {
+    this.redactor.add(value);
+    this._authorizationCode = value;
+  }
+
+  get oAuthClientSecret(): string {
+    return this._clientSecret;
+  }
+  set oAuthClientSecret(value: string) {
+    this.redactor.add(value);
+    this._clientSecret = value;
+  }
+
+  get authorization(): string {
+    return this._authorization;
+  }
+  set authorization(value: string) {
+    this.redactor.add(value);
+    this.redactor.add(/^\S+\s+(.+)$/.exec(value)?.[1]);
+    this._authorization = value;
+  }
+
+  get passwordGrantPassword(): string {
+    return this._passwordGrantPassword;
+  }
+  set passwordGrantPassword(value: string) {
+    this.redactor.add(value);
+    this._passwordGrantPassword = value;
+  }
+
+  get oAuthClientProfile(): OAuthClientProfileValue {
+    return this._clientProfile;
+  }
+  set oAuthClientProfile(value: OAuthClientProfileValue) {
+    if (value !== 0 && value !== 1)
+      throw invalidArgument(`oAuthClientProfile is 0 (Application) or 1 (Web); got ${value}.`);
+    this._clientProfile = value;
+  }
+
+  get oAuthGrantType(): OAuthGrantTypeValue {
+    return this._grantType;
+  }
+  set oAuthGrantType(value: OAuthGrantTypeValue) {
+    if (![0, 1, 2, 3].includes(value)) {
+      throw invalidArgument(
+        `oAuthGrantType is 0 (authorization code), 1 (implicit), 2 (password) or 3 (client credentials); got ${value}.`,
+      );
+    }
+    this._grantType = value;
+  }
+
+  /**
+   * The URL to send the user to (Web profile): the authorization URL with `redirect_uri` = oAuthReturnUrl,
+   * a `state`, and the PKCE challenge of OAuthPKCEVerifier (made up on first read, so the same URL comes back
+   * until a code is exchanged).
+   */
+  get oAuthWebAuthUrl(): string {
+    const state = this.ensureWebState();
+    let challenge: { challenge: string; method: 'plain' | 'S256' } | undefined;
+    if (this.settings.get('OAuthUsePKCE')) {
+      let verifier = this.settings.get('OAuthPKCEVerifier');
+      if (!verifier) {
+        verifier = createVerifier();
+        this.redactor.add(verifier);
+        this.settings.set('OAuthPKCEVerifier', verifier, true);
+      }
+      challenge = challengeFor(verifier, this.settings.get('OAuthPKCEChallengeEncoding'));
+    }
+    return this.buildAuthUrl(this.oAuthReturnUrl, state, challenge);
+  }
+
+  private ensureWebState(): string {
+    if (!this.webState) this.webState = createState();
+    return this.webState;
+  }
+
+  /**
+   * For the Web profile: the `state` in {@link oAuthWebAuthUrl}, for apps that check the redirect themselves
+   * (like the csrf_token of Box's SDK). {@link handleWebRedirect} checks it for you.
+   */
+  get webAuthState(): string {
+    return this.ensureWebState();
+  }
+
+  /**
+   * For the Web profile: takes the URL (or query string) the user came back with, checks its `state` and
+   * error, and sets oAuthAuthorizationCode; then call {@link authorize}.
+   */
+  handleWebRedirect(redirect: string | URL | URLSearchParams): void {
+    const q =
+      redirect instanceof URLSearchParams
+        ? redirect
+        : new URL(String(redirect), 'http://redirect.invalid').searchParams;
+    this.checkRedirect(q, this.webState);
+    this.oAuthAuthorizationCode = q.get('code')!;
+  }
+
+  /** The cached tokens (a copy), or undefined before any authorization. */
+  get tokens(): TokenRecord | undefined {
+    return this.token?.accessToken ? structuredClone(this.token) : undefined;
+  }
+
+  /** Whether the embedded redirect server is listening. */
+  get webServerActive(): boolean {
+    return this.server?.active ?? false;
+  }
+
+  // ---- AuthProvider -------------------------------------------------------------------------------------
+
+  async authorizationHeader(signal?: AbortSignal): Promise<string | undefined> {
+    if (this._authorization) return this._authorization;
+    await this.ensureToken(false, signal);
+    return this.headerValue();
+  }
+
+  async handleUnauthorized(response: UnauthorizedResponse): Promise<boolean> {
+    if (this._authorization || response.status !== 401) return false;
+    const expired = (this.service.isExpiredTokenResponse ?? DEFAULT_EXPIRED_CHECK)(response);
+    if (!expired || !this.canRenewWithoutUser()) return false;
+    this.emitLog(2, 'The server reports the access token as expired; getting a new one.');
+    // The server knows better than our clock: treat the token as expired, whatever its expiresAt says.
+    if (this.token) this.token = { ...this.token, expiresAt: 0 };
+    await this.renew(false);
+    return true;
+  }
+
+  // ---- authorize ----------------------------------------------------------------------------------------
+
+  /**
+   * Gets an access token for the configured profile and grant, and returns the authorization string
+   * ("Bearer <token>"). A cached token that has not expired is returned as is; an expired one is refreshed;
+   * otherwise the grant runs (for the Application profile with the authorization code grant, this opens the
+   * browser and waits for the redirect).
+   */
+  async authorize(signal?: AbortSignal): Promise<string> {
+    if (this._authorization) return this._authorization;
+    await this.ensureToken(true, signal);
+    return this.headerValue();
+  }
+
+  /** Clears the OAuth state (when OAuthResetData is on, the default) and stops the redirect server. */
+  async reset(): Promise<void> {
+    if (!this.settings.get('OAuthResetData')) return;
+    await this.stopWebServer();
+    this.token = undefined;
+    this.storeLoaded = false;
+    this.params = [];
+    this.lastRequest = '';
+    this.recordRequests = false;
+    this.webState = undefined;
+    this.autoPort = undefined;
+    this.autoReturnUrl = undefined;
+    this._authorizationCode = '';
+    this._clientSecret = '';
+    this._authorization = '';
+    this._passwordGrantPassword = '';
+    this._clientProfile = OAuthClientProfile.Application;
+    this._grantType = OAuthGrantType.AuthorizationCode;
+    this.oAuthAuthorizationScope = '';
+    this.oAuthClientId = '';
+    this.oAuthRequestRefreshToken = true;
+    this.oAuthReturnUrl = '';
+    this.oAuthServerAuthUrl = '';
+    this.oAuthServerTokenUrl = '';
+    for (const name of Object.keys(oauthSettings)) this.settings.clear(name as keyof OAuthSettingTable);
+  }
+
+  /** Starts the embedded redirect server (as `OAuthWebServerActive=True` does). */
+  async startWebServer(): Promise<void> {
+    if (this.server?.active) return;
+    const configured = this.settings.get('OAuthWebServerPort');
+    const port = configured === this.autoPort ? 0 : configured;
+    const server = new LoopbackRedirectServer(this.tlsOptions());
+    await server.start(port);
+    this.server = server;
+    if (port === 0) {
+      this.autoPort = server.port;
+      this.settings.set('OAuthWebServerPort', server.port, true);
+    }
+    this.emitLog(2, `OAuth redirect server listening on 127.0.0.1:${server.port}.`);
+  }
+
+  /** Stops the embedded redirect server (as `OAuthWebServerActive=False` does). */
+  async stopWebServer(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    await server?.stop();
+  }
+
+  /** Releases what the client holds open (the redirect server). */
+  async close(): Promise<void> {
+    await this.stopWebServer();
+  }
+
+  // ---- token lifecycle ----------------------------------------------------------------------------------
+
+  private async ensureToken(interactive: boolean, signal?: AbortSignal): Promise<void> {
+    await this.loadFromStore();
+    const automatic = this.settings.get('OAuthAutomaticRefresh');
+    if (!interactive && !automatic) {
+      if (this.token?.accessToken) return;
+      throw new CloudStorageError(
+        ErrorCode.InvalidCredentials,
+        'There is no access token yet: call authorize() first (OAuthAutomaticRefresh is off, so requests do not get one by themselves).',
+        { redactor: this.redactor },
+      );
+    }
+    if (this.token?.accessToken && !this.needsRenewal(this.token)) return;
+    if (interactive && this.inflight) await this.inflight.catch(() => undefined);
+    if (this.token?.accessToken && !this.needsRenewal(this.token)) return;
+    await this.renew(interactive, signal);
+  }
+
+  /** Gets a new access token: refresh when possible, else the configured grant. One at a time per client. */
+  private renew(interactive: boolean, signal?: AbortSignal): Promise<void> {
+    if (this.inflight) return this.inflight;
+    const run = this.doRenew(interactive, signal).finally(() => {
+      this.inflight = undefined;
+    });
+    this.inflight = run;
+    return run;
+  }
+
+  private async doRenew(interactive: boolean, signal?: AbortSignal): Promise<void> {
+    const grant = this._grantType;
+    if (this.token?.refreshToken && grant !== OAuthGrantType.ClientCredentials) {
+      try {
+        await this.refreshWithLock(signal);
+        return;
+      } catch (e) {
+        const dead = e instanceof CloudStorageError && e.providerCode === 'invalid_grant';
+        const canSignIn = interactive && grant === OAuthGrantType.AuthorizationCode;
+        if (
+          !dead ||
+          !canSignIn ||
+          (this._clientProfile === OAuthClientProfile.Web && !this._authorizationCode)
+        )
+          throw e;
+        this.emitLog(1, 'The refresh token was refused; signing in again.');
+        this.token = undefined;
+      }
+    }
+    switch (grant) {
+      case OAuthGrantType.ClientCredentials:
+        await this.grant(
+          { grant_type: 'client_credentials', ...this.scopeParam() },
+          'client credentials grant',
+          signal,
+        );
+        return;
+      case OAuthGrantType.Password:
+        await this.passwordGrant(signal);
+        return;
+      case OAuthGrantType.Implicit:
+        throw new CloudStorageError(
+          ErrorCode.UnsupportedOperation,
+          'The implicit grant (oAuthGrantType 1) is not supported: it returns tokens in the browser URL and cannot refresh. Use the authorization code grant (0), which uses PKCE.',
+          { redactor: this.redactor },
+        );
+    }
+    if (!interactive) {
+      throw new CloudStorageError(
+        ErrorCode.InvalidCredentials,
+        this.token?.accessToken
+          ? 'The access token expired and there is no refresh token to renew it without the user: call authorize() to sign in again.'
+          : 'Not authorized yet: call authorize() first (it may open a browser), or set oAuthRefreshToken or authorization.',
+        { redactor: this.redactor },
+      );
+    }
+    if (this._clientProfile === OAuthClientProfile.Web) {
+      await this.exchangeHandedInCode(signal);
+      return;
+    }
+    await this.browserFlow(signal);
+  }
+
+  /**
+   * The refresh grant, under the store's lock. Inside the lock the store is read again: when another process
+   * refreshed meanwhile, its tokens are adopted instead of refreshing twice (with rotation, refreshing twice
+   * would kill one of the two refresh tokens).
+   */
+  private async refreshWithLock(signal?: AbortSignal): Promise<void> {
+    const run = async () => {
+      const mine = this.token;
+      const stored = this.store ? await this.store.get() : undefined;
+      if (stored?.accessToken && stored.accessToken !== mine?.accessToken && !this.needsRenewal(stored)) {
+        this.adopt(stored);
+        this.emitLog(2, 'Another client refreshed the tokens; using the stored ones.');
+        return;
+      }
+      const refreshToken =
+        stored?.refreshToken &&
+        stored.refreshToken !== mine?.refreshToken &&
+        stored.accessToken !== mine?.accessToken
+          ? stored.refreshToken
+          : mine?.refreshToken;
+      if (!refreshToken)
+        throw new CloudStorageError(ErrorCode.InvalidCredentials, 'There is no refresh token.');
+      this.redactor.add(refreshToken);
+      await this.grant({ grant_type: 'refresh_token', refresh_token: refreshToken }, 'token refresh', signal);
+    };
+    await (this.store?.withRefreshLock ? this.store.withRefreshLock(run) : run());
+  }
+
+  private async passwordGrant(signal?: AbortSignal): Promise<void> {
+    const username = this.settings.get('OAuthPasswordGrantUsername');
+    if (!username)
+      throw invalidArgument(
+        'The password grant needs OAuthPasswordGrantUsername (and passwordGrantPassword).',
+      );
+    await this.grant(
+      { grant_type: 'password', username, password: this._passwordGrantPassword, ...this.scopeParam() },
+      'password grant',
+      signal,
+    );
+  }
+
+  private async exchangeHandedInCode(signal?: AbortSignal): Promise<void> {
+    const code = this._authorizationCode;
+    if (!code) {
+      throw new CloudStorageError(
+        ErrorCode.InvalidCredentials,
+        'The Web profile needs oAuthAuthorizationCode: send the user to oAuthWebAuthUrl, take the code from the redirect to oAuthReturnUrl, set it, then call authorize().',
+        { redactor: this.redactor },
+      );
+    }
+    const verifier = this.settings.get('OAuthUsePKCE') ? this.settings.get('OAuthPKCEVerifier') : '';
+    try {
+      await this.exchangeCode(code, this.oAuthReturnUrl, verifier, signal);
+    } finally {
+      // A code works once; the next authorization starts with a fresh state and verifier.
+      this._authorizationCode = '';
+      this.webState = undefined;
+      this.settings.clear('OAuthPKCEVerifier');
+    }
+  }
+
+  /** The Application profile: loopback server, browser, redirect, code exchange. */
+  private async browserFlow(signal?: AbortSignal): Promise<void> {
+    this.requireSetting(this.oAuthClientId, 'oAuthClientId', "your app's client id");
+    const authUrl = this.authUrl();
+    this.requireSetting(authUrl, 'oAuthServerAuthUrl', 'the authorization URL of the service');
+    await this.startWebServer();
+    const server = this.server!;
+    try {
+      const redirectUri = this.embeddedReturnUrl(server);
+      const state = createState();
+      let verifier = '';
+      let challenge: { challenge: string; method: 'plain' | 'S256' } | undefined;
+      if (this.settings.get('OAuthUsePKCE')) {
+        verifier = createVerifier();
+        this.redactor.add(verifier);
+        this.settings.set('OAuthPKCEVerifier', verifier, true);
+        challenge = challengeFor(verifier, this.settings.get('OAuthPKCEChallengeEncoding'));
+      }
+      const url = this.buildAuthUrl(redirectUri, state, challenge);
+      const waiting = server.next(this.settings.get('OAuthBrowserResponseTimeout') * 1000, signal);
+      waiting.catch(() => undefined);
+      this.emitLog(1, 'Opening the browser for authorization.');
+      try {
+        await this.openBrowser(url);
+      } catch (e) {
+        this.emitLog(1, `Could not open a browser (${e instanceof Error ? e.message : String(e)}).`);
+        process.stderr.write(`Open this URL in a browser to authorize the application:\n${url}\n`);
+      }
+      const capture = await waiting;
+      await this.completeRedirect(capture, state, redirectUri, verifier, signal);
+    } finally {
+      if (!this.settings.get('OAuthReUseWebServer')) await this.stopWebServer();
+    }
+  }
+
+  /** Checks the redirect, exchanges the code, and only then answers the browser with the outcome. */
+  private async completeRedirect(
+    capture: RedirectCapture,
+    state: string,
+    redirectUri: string,
+    verifier: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    try {
+      this.checkRedirect(capture.query, state);
+      this.oAuthAuthorizationCode = capture.query.get('code')!;
+      await this.exchangeCode(this._authorizationCode, redirectUri, verifier, signal);
+    } catch (e) {
+      const reason = e instanceof Error ? this.redactor.redact(e.message) : 'The authorization failed.';
+      const custom = this.settings.get('OAuthWebServerFailedResponse');
+      capture.respond(400, custom || defaultFailurePage(reason));
+      throw e;
+    }
+    capture.respond(200, this.settings.get('OAuthWebServerResponse') || defaultSuccessPage());
+  }
+
+  /** Checks a redirect's `error` and `state`; a mismatch ends the flow before any token request. */
+  private checkRedirect(q: URLSearchParams, expectedState: string | undefined): void {
+    const error = q.get('error');
+    if (error) {
+      const description = q.get('error_description');
+      const denied = error === 'access_denied';
+      throw new CloudStorageError(
+        ErrorCode.InvalidCredentials,
+        denied
+          ? `Authorization was denied (access_denied${description ? `: ${description}` : ''}). The user must press Allow; call authorize() to try again.`
+          : `The authorization server returned an error: ${error}${description ? ` (${description})` : ''}. Check the OAuth settings and authorize again.`,
+        { providerCode: error, redactor: this.redactor },
+      );
+    }
+    if (expectedState !== undefined && q.get('state') !== expectedState) {
+      throw new CloudStorageError(
+        ErrorCode.InvalidCredentials,
+        'The redirect carries a wrong or missing state, so it may be forged (CSRF); no token was requested. Authorize again from the start.',
+        { providerCode: 'state_mismatch', redactor: this.redactor },
+      );
+    }
+    if (!q.get('code')) {
+      throw new CloudStorageError(
+        ErrorCode.InvalidCredentials,
+        'The redirect has no authorization code. Authorize again.',
+        { redactor: this.redactor },
+      );
+    }
+  }
+
+  private async exchangeCode(
+    code: string,
+    redirectUri: string,
+    verifier: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const params: Record<string, string> = { grant_type: 'authorization_code', code };
+    if (redirectUri || this.settings.get('OAuthIncludeEmptyRedirectURI')) params.redirect_uri = redirectUri;
+    if (verifier) {
+      this.redactor.add(verifier);
+      params.code_verifier = verifier;
+    }
+    await this.grant(params, 'code exchange', signal);
+  }
+
+  /** Sends a token request with the extra parameters and client credentials, and takes in the answer. */
+  private async grant(params: Record<string, string>, purpose: string, signal?: AbortSignal): Promise<void> {
+    const url = this.tokenUrl();
+    this.requireSetting(url, 'oAuthServerTokenUrl', 'the token URL of the service');
+    this.emitLog(2, `OAuth ${purpose}: POST ${url}`);
+    const response = await requestToken({
+      http: this.http,
+      redactor: this.redactor,
+      url,
+      params: { ...this.requestParams(), ...params },
+      clientId: this.oAuthClientId,
+      clientSecret: this._clientSecret,
+      clientAuthentication: this.service.clientAuthentication ?? 'form',
+      purpose,
+      ...(signal ? { signal } : {}),
+      record: (text) => {
+        if (this.recordRequests) this.lastRequest = text;
+      },
+    });
+    await this.accept(response);
+    this.emitLog(
+      1,
+      `OAuth ${purpose} succeeded${response.expiresIn ? `; the access token expires in ${response.expiresIn} s` : ''}${response.refreshToken ? '; new refresh token stored' : ''}.`,
+    );
+  }
+
+  /** Takes in a token response: cache, properties, settings, extra parameters, then the store, at once. */
+  private async accept(response: TokenResponse): Promise<void> {
+    const record: TokenRecord = {
+      accessToken: response.accessToken,
+      // Services that do not rotate (Dropbox, Google) send no refresh token on refresh: keep the old one.
+      ...(response.refreshToken || this.token?.refreshToken
+        ? { refreshToken: response.refreshToken ?? this.token?.refreshToken }
+        : {}),
+      ...(response.expiresIn ? { expiresAt: this.now() + response.expiresIn * 1000 } : {}),
+      ...(response.scope || this.token?.scope ? { scope: response.scope ?? this.token?.scope } : {}),
+      ...(response.tokenType ? { tokenType: response.tokenType } : {}),
+      ...(Object.keys(response.extra).length ? { extra: response.extra } : {}),
+    };
+    this.adopt(record);
+    this.settings.set('OAuthAccessTokenExpiration', response.expiresIn ?? 0, true);
+    for (const [name, value] of Object.entries(response.extra)) {
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
+      const existing = this.params.find((p) => p.name === name);
+      if (existing) existing.value = text;
+      else this.params.push({ name, value: text, fromResponse: true });
+    }
+    if (this.store) await this.store.set(record);
+  }
+
+  /** Makes a record the current tokens (from a response or from the store). */
+  private adopt(record: TokenRecord): void {
+    this.redactor.add(record.accessToken);
+    this.redactor.add(record.refreshToken);
+    this.token = structuredClone(record);
+    if (record.scope) this.oAuthAuthorizationScope = record.scope;
+    if (record.tokenType) {
+      const type = record.tokenType.toLowerCase() === 'bearer' ? 'Bearer' : record.tokenType;
+      this.settings.set('OAuthAuthorizationTokenType', type, true);
+    }
+  }
+
+  private async loadFromStore(): Promise<void> {
+    if (this.storeLoaded) return;
+    this.storeLoaded = true;
+    if (this.token?.accessToken || this.token?.refreshToken || !this.store) return;
+    const stored = await this.store.get();
+    if (stored?.accessToken || stored?.refreshToken) this.adopt(stored);
+  }
+
+  /** Whether a token is expired or about to: within a tenth of its lifetime, at most a minute, of expiry. */
+  private needsRenewal(record: TokenRecord): boolean {
+    if (record.expiresAt === undefined) return false;
+    const lifetime = this.settings.get('OAuthAccessTokenExpiration') * 1000;
+    const margin = lifetime > 0 ? Math.min(MAX_REFRESH_MARGIN_MS, lifetime / 10) : MAX_REFRESH_MARGIN_MS;
+    return this.now() >= record.expiresAt - margin;
+  }
+
+  private canRenewWithoutUser(): boolean {
+    if (this._grantType === OAuthGrantType.ClientCredentials || this._grantType === OAuthGrantType.Password)
+      return true;
+    return Boolean(this.token?.refreshToken);
+  }
+
+  private headerValue(): string {
+    const type = this.settings.get('OAuthAuthorizationTokenType') || 'Bearer';
+    return `${type} ${this.token!.accessToken}`;
+  }
+
+  // ---- URLs and parameters ------------------------------------------------------------------------------
+
+  private authUrl(): string {
+    return this.oAuthServerAuthUrl || this.service.authUrl || '';
+  }
+
+  private tokenUrl(): string {
+    return this.oAuthServerTokenUrl || this.service.tokenUrl || '';
+  }
+
+  /** The redirect URI of the embedded server, unless the user set oAuthReturnUrl to something else (a relay). */
+  private embeddedReturnUrl(server: LoopbackRedirectServer): string {
+    if (this.oAuthReturnUrl && this.oAuthReturnUrl !== this.autoReturnUrl) return this.oAuthReturnUrl;
+    const host = this.settings.get('OAuthWebServerHost') || 'localhost';
+    const url = `${server.secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${server.port}`;
+    this.autoReturnUrl = url;
+    this.oAuthReturnUrl = url;
+    return url;
+  }
+
+  private buildAuthUrl(
+    redirectUri: string,
+    state: string,
+    challenge: { challenge: string; method: 'plain' | 'S256' } | undefined,
+  ): string {
+    this.requireSetting(this.oAuthClientId, 'oAuthClientId', "your app's client id");
+    const base = this.authUrl();
+    this.requireSetting(base, 'oAuthServerAuthUrl', 'the authorization URL of the service');
+    let url: URL;
+    try {
+      url = new URL(base);
+    } catch {
+      throw invalidArgument(`oAuthServerAuthUrl is not a valid URL: ${base}`);
+    }
+    const q = url.searchParams;
+    q.set('response_type', 'code');
+    q.set('client_id', this.oAuthClientId);
+    if (redirectUri || this.settings.get('OAuthIncludeEmptyRedirectURI')) q.set('redirect_uri', redirectUri);
+    if (this.oAuthAuthorizationScope) q.set('scope', this.oAuthAuthorizationScope);
+    q.set('state', state);
+    if (challenge) {
+      q.set('code_challenge', challenge.challenge);
+      q.set('code_challenge_method', challenge.method);
+    }
+    if (this.oAuthRequestRefreshToken && this._grantType === OAuthGrantType.AuthorizationCode) {
+      for (const [k, v] of Object.entries(this.service.refreshTokenParams?.() ?? {})) q.set(k, v);
+    }
+    for (const [k, v] of Object.entries(this.requestParams())) q.set(k, v);
+    return url.toString();
+  }
+
+  private scopeParam(): Record<string, string> {
+    return this.oAuthAuthorizationScope ? { scope: this.oAuthAuthorizationScope } : {};
+  }
+
+  /** The extra parameters the user set (OAuthParamName/Value), not those that came from a response. */
+  private requestParams(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const p of this.params) if (!p.fromResponse && p.name) out[p.name] = p.value;
+    return out;
+  }
+
+  private requireSetting(value: string, name: string, what: string): void {
+    if (!value) throw invalidArgument(`${name} is empty: set it to ${what}.`);
+  }
+
+  // ---- settings wiring ----------------------------------------------------------------------------------
+
+  private installSettingHooks(): void {
+    const s = this.settings;
+    s.defineReader('OAuthJWTPayload', () => decodeJwtPayload(this.token?.accessToken));
+    installXPath(s, 'OAuthJWT', () => decodeJwtPayload(this.token?.accessToken));
+
+    s.defineReader('OAuthParamCount', () => String(this.params.length));
+    s.defineWriter('OAuthParamCount', (text) => {
+      const n = Number(text.trim());
+      if (!Number.isInteger(n) || n < 0) return; // the table check reports it
+      this.params = this.params.slice(0, n);
+      while (this.params.length < n) this.params.push({ name: '', value: '', fromResponse: false });
+    });
+    const param = (i: number | undefined): OAuthParam => {
+      const p = this.params[i ?? -1];
+      if (!p) {
+        throw new CloudStorageError(
+          ErrorCode.InvalidIndex,
+          `OAuth parameter index ${i} is out of range: OAuthParamCount is ${this.params.length}.`,
+        );
+      }
+      return p;
+    };
+    s.defineReader('OAuthParamName', (i) => param(i).name);
+    s.defineReader('OAuthParamValue', (i) => param(i).value);
+    s.defineWriter('OAuthParamName', (value, i) => {
+      const p = param(i);
+      p.name = value;
+      p.fromResponse = false;
+    });
+    s.defineWriter('OAuthParamValue', (value, i) => {
+      const p = param(i);
+      p.value = value;
+      p.fromResponse = false;
+    });
+
+    s.defineReader('OAuthTransferredRequest', () => (this.recordRequests ? this.lastRequest : ''));
+    s.defineWriter('OAuthTransferredRequest', (value) => {
+      this.recordRequests = /^(on|true|1|yes)$/i.test(value.trim());
+      if (!this.recordRequests) this.lastRequest = '';
+    });
+
+    s.defineReader('OAuthWebServerActive', () => (this.webServerActive ? 'True' : 'False'));
+    s.defineWriter('OAuthWebServerActive', (value) => {
+      const on = /^(on|true|1|yes)$/i.test(value.trim());
+      // config() is synchronous: the server starts or stops in the background. A failure to start is
+      // logged, and authorize() tries again (and reports it) when it needs the server.
+      const action = on ? this.startWebServer() : this.stopWebServer();
+      action.catch((e) =>
+        this.emitLog(1, `OAuth redirect server: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    });
+
+    s.defineWriter('OAuthPKCEVerifier', (value) => this.redactor.add(value));
+    s.defineWriter('OAuthAccessTokenExpiration', (value) => {
+      const seconds = Number(value.trim());
+      if (this.token?.accessToken && Number.isInteger(seconds) && seconds > 0) {
+        this.token = { ...this.token, expiresAt: this.now() + seconds * 1000 };
+      }
+    });
+    s.defineWriter('OAuthWebServerCertStorePassword', (value) => this.redactor.add(value));
+  }
+
+  /** TLS options of the embedded server from the OAuthWebServerCert* settings, when SSL is on. */
+  private tlsOptions(): HttpsServerOptions | undefined {
+    const s = this.settings;
+    if (!s.get('OAuthWebServerSSLEnabled')) return undefined;
+    const store = s.get('OAuthWebServerCertStore');
+    const password = s.get('OAuthWebServerCertStorePassword');
+    const type = s.get('OAuthWebServerCertStoreType');
+    if (!store)
+      throw invalidArgument('OAuthWebServerSSLEnabled needs OAuthWebServerCertStore (and its type).');
+    const passphrase = password ? { passphrase: password } : {};
+    const read = (path: string) => {
+      try {
+        return readFileSync(path);
+      } catch (e) {
+        throw new CloudStorageError(
+          ErrorCode.LocalFileError,
+          `Cannot read OAuthWebServerCertStore ${path}.`,
+          { cause: e },
+        );
+      }
+    };
+    switch (type) {
+      case 2:
+        return { pfx: read(store), ...passphrase };
+      case 3:
+        return { pfx: blob(store), ...passphrase };
+      case 6:
+      case 7: {
+        const pem = type === 6 ? read(store).toString('utf8') : blob(store).toString('utf8');
+        return { key: pem, cert: pem, ...passphrase };
+      }
+      default:
+        throw new CloudStorageError(
+          ErrorCode.UnsupportedOperation,
+          `OAuthWebServerCertStoreType ${type} is a Windows, Java or XML store, not available here: use 2 (PFX file), 3 (PFX blob), 6 (PEM file) or 7 (PEM blob).`,
+        );
+    }
+  }
+
+  private emitLog(level: 1 | 2 | 3, message: string): void {
+    this.log?.({ logLevel: level, logType: 'Info', message: this.redactor.redact(message) });
+  }
+}
+
+/** A blob setting holds the data itself: PEM text as is, binary data base64-encoded. */
+function blob(text: string): Buffer {
+  if (text.includes('-----BEGIN')) return Buffer.from(text, 'utf8');
+  return Buffer.from(text, 'base64');
+}

@@ -1,0 +1,25 @@
+import { OAUTH_PROPERTY_NAMES, type OAuthClient, type OAuthProperties } from './oauth-client.js';
+
+/**
+ * Puts the `o_auth_*` properties on a provider instance (`box.oAuthClientId = …`), forwarding to its
+ * {@link OAuthClient}, so code written against the reference class ports line by line. Declare them on the
+ * class with `interface Box extends OAuthProperties {}`.
+ */
+export function exposeOAuthProperties(target: object, client: OAuthClient): void {
+  for (const name of OAUTH_PROPERTY_NAMES) {
+    Object.defineProperty(target, name, {
+      configurable: true,
+      enumerable: true,
+      get: () => client[name],
+      ...(name === 'oAuthWebAuthUrl'
+        ? {}
+        : {
+            set: (value: unknown) => {
+              (client as unknown as Record<string, unknown>)[name] = value;
+            },
+          }),
+    });
+  }
+}
+
+export type { OAuthProperties };
