@@ -20,6 +20,10 @@ export const ErrorCode = {
   EncryptedResumeNeedsTempFile: 610,
   LocalFileError: 611,
   StreamError: 612,
+  /** Client-side encryption failed (bad key material reaching the cipher, an I/O error while encrypting). */
+  EncryptionFailed: 283,
+  /** Client-side decryption failed: wrong password or key, corrupted, truncated or tampered data. */
+  DecryptionFailed: 284,
   /** Generic toolkit codes. */
   Interrupted: 301,
   HttpProtocol: 151,
