@@ -1,0 +1,175 @@
+import type { EmulatorServer, ServiceEmulator } from '../core/index.js';
+import type {
+  IssueTokenOptions,
+  OAuthAuthorizationServer,
+  OAuthClientRegistration,
+} from '../core/oauth/index.js';
+import { createBoxOAuthServer } from './auth.js';
+import { type BoxContext, type BoxEmulatorConfig, defaultConfig } from './context.js';
+import { boxErrorFormatter } from './errors.js';
+import type { EnterpriseRecord, UserRecord } from './model.js';
+import { DownloadSigner, installDownloadRoutes } from './routes/downloads.js';
+import { installItemRoutes } from './routes/items.js';
+import { MetadataService } from './routes/metadata.js';
+import { installSearchRoutes } from './routes/search.js';
+import { UploadSessions } from './routes/sessions.js';
+import { installThumbnailRoutes } from './routes/thumbnails.js';
+import { installUploadRoutes } from './routes/uploads.js';
+import { installUserRoutes } from './routes/users.js';
+import { installVersionRoutes } from './routes/versions.js';
+import { type EmulatorUrls, Shapes } from './shapes.js';
+import { BoxStore } from './state.js';
+
+export type { BoxEmulatorConfig } from './context.js';
+export { defaultPartSize } from './context.js';
+export { crc32, encodeJpeg, encodePng } from './images.js';
+export type { EmulatorUrls } from './shapes.js';
+
+/** The client registered when the options name none (handy for `cloudstorage serve` and tests). */
+export const DEFAULT_BOX_CLIENT: OAuthClientRegistration = {
+  clientId: 'box-emulator-client-id',
+  clientSecret: 'box-emulator-client-secret',
+  redirectUris: ['http://127.0.0.1/callback', 'http://localhost/callback'],
+  name: 'Box emulator client',
+};
+
+export interface BoxEmulatorOptions {
+  /** The account's user (the owner of everything, and the enterprise's service account). */
+  user?: Partial<UserRecord>;
+  enterprise?: Partial<EnterpriseRecord>;
+  /** Registered OAuth apps; default {@link DEFAULT_BOX_CLIENT}. */
+  clients?: OAuthClientRegistration[];
+  /** Skip the consent page (approve at once). */
+  autoApprove?: boolean;
+  accessTokenLifetimeSeconds?: number;
+  config?: Partial<BoxEmulatorConfig>;
+  /** Clock for the data (timestamps, session and link expiry) and the tokens. */
+  now?: () => number;
+}
+
+/**
+ * A local Box (API 2.0) on three loopback hosts: `api` (`/2.0/...`, `/oauth2/token`, the authorize page at
+ * `/api/oauth2/authorize`), `upload` (`/api/2.0/files/content`, upload sessions) and `download` (the signed
+ * URLs that `GET /2.0/files/{id}/content` redirects to, and thumbnail placeholders). State lives in memory,
+ * file bytes in the server's blob store.
+ */
+export class BoxEmulator implements ServiceEmulator {
+  readonly name = 'box';
+  readonly config: BoxEmulatorConfig;
+  private installed:
+    | { server: EmulatorServer; ctx: BoxContext; sessions: UploadSessions; metadata: MetadataService }
+    | undefined;
+
+  constructor(private readonly options: BoxEmulatorOptions = {}) {
+    this.config = { ...defaultConfig(), ...options.config };
+  }
+
+  install(server: EmulatorServer): void {
+    const now = this.options.now ?? Date.now;
+    const owner = defaultUser(now(), this.options.user);
+    const enterprise: EnterpriseRecord = {
+      id: '1000001',
+      name: 'Emulated Enterprise',
+      ...this.options.enterprise,
+    };
+    const store = new BoxStore(server.blobs, owner, enterprise, now);
+    const oauth = createBoxOAuthServer({
+      clients: this.options.clients ?? [DEFAULT_BOX_CLIENT],
+      owner,
+      enterprise,
+      users: store.users,
+      autoApprove: this.options.autoApprove,
+      accessTokenLifetimeSeconds: this.options.accessTokenLifetimeSeconds,
+      now,
+    });
+    const api = server.host('api');
+    const upload = server.host('upload');
+    const download = server.host('download');
+    for (const host of [api, upload, download]) host.errorFormatter = boxErrorFormatter;
+    const urls = (): EmulatorUrls => ({ api: api.url, upload: upload.url, download: download.url });
+    const signer = new DownloadSigner(now, () => this.config.downloadUrlLifetimeMs);
+    const ctx: BoxContext = {
+      store,
+      blobs: server.blobs,
+      config: this.config,
+      oauth,
+      urls,
+      signDownload: (fileId, versionId) => signer.sign(fileId, versionId),
+      shapes: undefined as unknown as Shapes,
+    };
+    ctx.shapes = new Shapes(store, urls, this.config.timezoneOffsetMinutes, (file) =>
+      signer.sign(file.id, file.versions.at(-1)!.id),
+    );
+    store.renderConflict = (item) => ctx.shapes.conflict(item);
+
+    oauth.install(server);
+    const sessions = new UploadSessions(ctx);
+    const metadata = new MetadataService(ctx);
+    installUploadRoutes(api.router, upload.router, ctx);
+    sessions.install(upload.router);
+    installDownloadRoutes(api.router, download.router, ctx, signer);
+    installThumbnailRoutes(api.router, download.router, ctx);
+    installVersionRoutes(api.router, ctx);
+    metadata.install(api.router);
+    installItemRoutes(api.router, ctx);
+    installSearchRoutes(api.router, ctx);
+    installUserRoutes(api.router, ctx);
+    server.onStop(() => sessions.clear());
+    this.installed = { server, ctx, sessions, metadata };
+  }
+
+  private get state() {
+    if (!this.installed) throw new Error('BoxEmulator: install() it on an EmulatorServer first');
+    return this.installed;
+  }
+
+  /** The in-memory data (items, users), for tests that look behind the API. */
+  get store(): BoxStore {
+    return this.state.ctx.store;
+  }
+
+  get oauth(): OAuthAuthorizationServer {
+    return this.state.ctx.oauth;
+  }
+
+  /** Live upload sessions by id. */
+  get uploadSessions(): UploadSessions['sessions'] {
+    return this.state.sessions.sessions;
+  }
+
+  /** Base URLs of the three hosts (after `server.start()`). */
+  get urls(): EmulatorUrls & { oauth2: string } {
+    const u = this.state.ctx.urls();
+    return { ...u, oauth2: `${u.api}/api/oauth2` };
+  }
+
+  /** Mints an access token for the account's user (or another user), without the OAuth flow. */
+  issueToken(options: Partial<IssueTokenOptions> = {}): string {
+    const clientId = options.clientId ?? (this.options.clients?.[0] ?? DEFAULT_BOX_CLIENT).clientId;
+    return this.oauth.issueToken({ ...options, clientId, userId: options.userId ?? this.store.owner.id })
+      .accessToken;
+  }
+}
+
+function defaultUser(now: number, overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    id: '20000001',
+    name: 'Emulated User',
+    login: 'user@example.com',
+    createdAt: now,
+    modifiedAt: now,
+    language: 'en',
+    timezone: 'America/Los_Angeles',
+    spaceAmount: 10 * 1024 ** 4,
+    maxUploadSize: 50 * 1024 ** 3,
+    status: 'active',
+    jobTitle: '',
+    phone: '',
+    address: '',
+    role: 'admin',
+    myTags: [],
+    hostname: 'https://app.box.com/',
+    notificationEmail: null,
+    ...overrides,
+  };
+}
