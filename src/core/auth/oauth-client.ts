@@ -319,6 +319,8 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
 
   async handleUnauthorized(response: UnauthorizedResponse): Promise<boolean> {
     if (this._authorization || response.status !== 401) return false;
+    // With OAuthAutomaticRefresh off, only authorize() gets new tokens.
+    if (!this.settings.get('OAuthAutomaticRefresh')) return false;
     const expired = (this.service.isExpiredTokenResponse ?? DEFAULT_EXPIRED_CHECK)(response);
     if (!expired || !this.canRenewWithoutUser()) return false;
     this.emitLog(2, 'The server reports the access token as expired; getting a new one.');
@@ -561,12 +563,14 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
       const waiting = server.next(this.settings.get('OAuthBrowserResponseTimeout') * 1000, signal);
       waiting.catch(() => undefined);
       this.emitLog(1, 'Opening the browser for authorization.');
-      try {
-        await this.openBrowser(url);
-      } catch (e) {
-        this.emitLog(1, `Could not open a browser (${e instanceof Error ? e.message : String(e)}).`);
-        process.stderr.write(`Open this URL in a browser to authorize the application:\n${url}\n`);
-      }
+      // Not awaited before the redirect: a launcher may only return once the browser has loaded the page
+      // the redirect server is holding back until the code exchange is done.
+      void Promise.resolve()
+        .then(() => this.openBrowser(url))
+        .catch((e) => {
+          this.emitLog(1, `Could not open a browser (${e instanceof Error ? e.message : String(e)}).`);
+          process.stderr.write(`Open this URL in a browser to authorize the application:\n${url}\n`);
+        });
       const capture = await waiting;
       await this.completeRedirect(capture, state, redirectUri, verifier, signal);
     } finally {
