@@ -209,7 +209,10 @@ export class SecretScan {
   }
 
   error(e: unknown): void {
-    if (!(e instanceof Error)) return this.output(String(e));
+    if (!(e instanceof Error)) {
+      this.output(String(e));
+      return;
+    }
     this.output(e.message);
     this.output(e.stack);
     this.output(String(e));

@@ -37,7 +37,7 @@ async function rawToken(
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, ...params }),
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as Record<string, string> };
 }
 
 describe('authorization code grant, Application profile (loopback server)', () => {
