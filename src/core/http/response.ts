@@ -20,6 +20,8 @@ export interface BodyHooks {
  */
 export class ResponseBody extends Readable {
   private settled = false;
+  /** A source error held back until the reader has taken the chunks that arrived before it. */
+  private pendingError: Error | undefined;
 
   constructor(
     private readonly source: Readable,
@@ -35,12 +37,23 @@ export class ResponseBody extends Readable {
       this.push(null);
       this.finish();
     });
-    source.once('error', (err) => this.destroy(hooks.mapError(err)));
+    source.once('error', (err) => {
+      const mapped = hooks.mapError(err);
+      if (this.readableLength === 0) this.destroy(mapped);
+      else this.pendingError = mapped;
+    });
     // Paused until the reader asks for data.
     source.pause();
   }
 
   override _read(): void {
+    if (this.pendingError) {
+      // Deliver every byte that did arrive (a resumed download continues after the last one), then fail.
+      // An empty push lets the stream call _read again once the reader has taken more.
+      if (this.readableLength === 0) this.destroy(this.pendingError);
+      else this.push(Buffer.alloc(0));
+      return;
+    }
     this.source.resume();
   }
 
