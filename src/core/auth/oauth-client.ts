@@ -186,6 +186,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
       ...this.token,
       accessToken: value,
       expiresAt: lifetime > 0 ? this.now() + lifetime * 1000 : undefined,
+      issuedAt: this.now(),
     };
     this.storeLoaded = true;
   }
@@ -678,7 +679,9 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
       ...(response.refreshToken || this.token?.refreshToken
         ? { refreshToken: response.refreshToken ?? this.token?.refreshToken }
         : {}),
-      ...(response.expiresIn ? { expiresAt: this.now() + response.expiresIn * 1000 } : {}),
+      ...(response.expiresIn
+        ? { expiresAt: this.now() + response.expiresIn * 1000, issuedAt: this.now() }
+        : {}),
       ...(response.scope || this.token?.scope ? { scope: response.scope ?? this.token?.scope } : {}),
       ...(response.tokenType ? { tokenType: response.tokenType } : {}),
       ...(Object.keys(response.extra).length ? { extra: response.extra } : {}),
@@ -699,6 +702,10 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
     this.redactor.add(record.accessToken);
     this.redactor.add(record.refreshToken);
     this.token = structuredClone(record);
+    if (record.expiresAt !== undefined && record.issuedAt !== undefined) {
+      const lifetime = Math.round((record.expiresAt - record.issuedAt) / 1000);
+      if (lifetime > 0) this.settings.set('OAuthAccessTokenExpiration', lifetime, true);
+    }
     if (record.scope) this.oAuthAuthorizationScope = record.scope;
     if (record.tokenType) {
       const type = record.tokenType.toLowerCase() === 'bearer' ? 'Bearer' : record.tokenType;
@@ -717,7 +724,10 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
   /** Whether a token is expired or about to: within a tenth of its lifetime, at most a minute, of expiry. */
   private needsRenewal(record: TokenRecord): boolean {
     if (record.expiresAt === undefined) return false;
-    const lifetime = this.settings.get('OAuthAccessTokenExpiration') * 1000;
+    const lifetime =
+      record.issuedAt !== undefined
+        ? record.expiresAt - record.issuedAt
+        : this.settings.get('OAuthAccessTokenExpiration') * 1000;
     const margin = lifetime > 0 ? Math.min(MAX_REFRESH_MARGIN_MS, lifetime / 10) : MAX_REFRESH_MARGIN_MS;
     return this.now() >= record.expiresAt - margin;
   }
@@ -857,7 +867,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
     s.defineWriter('OAuthAccessTokenExpiration', (value) => {
       const seconds = Number(value.trim());
       if (this.token?.accessToken && Number.isInteger(seconds) && seconds > 0) {
-        this.token = { ...this.token, expiresAt: this.now() + seconds * 1000 };
+        this.token = { ...this.token, expiresAt: this.now() + seconds * 1000, issuedAt: this.now() };
       }
     });
     s.defineWriter('OAuthWebServerCertStorePassword', (value) => this.redactor.add(value));

@@ -37,6 +37,8 @@ export interface TokenRecord {
   refreshToken?: string;
   /** When the access token expires, in ms since the epoch; undefined when the server did not say. */
   expiresAt?: number;
+  /** When the access token was obtained (ms since the epoch): with expiresAt, its lifetime. */
+  issuedAt?: number;
   scope?: string;
   tokenType?: string;
   /** Other fields of the token response (Dropbox `account_id`, Box `restricted_to`, …). */
