@@ -14,6 +14,8 @@ export interface BoxHarness {
   ): Promise<Response>;
   /** Box's official SDK, authenticated with client credentials (enterprise subject), pointed at the emulator. */
   sdk(): BoxClient;
+  /** The last response the SDK clients of this harness received (status, headers, parsed JSON). */
+  lastResponse(): { status: number; headers: Record<string, string>; data?: unknown } | undefined;
   /** The SDK with a fixed developer token. */
   sdkWithToken(token: string): BoxClient;
   close(): Promise<void>;
@@ -26,8 +28,21 @@ export async function startBox(options: BoxEmulatorOptions = {}): Promise<BoxHar
   await server.start();
   const token = box.issueToken();
   const urls = box.urls;
+  let last: { status: number; headers: Record<string, string>; data?: unknown } | undefined;
+  // The SDK's BoxApiError loses its responseInfo (a class-field quirk of its build), so tests read the
+  // response through an interceptor instead.
   const withUrls = (client: BoxClient) =>
-    client.withCustomBaseUrls({ baseUrl: urls.api, uploadUrl: `${urls.upload}/api`, oauth2Url: urls.oauth2 });
+    client
+      .withCustomBaseUrls({ baseUrl: urls.api, uploadUrl: `${urls.upload}/api`, oauth2Url: urls.oauth2 })
+      .withInterceptors([
+        {
+          beforeRequest: (options) => options,
+          afterRequest: (response) => {
+            last = { status: response.status, headers: response.headers, data: response.data };
+            return response;
+          },
+        },
+      ]);
   return {
     server,
     box,
@@ -51,6 +66,7 @@ export async function startBox(options: BoxEmulatorOptions = {}): Promise<BoxHar
     sdkWithToken(t) {
       return withUrls(new BoxClient({ auth: new BoxDeveloperTokenAuth({ token: t }) }));
     },
+    lastResponse: () => last,
     close: () => server.stop(),
   };
 }
