@@ -1,0 +1,391 @@
+import type { Readable } from 'node:stream';
+import {
+  type BrowserLauncher,
+  exposeOAuthProperties,
+  OAuthClient,
+  type OAuthProperties,
+  type OAuthServiceProfile,
+  oauthSettings,
+  type TokenStore,
+} from './auth/index.js';
+import { type SettingOptions, Settings, type SettingTable } from './config.js';
+import type { EncryptionSettings } from './crypto/index.js';
+import { encryptionSettings, encryptionSettingsFrom, validateEncryptionSettings } from './crypto/index.js';
+import { CloudStorageError, ErrorCode } from './errors.js';
+import { type CoreEvents, TypedEmitter } from './events.js';
+import {
+  type ClientCertificate,
+  DEFAULT_TIMEOUT_SECONDS,
+  type ErrorMapper,
+  type FirewallType,
+  HttpClient,
+  type HttpConnectionOptions,
+  httpSettings,
+  type ProxyAuthScheme,
+  type ProxySSL,
+} from './http/index.js';
+import { installXPath, xpathSettings, xpathSettingTable } from './json-xpath.js';
+import { Redactor } from './redact.js';
+
+/**
+ * The settings every class has: HTTP, OAuth, JSON XPath over the last response and over a JWT access
+ * token, and encryption. A provider spreads this table into its own and adds its own settings.
+ */
+export const coreSettings = {
+  ...httpSettings,
+  ...oauthSettings,
+  ...xpathSettings,
+  ...xpathSettingTable('OAuthJWT'),
+  ...encryptionSettings,
+} satisfies SettingTable;
+export type CoreSettingTable = typeof coreSettings;
+
+/** A query parameter of the QueryParams collection. */
+export interface QueryParam {
+  name: string;
+  value: string;
+}
+
+/** A response header of the ParsedHeaders collection. */
+export interface ParsedHeader {
+  field: string;
+  value: string;
+}
+
+/** The reference properties every class has (camelCased), besides the OAuth ones. */
+export interface CoreProperties {
+  /** Seconds; 0 = none. An inactivity timeout unless AbsoluteTimeout is on. */
+  timeout: number;
+  otherHeaders: string;
+  /** Upload source and download destination on disk. */
+  localFile: string;
+  /** Upload source when localFile is empty; download result when localFile is empty. */
+  resourceData: Uint8Array | Readable | ReadableStream<Uint8Array> | undefined;
+  /** Resume offset of uploads and downloads. */
+  startByte: number;
+  /** Whether a download may replace an existing localFile. */
+  overwrite: boolean;
+  encryptionAlgorithm: number;
+  encryptionPassword: string;
+  proxyAuthScheme: ProxyAuthScheme;
+  proxyAutoDetect: boolean;
+  proxyServer: string;
+  proxyPort: number;
+  proxyUser: string;
+  proxyPassword: string;
+  proxySSL: ProxySSL;
+  firewallAutoDetect: boolean;
+  firewallType: FirewallType;
+  firewallHost: string;
+  firewallPort: number;
+  firewallUser: string;
+  firewallPassword: string;
+  localHost: string;
+  /** Extra trusted CA certificates (PEM). */
+  sslCACerts: string | readonly string[] | undefined;
+  /** Client certificate for mutual TLS. */
+  sslCert: ClientCertificate | undefined;
+  /** A server certificate accepted even if verification fails (PEM or fingerprint; "*" = any). */
+  sslAcceptServerCert: string;
+}
+
+const CORE_PROPERTY_DEFAULTS: CoreProperties = {
+  timeout: DEFAULT_TIMEOUT_SECONDS,
+  otherHeaders: '',
+  localFile: '',
+  resourceData: undefined,
+  startByte: 0,
+  overwrite: false,
+  encryptionAlgorithm: 0,
+  encryptionPassword: '',
+  proxyAuthScheme: 0,
+  proxyAutoDetect: false,
+  proxyServer: '',
+  proxyPort: 80,
+  proxyUser: '',
+  proxyPassword: '',
+  proxySSL: 0,
+  firewallAutoDetect: false,
+  firewallType: 0,
+  firewallHost: '',
+  firewallPort: 0,
+  firewallUser: '',
+  firewallPassword: '',
+  localHost: '',
+  sslCACerts: undefined,
+  sslCert: undefined,
+  sslAcceptServerCert: '',
+};
+
+/** Constructor options: every writable setting (lower-camel-cased), every property, and the wiring. */
+export type CloudClientOptions<S extends SettingTable> = SettingOptions<S> &
+  Partial<CoreProperties> &
+  Partial<Omit<OAuthProperties, 'oAuthWebAuthUrl'>> & {
+    /** Where OAuth tokens are kept between runs (memory only by default). */
+    tokenStore?: TokenStore;
+    /** Opens the authorization URL during authorize(); default the platform's browser opener. */
+    openBrowser?: BrowserLauncher;
+  };
+
+/** Per-call options that every method accepts, last. */
+export interface CallOptions {
+  /** Aborts this call only; interrupt() aborts every call of the instance. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What the four service classes share: the settings registry and `config()`, the events, the HTTP client
+ * (pools, retries, proxies, TLS, logging), OAuth (`authorize()`, refresh, token stores), the reference
+ * properties, query parameters, parsed headers, encryption settings, `interrupt()` and `reset()`.
+ */
+export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTable>
+  extends TypedEmitter<E>
+  implements CoreProperties
+{
+  readonly settings: Settings<S>;
+  readonly redactor = new Redactor();
+  /** The HTTP client: providers send every request through it. */
+  protected readonly http: HttpClient;
+  /** The OAuth machinery; its properties are exposed on the instance (`oAuthClientId`, …). */
+  readonly oauth: OAuthClient;
+
+  timeout = CORE_PROPERTY_DEFAULTS.timeout;
+  otherHeaders = '';
+  localFile = '';
+  resourceData: CoreProperties['resourceData'] = undefined;
+  startByte = 0;
+  overwrite = false;
+  encryptionAlgorithm = 0;
+  proxyAuthScheme: ProxyAuthScheme = 0;
+  proxyAutoDetect = false;
+  proxyServer = '';
+  proxyPort = 80;
+  proxyUser = '';
+  proxySSL: ProxySSL = 0;
+  firewallAutoDetect = false;
+  firewallType: FirewallType = 0;
+  firewallHost = '';
+  firewallPort = 0;
+  firewallUser = '';
+  localHost = '';
+  sslCACerts: string | readonly string[] | undefined = undefined;
+  sslCert: ClientCertificate | undefined = undefined;
+  sslAcceptServerCert = '';
+
+  /** The QueryParams collection: sent by the methods that document it (search, sendCustomRequest, …). */
+  queryParams: QueryParam[] = [];
+
+  private _encryptionPassword = '';
+  private _proxyPassword = '';
+  private _firewallPassword = '';
+  private interruptController = new AbortController();
+  private running = 0;
+  /** The body of the last JSON response, for the XPath settings. */
+  protected lastJson = '';
+
+  protected constructor(
+    table: S,
+    options: CloudClientOptions<S>,
+    wiring: { oauthService: OAuthServiceProfile; errorFromResponse?: ErrorMapper },
+  ) {
+    super();
+    const { settingValues, propertyValues } = splitOptions(table, options);
+    this.settings = new Settings(table, settingValues as SettingOptions<S>);
+    const events = this as unknown as TypedEmitter<CoreEvents>;
+    this.http = new HttpClient({
+      settings: this.settings as never,
+      events,
+      redactor: this.redactor,
+      connection: () => this.connectionOptions(),
+      ...(wiring.errorFromResponse ? { errorFromResponse: wiring.errorFromResponse } : {}),
+    });
+    this.oauth = new OAuthClient({
+      http: this.http,
+      settings: this.settings as never,
+      redactor: this.redactor,
+      service: wiring.oauthService,
+      ...(options.tokenStore ? { store: options.tokenStore } : {}),
+      ...(options.openBrowser ? { openBrowser: options.openBrowser } : {}),
+      log: (event) => {
+        if (event.logLevel <= this.settings.get('LogLevel')) this.emit('log', event as E['log']);
+      },
+    });
+    this.http.auth = this.oauth;
+    exposeOAuthProperties(this, this.oauth);
+    installXPath(this.settings, '', () => this.lastJson);
+    installXPath(this.settings, 'OAuthJWT', () => String(this.settings.get('OAuthJWTPayload') ?? ''));
+    for (const [key, value] of Object.entries(propertyValues)) (this as Record<string, unknown>)[key] = value;
+  }
+
+  // ---- secret properties: registered with the redactor as soon as they are set ----------------------
+
+  get encryptionPassword(): string {
+    return this._encryptionPassword;
+  }
+  set encryptionPassword(value: string) {
+    this._encryptionPassword = value;
+    this.redactor.add(value);
+  }
+  get proxyPassword(): string {
+    return this._proxyPassword;
+  }
+  set proxyPassword(value: string) {
+    this._proxyPassword = value;
+    this.redactor.add(value);
+  }
+  get firewallPassword(): string {
+    return this._firewallPassword;
+  }
+  set firewallPassword(value: string) {
+    this._firewallPassword = value;
+    this.redactor.add(value);
+  }
+
+  // ---- reference methods shared by all classes ----------------------------------------------------------
+
+  /** `config('Name=Value')` sets a setting and returns ''; `config('Name')` reads one. */
+  config(configurationString: string): string {
+    return this.settings.config(configurationString);
+  }
+
+  /** Adds a query parameter to the QueryParams collection (its value is URL-encoded when sent). */
+  addQueryParam(name: string, value: string): void {
+    this.queryParams.push({ name, value });
+  }
+
+  /** Response headers of the last request, names as received. */
+  get parsedHeaders(): ParsedHeader[] {
+    return this.http.parsedHeaders.map(([field, value]) => ({ field, value }));
+  }
+
+  /** False while a method is running. */
+  get idle(): boolean {
+    return this.running === 0 && this.http.idle;
+  }
+
+  /** Gets or refreshes the OAuth access token per the OAuth properties; returns the Authorization value. */
+  authorize(options: CallOptions = {}): Promise<string> {
+    return this.oauth.authorize(options.signal);
+  }
+
+  /** Stops every operation in progress; each fails with error 301 and can be resumed as documented. */
+  interrupt(): void {
+    this.interruptController.abort(
+      new CloudStorageError(ErrorCode.Interrupted, 'The operation was interrupted.'),
+    );
+    this.interruptController = new AbortController();
+    this.http.interrupt();
+  }
+
+  /** Returns the instance to its initial state (OAuth state too when OAuthResetData is on). */
+  async reset(): Promise<void> {
+    this.interrupt();
+    Object.assign(this, { ...CORE_PROPERTY_DEFAULTS });
+    this.queryParams = [];
+    this.lastJson = '';
+    this.settings.reset();
+    await this.oauth.reset();
+  }
+
+  /** Closes connection pools and the OAuth loopback server. */
+  async close(): Promise<void> {
+    await this.oauth.close();
+    await this.http.close();
+  }
+
+  // ---- for the providers ------------------------------------------------------------------------------
+
+  /**
+   * Runs one public method: marks the instance busy, and gives the method a signal that fires on
+   * interrupt() or on the caller's own signal.
+   */
+  protected async run<T>(
+    options: CallOptions | undefined,
+    body: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const signals = [this.interruptController.signal, ...(options?.signal ? [options.signal] : [])];
+    const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+    this.running++;
+    try {
+      return await body(signal);
+    } finally {
+      this.running--;
+    }
+  }
+
+  /** The encryption settings in force for a call; invalid settings fail before any request. */
+  protected encryption(
+    overrides: { encryptionAlgorithm?: number; encryptionPassword?: string } = {},
+  ): EncryptionSettings {
+    const s = encryptionSettingsFrom(
+      this.settings as never,
+      overrides.encryptionAlgorithm ?? this.encryptionAlgorithm,
+      overrides.encryptionPassword ?? this.encryptionPassword,
+    );
+    validateEncryptionSettings(s);
+    for (const secret of [s.password, s.keyHex, s.rclonePassword2]) this.redactor.add(secret);
+    return s;
+  }
+
+  /** Remembers a JSON response body for the XPath settings. */
+  protected rememberJson(text: string): void {
+    this.lastJson = text;
+  }
+
+  private connectionOptions(): HttpConnectionOptions {
+    return {
+      timeout: this.timeout,
+      otherHeaders: this.otherHeaders,
+      proxyServer: this.proxyServer,
+      proxyPort: this.proxyPort,
+      proxyUser: this.proxyUser,
+      proxyPassword: this.proxyPassword,
+      proxyAuthScheme: this.proxyAuthScheme,
+      proxySSL: this.proxySSL,
+      firewallType: this.firewallType,
+      firewallHost: this.firewallHost,
+      firewallPort: this.firewallPort,
+      firewallUser: this.firewallUser,
+      firewallPassword: this.firewallPassword,
+      ...(this.localHost ? { localHost: this.localHost } : {}),
+      ...(this.sslCACerts ? { sslCACerts: this.sslCACerts } : {}),
+      ...(this.sslCert ? { sslCert: this.sslCert } : {}),
+      ...(this.sslAcceptServerCert ? { sslAcceptServerCert: this.sslAcceptServerCert } : {}),
+    };
+  }
+}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the OAuth properties are defined at run time by exposeOAuthProperties.
+export interface CloudClient<E extends CoreEvents, S extends CoreSettingTable> extends OAuthProperties {}
+
+const PROPERTY_NAMES = new Set<string>([
+  ...Object.keys(CORE_PROPERTY_DEFAULTS),
+  'oAuthAccessToken',
+  'oAuthAuthorizationCode',
+  'oAuthAuthorizationScope',
+  'oAuthClientId',
+  'oAuthClientProfile',
+  'oAuthClientSecret',
+  'oAuthGrantType',
+  'oAuthRefreshToken',
+  'oAuthRequestRefreshToken',
+  'oAuthReturnUrl',
+  'oAuthServerAuthUrl',
+  'oAuthServerTokenUrl',
+  'authorization',
+]);
+const WIRING = new Set(['tokenStore', 'openBrowser']);
+
+/** Sorts constructor options into settings and properties; an unknown option is a clear error. */
+function splitOptions(table: SettingTable, options: object) {
+  const byLower = new Map(Object.keys(table).map((n) => [n.toLowerCase(), n]));
+  const settingValues: Record<string, unknown> = {};
+  const propertyValues: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || WIRING.has(key)) continue;
+    if (PROPERTY_NAMES.has(key)) propertyValues[key] = value;
+    else if (byLower.has(key.toLowerCase())) settingValues[key] = value;
+    else throw new CloudStorageError(ErrorCode.InvalidArgument, `Unknown option "${key}".`);
+  }
+  return { settingValues, propertyValues };
+}
