@@ -138,6 +138,7 @@ export interface CallOptions {
  * (pools, retries, proxies, TLS, logging), OAuth (`authorize()`, refresh, token stores), the reference
  * properties, query parameters, parsed headers, encryption settings, `interrupt()` and `reset()`.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below adds the run-time OAuth properties.
 export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTable>
   extends TypedEmitter<E>
   implements CoreProperties
@@ -355,7 +356,9 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
   }
 }
 
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the OAuth properties are defined at run time by exposeOAuthProperties.
+// The OAuth properties are defined at run time by exposeOAuthProperties; this declares them to the compiler.
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see above.
+// biome-ignore lint/correctness/noUnusedVariables: merging needs the class's type parameters.
 export interface CloudClient<E extends CoreEvents, S extends CoreSettingTable> extends OAuthProperties {}
 
 const PROPERTY_NAMES = new Set<string>([
