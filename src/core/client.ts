@@ -357,7 +357,6 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
 }
 
 // The OAuth properties are defined at run time by exposeOAuthProperties; this declares them to the compiler.
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see above.
 // biome-ignore lint/correctness/noUnusedVariables: merging needs the class's type parameters.
 export interface CloudClient<E extends CoreEvents, S extends CoreSettingTable> extends OAuthProperties {}
 
