@@ -126,6 +126,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
   private lastRequest = '';
   private recordRequests = false;
   private server: LoopbackRedirectServer | undefined;
+  private serverStarting: Promise<void> | undefined;
   /** The port the last server got when OAuthWebServerPort was 0: still "automatic" while unchanged. */
   private autoPort: number | undefined;
   /** The return URL this client set itself (embedded server), so it can be replaced when the port changes. */
@@ -372,9 +373,19 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
     for (const name of Object.keys(oauthSettings)) this.settings.clear(name as keyof OAuthSettingTable);
   }
 
-  /** Starts the embedded redirect server (as `OAuthWebServerActive=True` does). */
-  async startWebServer(): Promise<void> {
-    if (this.server?.active) return;
+  /**
+   * Starts the embedded redirect server (as `OAuthWebServerActive=True` does, in the background). Await it
+   * before reading OAuthWebServerPort, e.g. to point a relay at the server.
+   */
+  startWebServer(): Promise<void> {
+    if (this.server?.active) return Promise.resolve();
+    this.serverStarting ??= this.doStartWebServer().finally(() => {
+      this.serverStarting = undefined;
+    });
+    return this.serverStarting;
+  }
+
+  private async doStartWebServer(): Promise<void> {
     const configured = this.settings.get('OAuthWebServerPort');
     const port = configured === this.autoPort ? 0 : configured;
     const server = new LoopbackRedirectServer(this.tlsOptions());

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { after, describe, test } from 'node:test';
+import { Agent } from 'undici';
+import { exposeOAuthProperties, type OAuthProperties } from '../../../src/core/auth/index.js';
 import {
   CLIENT_ID,
   CLIENT_SECRET,
@@ -26,6 +30,14 @@ async function env(options: Parameters<typeof startOAuthEnv>[0] = {}): Promise<O
 after(async () => {
   for (const e of envs) await e.stop();
 });
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
+}
 
 /** A raw token request, outside the client, to see what the server says about a code or token. */
 async function rawToken(
@@ -565,6 +577,102 @@ describe('external authorization', () => {
     scan.error(err);
     assert.equal(err.httpStatus, 401);
     assert.equal(e.tokenRequests(), 0);
+  });
+});
+
+describe('the client object', () => {
+  test('OAuthWebServerSSLEnabled serves the redirect over HTTPS with a PEM certificate', async () => {
+    const pem = execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+        '-keyout',
+        '-',
+        '-out',
+        '-',
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const port = await freePort();
+    const e = await env({ autoApprove: true });
+    e.oauth.registerClient({
+      clientId: 'tls-app',
+      clientSecret: CLIENT_SECRET,
+      redirectUris: [`https://localhost:${port}`],
+    });
+    const dispatcher = new Agent({ connect: { ca: pem } });
+    let browser: Promise<string> | undefined;
+    const c = scan.client(
+      makeClient(e, {
+        oAuthClientId: 'tls-app',
+        openBrowser: (url) => {
+          browser = fetch(url, { dispatcher } as unknown as RequestInit).then((r) => r.text());
+        },
+      }),
+    );
+    const s = c.oauth.settings;
+    s.config('OAuthWebServerSSLEnabled=True');
+    s.config('OAuthWebServerCertStoreType=7');
+    s.config(`OAuthWebServerCertStore=${pem}`);
+    s.config(`OAuthWebServerPort=${port}`);
+    try {
+      await c.oauth.authorize();
+      assert.equal(c.oauth.oAuthReturnUrl, `https://localhost:${port}`);
+      assert.match(await browser!, /Authorization complete/);
+      assert.equal((await c.me()).clientId, 'tls-app');
+    } finally {
+      await dispatcher.close();
+    }
+    s.config('OAuthWebServerCertStoreType=0');
+    c.oauth.oAuthAccessToken = '';
+    c.oauth.oAuthRefreshToken = '';
+    const err = await rejection(c.oauth.authorize());
+    assert.equal(err.code, 601);
+  });
+
+  test('reset() clears the OAuth state when OAuthResetData is on, and nothing when it is off', async () => {
+    const e = await env({ autoApprove: true });
+    const c = scan.client(makeClient(e));
+    await c.oauth.authorize();
+    c.oauth.settings.config('OAuthResetData=False');
+    await c.oauth.reset();
+    assert.ok(c.oauth.oAuthAccessToken);
+    c.oauth.settings.config('OAuthResetData=True');
+    c.oauth.settings.config('OAuthParamCount=1');
+    await c.oauth.reset();
+    assert.equal(c.oauth.oAuthAccessToken, '');
+    assert.equal(c.oauth.oAuthClientId, '');
+    assert.equal(c.oauth.oAuthServerTokenUrl, '');
+    assert.equal(c.oauth.settings.config('OAuthParamCount'), '0');
+    assert.equal(c.oauth.settings.config('OAuthResetData'), 'True');
+  });
+
+  test('exposeOAuthProperties puts the o_auth properties on a provider object', async () => {
+    const e = await env({ autoApprove: true });
+    const c = scan.client(makeClient(e));
+    const provider = {} as OAuthProperties;
+    exposeOAuthProperties(provider, c.oauth);
+    provider.oAuthGrantType = 3;
+    assert.equal(c.oauth.oAuthGrantType, 3);
+    assert.equal(provider.oAuthClientId, CLIENT_ID);
+    await c.oauth.authorize();
+    assert.equal(provider.oAuthAccessToken, c.oauth.oAuthAccessToken);
+    assert.throws(() => {
+      (provider as { oAuthWebAuthUrl: string }).oAuthWebAuthUrl = 'x';
+    }, TypeError);
+    assert.throws(() => {
+      provider.oAuthGrantType = 7 as 0;
+    }, /oAuthGrantType/);
   });
 });
 
