@@ -442,7 +442,7 @@ export class HttpClient {
         authenticated,
         body: this.responseBody(op, res.body, res.statusCode, record, deadline, signal, hop),
       };
-      if (route.proxy === 'forward' && res.statusCode === 407) {
+      if (route.proxy === 'forward' && isProxyAuthFailure(res.statusCode, record, transport.config.proxy)) {
         exchange.body.destroy();
         const proxy = transport.config.proxy!;
         throw new CloudStorageError(
@@ -814,6 +814,24 @@ function defaultOkStatus(status: number): boolean {
   // 3xx reach here only when the redirect was not followed (FollowRedirects=0, or a method it does not
   // apply to): the caller gets the response and its Location.
   return status >= 200 && status < 400;
+}
+
+/**
+ * Whether a response to a request forwarded through the proxy is the proxy refusing us: 407, or the 401
+ * with a Basic challenge that some proxies (tinyproxy) send for wrong credentials, when we did send
+ * Basic proxy credentials.
+ */
+function isProxyAuthFailure(
+  status: number,
+  headers: Record<string, string>,
+  proxy: { authorization?: string } | undefined,
+): boolean {
+  if (status === 407) return true;
+  return (
+    status === 401 &&
+    !!proxy?.authorization?.startsWith('Basic ') &&
+    /^basic\b/i.test(headers['www-authenticate'] ?? '')
+  );
 }
 
 function isRedirect(status: number): boolean {

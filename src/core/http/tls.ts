@@ -112,8 +112,14 @@ export function verifyServer(
   if (!socket.authorized) {
     const reason = socket.authorizationError;
     problem = typeof reason === 'string' ? reason : (reason?.message ?? 'certificate not trusted');
+    if (problem === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+      // Node keeps only the code; the check's message says which names the certificate has.
+      problem = `${problem}: ${tls.checkServerIdentity(host, peer.toLegacyObject())?.message ?? 'host name mismatch'}`;
+    }
   } else {
-    const identityError = tls.checkServerIdentity(host, socket.getPeerCertificate());
+    // Node checked the name already (it does even without rejectUnauthorized); checking again here keeps
+    // that guarantee independent of how the socket was set up. The legacy object is what the check reads.
+    const identityError = tls.checkServerIdentity(host, peer.toLegacyObject());
     if (identityError)
       problem = `${(identityError as { code?: string }).code ?? 'ERR_TLS_CERT_ALTNAME_INVALID'}: ${identityError.message}`;
   }

@@ -283,8 +283,9 @@ export class Transport {
     const what = kind === 'Proxy' ? 'proxy' : 'firewall (tunnelling proxy)';
     const credentials =
       kind === 'Proxy' ? 'proxyUser and proxyPassword' : 'firewallUser and firewallPassword';
+    // 407 is the standard answer; some proxies (tinyproxy) answer 401 to wrong credentials.
     const message =
-      reply.status === 407
+      reply.status === 407 || reply.status === 401
         ? proxy.authorization
           ? `The ${what} ${proxy.host}:${proxy.port} rejected the credentials (407 Proxy Authentication Required). Check ${credentials}.`
           : `The ${what} ${proxy.host}:${proxy.port} requires authentication (407 Proxy Authentication Required). Set ${credentials}.`

@@ -180,6 +180,9 @@ export interface TestPki {
   serverKey: string;
   clientCert: string;
   clientKey: string;
+  /** Signed by the CA, but for another host name (wrong.example), to test host name checks. */
+  wrongHostCert: string;
+  wrongHostKey: string;
   /** A second CA nobody trusts, for negative tests. */
   otherCaCert: string;
   cleanup(): Promise<void>;
@@ -254,6 +257,7 @@ export async function makePki(): Promise<TestPki> {
     'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n',
   );
   await leaf('client', 'test-client', 'extendedKeyUsage=clientAuth\n');
+  await leaf('wrong', 'wrong.example', 'subjectAltName=DNS:wrong.example\nextendedKeyUsage=serverAuth\n');
   const read = (name: string) => readFile(f(name), 'utf8');
   return {
     dir,
@@ -262,6 +266,8 @@ export async function makePki(): Promise<TestPki> {
     serverKey: await read('server.key'),
     clientCert: await read('client.pem'),
     clientKey: await read('client.key'),
+    wrongHostCert: await read('wrong.pem'),
+    wrongHostKey: await read('wrong.key'),
     otherCaCert: await read('other-ca.pem'),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };

@@ -1,0 +1,244 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CloudStorageError } from '../../../src/core/errors.js';
+import {
+  freePort,
+  makeClient,
+  makePki,
+  startDaemon,
+  startServer,
+  type TestPki,
+  type TestServer,
+} from './helpers.js';
+
+const PROXY_USER = 'tp-user';
+const PROXY_PASSWORD = 'tp-Secret-4711';
+
+/** Every log line and error message of these tests is checked for the passwords too. */
+function assertNoSecrets(texts: string[], secrets: string[]): void {
+  for (const text of texts) for (const s of secrets) assert.ok(!text.includes(s), `secret leaked: ${text}`);
+}
+
+describe('through a real HTTP proxy (tinyproxy)', () => {
+  let dir: string;
+  let proxy: Awaited<ReturnType<typeof startDaemon>>;
+  let proxyPort: number;
+  let target: TestServer;
+  let secureTarget: TestServer;
+  let pki: TestPki;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cs-http-tinyproxy-'));
+    proxyPort = await freePort();
+    const conf = join(dir, 'tinyproxy.conf');
+    await writeFile(
+      conf,
+      [
+        `Port ${proxyPort}`,
+        'Listen 127.0.0.1',
+        'Timeout 30',
+        'LogLevel Connect',
+        'MaxClients 20',
+        'Allow 127.0.0.1',
+        `BasicAuth ${PROXY_USER} ${PROXY_PASSWORD}`,
+        'ViaProxyName "cs-test-proxy"',
+        '',
+      ].join('\n'),
+    );
+    proxy = await startDaemon('/usr/bin/tinyproxy', ['-d', '-c', conf], proxyPort);
+    const echo = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ via: req.headers.via ?? null, path: req.url }));
+    };
+    target = await startServer(echo);
+    pki = await makePki();
+    secureTarget = await startServer(echo, { tls: { cert: pki.serverCert, key: pki.serverKey } });
+  });
+  after(async () => {
+    await proxy?.stop();
+    await target?.close();
+    await secureTarget?.close();
+    await pki?.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const withProxy = (user: string | undefined, password: string | undefined, extra: object = {}) =>
+    makeClient({
+      settings: ['LogLevel=3', 'MaxRetries=0'],
+      connection: {
+        proxyServer: '127.0.0.1',
+        proxyPort,
+        ...(user ? { proxyUser: user } : {}),
+        ...(password ? { proxyPassword: password } : {}),
+        ...extra,
+      },
+    });
+
+  it('forwards an http request with Basic credentials (the target sees the proxy Via header)', async () => {
+    const { client, logs } = withProxy(PROXY_USER, PROXY_PASSWORD);
+    const res = await client.request({ method: 'GET', url: `${target.url}/forwarded?x=1` });
+    const body = await res.json<{ via: string | null; path: string }>();
+    assert.match(body.via ?? '', /cs-test-proxy/);
+    assert.equal(body.path, '/forwarded?x=1');
+    // The request line went to the proxy as an absolute URI.
+    assert.ok(
+      logs.some(
+        (l) =>
+          l.logType === 'RequestHeaders' && l.message.startsWith(`GET ${target.url}/forwarded?x=1 HTTP/1.1`),
+      ),
+    );
+    assertNoSecrets(
+      logs.map((l) => l.message),
+      [PROXY_PASSWORD, Buffer.from(`${PROXY_USER}:${PROXY_PASSWORD}`).toString('base64')],
+    );
+  });
+
+  it('tunnels with CONNECT when proxySSL=3, and for https targets', async () => {
+    const { client, logs } = withProxy(PROXY_USER, PROXY_PASSWORD, { proxySSL: 3, sslCACerts: pki.caCert });
+    const res = await client.request({ method: 'GET', url: `${target.url}/tunnelled` });
+    // Inside a tunnel the proxy does not touch the request, so no Via header.
+    assert.deepEqual(await res.json(), { via: null, path: '/tunnelled' });
+    const secure = await client.request({ method: 'GET', url: `${secureTarget.url}/secure` });
+    assert.deepEqual(await secure.json(), { via: null, path: '/secure' });
+    // The proxy saw both CONNECTs.
+    const output = proxy.output();
+    assert.match(output, new RegExp(`CONNECT 127\\.0\\.0\\.1:${target.port} `));
+    assert.match(output, new RegExp(`CONNECT 127\\.0\\.0\\.1:${secureTarget.port} `));
+    assert.ok(logs.some((l) => l.logType === 'ProxyRequest' && l.message.startsWith('CONNECT 127.0.0.1:')));
+    assert.ok(logs.some((l) => l.logType === 'ProxyResponse' && /^HTTP\/1\.\d 200/.test(l.message)));
+    assertNoSecrets(
+      logs.map((l) => l.message),
+      [PROXY_PASSWORD],
+    );
+  });
+
+  it('fails with a clear proxy error (118) for wrong or missing credentials, both ways', async () => {
+    for (const mode of [0, 3] as const) {
+      const wrong = withProxy(PROXY_USER, 'not-the-password', { proxySSL: mode });
+      await assert.rejects(
+        wrong.client.request({ method: 'GET', url: `${target.url}/x` }),
+        (err: unknown) => {
+          assert.ok(err instanceof CloudStorageError);
+          assert.equal(err.code, 118);
+          assert.match(err.message, /rejected the credentials.*proxyUser and proxyPassword/);
+          assert.ok(!err.message.includes('not-the-password'));
+          return true;
+        },
+      );
+      const none = withProxy(undefined, undefined, { proxySSL: mode });
+      await assert.rejects(none.client.request({ method: 'GET', url: `${target.url}/x` }), (err: unknown) => {
+        assert.ok(err instanceof CloudStorageError);
+        assert.equal(err.code, 118);
+        assert.match(err.message, /requires authentication/);
+        return true;
+      });
+    }
+  });
+});
+
+describe('through a real SOCKS5 server (microsocks)', () => {
+  let target: TestServer;
+  const daemons: Array<Awaited<ReturnType<typeof startDaemon>>> = [];
+  let openPort: number;
+  let authPort: number;
+
+  before(async () => {
+    target = await startServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`hello ${req.url}`);
+    });
+    openPort = await freePort();
+    daemons.push(
+      await startDaemon('/usr/bin/microsocks', ['-i', '127.0.0.1', '-p', String(openPort)], openPort),
+    );
+    authPort = await freePort();
+    daemons.push(
+      await startDaemon(
+        '/usr/bin/microsocks',
+        ['-i', '127.0.0.1', '-p', String(authPort), '-u', 'sockuser', '-P', 'sock-Pass-0815'],
+        authPort,
+      ),
+    );
+  });
+  after(async () => {
+    for (const d of daemons) await d.stop();
+    await target?.close();
+  });
+
+  it('connects without authentication', async () => {
+    const { client, logs } = makeClient({
+      settings: ['LogLevel=3'],
+      connection: { firewallType: 3, firewallHost: '127.0.0.1', firewallPort: openPort },
+    });
+    const res = await client.request({ method: 'GET', url: `${target.url}/open` });
+    assert.equal(await res.text(), 'hello /open');
+    // The connection to the target came from the SOCKS server, which logged it.
+    assert.ok(
+      logs.some(
+        (l) =>
+          l.logType === 'FirewallRequest' && l.message.includes(`SOCKS5 CONNECT 127.0.0.1:${target.port}`),
+      ),
+    );
+    assert.ok(logs.some((l) => l.logType === 'FirewallResponse' && /established/.test(l.message)));
+  });
+
+  it('connects with a user name and password, and fails clearly with wrong ones', async () => {
+    const ok = makeClient({
+      settings: ['LogLevel=3'],
+      connection: {
+        firewallType: 3,
+        firewallHost: '127.0.0.1',
+        firewallPort: authPort,
+        firewallUser: 'sockuser',
+        firewallPassword: 'sock-Pass-0815',
+      },
+    });
+    const res = await ok.client.request({ method: 'GET', url: `${target.url}/auth` });
+    assert.equal(await res.text(), 'hello /auth');
+
+    const bad = makeClient({
+      settings: ['LogLevel=3'],
+      connection: {
+        firewallType: 3,
+        firewallHost: '127.0.0.1',
+        firewallPort: authPort,
+        firewallUser: 'sockuser',
+        firewallPassword: 'wrong-Pass-1234',
+      },
+    });
+    await assert.rejects(bad.client.request({ method: 'GET', url: `${target.url}/auth` }), (err: unknown) => {
+      assert.ok(err instanceof CloudStorageError);
+      assert.equal(err.code, 118);
+      assert.match(err.message, /SOCKS5 server 127\.0\.0\.1:\d+ did not connect us/);
+      assert.ok(!err.message.includes('wrong-Pass-1234'));
+      return true;
+    });
+    // Without credentials the server refuses too: it really enforces authentication.
+    const anonymous = makeClient({
+      connection: { firewallType: 3, firewallHost: '127.0.0.1', firewallPort: authPort },
+    });
+    await assert.rejects(
+      anonymous.client.request({ method: 'GET', url: `${target.url}/auth` }),
+      (err: unknown) => err instanceof CloudStorageError && err.code === 118,
+    );
+    assertNoSecrets(
+      [...ok.logs, ...bad.logs].map((l) => l.message),
+      ['sock-Pass-0815', 'wrong-Pass-1234'],
+    );
+  });
+
+  it('fails with a clear error when the SOCKS server is not there', async () => {
+    const port = await freePort();
+    const { client } = makeClient({
+      connection: { firewallType: 3, firewallHost: '127.0.0.1', firewallPort: port },
+    });
+    await assert.rejects(
+      client.request({ method: 'GET', url: `${target.url}/x` }),
+      (err: unknown) =>
+        err instanceof CloudStorageError && err.code === 118 && /firewallHost/.test(err.message),
+    );
+  });
+});
