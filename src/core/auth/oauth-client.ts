@@ -423,10 +423,21 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
         { redactor: this.redactor },
       );
     }
-    if (this.token?.accessToken && !this.needsRenewal(this.token)) return;
+    const fresh = () =>
+      !(interactive && this.codeHandedIn()) && this.token?.accessToken && !this.needsRenewal(this.token);
+    if (fresh()) return;
     if (interactive && this.inflight) await this.inflight.catch(() => undefined);
-    if (this.token?.accessToken && !this.needsRenewal(this.token)) return;
+    if (fresh()) return;
     await this.renew(interactive, signal);
+  }
+
+  /** Whether the app handed in an authorization code (Web profile) that authorize() has yet to exchange. */
+  private codeHandedIn(): boolean {
+    return (
+      this._grantType === OAuthGrantType.AuthorizationCode &&
+      this._clientProfile === OAuthClientProfile.Web &&
+      this._authorizationCode !== ''
+    );
   }
 
   /** Gets a new access token: refresh when possible, else the configured grant. One at a time per client. */
@@ -441,6 +452,11 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
 
   private async doRenew(interactive: boolean, signal?: AbortSignal): Promise<void> {
     const grant = this._grantType;
+    // A code handed in (Web profile) is a new authorization the app asked for: it wins over a refresh.
+    if (interactive && this.codeHandedIn()) {
+      await this.exchangeHandedInCode(signal);
+      return;
+    }
     if (this.token?.refreshToken && grant !== OAuthGrantType.ClientCredentials) {
       try {
         await this.refreshWithLock(signal);
@@ -448,12 +464,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
       } catch (e) {
         const dead = e instanceof CloudStorageError && e.providerCode === 'invalid_grant';
         const canSignIn = interactive && grant === OAuthGrantType.AuthorizationCode;
-        if (
-          !dead ||
-          !canSignIn ||
-          (this._clientProfile === OAuthClientProfile.Web && !this._authorizationCode)
-        )
-          throw e;
+        if (!dead || !canSignIn || this._clientProfile === OAuthClientProfile.Web) throw e;
         this.emitLog(1, 'The refresh token was refused; signing in again.');
         this.token = undefined;
       }

@@ -378,6 +378,24 @@ describe('Web profile', () => {
     assert.throws(() => c.oauth.handleWebRedirect(denied), /denied/);
   });
 
+  test('a handed-in code is exchanged even with tokens cached; without one, an expired token is refreshed', async () => {
+    const e = await env({ autoApprove: true });
+    const c = scan.client(makeClient(e, { oAuthClientProfile: 1, oAuthReturnUrl: WEB_RETURN_URL }));
+    c.oauth.settings.config('OAuthTransferredRequest=on');
+    c.oauth.handleWebRedirect(await redirectOf(c.oauth.oAuthWebAuthUrl));
+    await c.oauth.authorize();
+    const first = c.oauth.oAuthRefreshToken;
+    c.oauth.handleWebRedirect(await redirectOf(c.oauth.oAuthWebAuthUrl));
+    await c.oauth.authorize();
+    assert.match(c.oauth.settings.config('OAuthTransferredRequest'), /grant_type=authorization_code/);
+    assert.notEqual(c.oauth.oAuthRefreshToken, first, 'tokens of the new authorization');
+    e.clock.advance(3600);
+    await c.oauth.authorize();
+    assert.match(c.oauth.settings.config('OAuthTransferredRequest'), /grant_type=refresh_token/);
+    assert.equal(e.tokenRequests(), 3);
+    scan.output(c.oauth.settings.config('OAuthTransferredRequest'));
+  });
+
   test('without a code, authorize() says what to do', async () => {
     const e = await env();
     const c = scan.client(makeClient(e, { oAuthClientProfile: 1, oAuthReturnUrl: WEB_RETURN_URL }));
