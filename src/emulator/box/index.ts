@@ -29,7 +29,7 @@ export type { EmulatorUrls } from './shapes.js';
 export const DEFAULT_BOX_CLIENT: OAuthClientRegistration = {
   clientId: 'box-emulator-client-id',
   clientSecret: 'box-emulator-client-secret',
-  redirectUris: ['http://127.0.0.1/callback', 'http://localhost/callback'],
+  redirectUris: ['http://127.0.0.1', 'http://localhost', 'http://127.0.0.1/callback', 'http://localhost/callback'],
   name: 'Box emulator client',
 };
 

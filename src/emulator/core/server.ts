@@ -197,6 +197,11 @@ export class EmulatorServer {
     return h.url;
   }
 
+  /** The names of the hosts, in the order they were declared. */
+  hostNames(): string[] {
+    return [...this.hosts.keys()];
+  }
+
   /** Registers cleanup to run at `stop` (timers, sub-servers). */
   onStop(closer: () => Promise<void> | void): void {
     this.closers.push(closer);
