@@ -1,0 +1,93 @@
+/**
+ * Measuring helpers for the benchmarks: run a child process (or a function in a fresh child) and
+ * report wall-clock throughput and peak resident memory.
+ *
+ * Peak RSS comes from GNU time (`/usr/bin/time -f '%M'`), which reads the kernel's accounting when
+ * the child exits; that figure includes the child's own children (e.g. `age` run under `script`).
+ * Where GNU time is missing, the child's VmHWM is polled from /proc instead (slightly less exact).
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+
+export interface Measurement {
+  label: string;
+  /** Bytes of payload processed (for the throughput figure). */
+  bytes: number;
+  seconds: number;
+  /** Payload throughput in MiB/s. */
+  mibPerSecond: number;
+  peakRssMiB: number;
+}
+
+export interface ProcessOptions {
+  /** Payload size, for the throughput figure. */
+  bytes: number;
+  /** File to feed to standard input. */
+  stdinFile?: string;
+  /** File to write standard output to (default: discarded). */
+  stdoutFile?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+const GNU_TIME = '/usr/bin/time';
+
+/** Runs `cmd args…` to completion and measures it; rejects if it exits non-zero. */
+export async function measureProcess(
+  label: string,
+  cmd: string,
+  args: string[],
+  options: ProcessOptions,
+): Promise<Measurement> {
+  const useTime = existsSync(GNU_TIME);
+  const marker = '@@peak-rss-kib=';
+  const [program, argv] = useTime ? [GNU_TIME, ['-f', `${marker}%M`, cmd, ...args]] : [cmd, args];
+  const started = process.hrtime.bigint();
+  const child = spawn(program, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
+  if (options.stdinFile) createReadStream(options.stdinFile).pipe(child.stdin);
+  else child.stdin.end();
+  if (options.stdoutFile) child.stdout.pipe(createWriteStream(options.stdoutFile));
+  else child.stdout.resume();
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  let polledKiB = 0;
+  const poll = useTime
+    ? undefined
+    : setInterval(async () => {
+        const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
+        const m = /VmHWM:\s+(\d+) kB/.exec(status);
+        if (m) polledKiB = Math.max(polledKiB, Number(m[1]));
+      }, 20);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', resolve);
+  });
+  if (poll) clearInterval(poll);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`${label}: ${cmd} exited with ${code}: ${stderr.slice(-2000)}`);
+  const peakKiB = useTime ? Number(new RegExp(`${marker}(\\d+)`).exec(stderr)?.[1] ?? 0) : polledKiB;
+  return {
+    label,
+    bytes: options.bytes,
+    seconds,
+    mibPerSecond: options.bytes / 1048576 / seconds,
+    peakRssMiB: peakKiB / 1024,
+  };
+}
+
+/** Formats measurements as an aligned text table. */
+export function formatTable(rows: Measurement[]): string {
+  const header = ['what', 'seconds', 'MiB/s', 'peak RSS MiB'];
+  const lines = rows.map((r) => [
+    r.label,
+    r.seconds.toFixed(2),
+    r.mibPerSecond.toFixed(1),
+    r.peakRssMiB.toFixed(0),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');
+}
