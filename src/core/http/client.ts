@@ -233,7 +233,12 @@ export class HttpClient {
     let tracker = request.progress?.tracker;
     let ownTracker = false;
     if (request.progress && !tracker) {
-      tracker = this.createProgress(request.progress);
+      const { direction, offset = 0 } = request.progress;
+      // An upload's size is the body's, when the caller did not say.
+      const total =
+        request.progress.total ??
+        (direction === 0 && body?.length !== undefined ? offset + body.length : undefined);
+      tracker = this.createProgress({ direction, offset, ...(total !== undefined ? { total } : {}) });
       ownTracker = true;
     }
     return {

@@ -143,7 +143,7 @@ export class Transport {
         connect: (_opts, callback) => {
           this.connect({ host: proxy.host, port: proxy.port, tls: proxy.mode === 1 }, undefined).then(
             (socket) => callback(null, socket as net.Socket),
-            (err: Error) => callback(err, null),
+            (err: Error) => callback(proxyUnreachable(err, proxy, this.hooks.redactor), null),
           );
         },
       });
@@ -196,7 +196,7 @@ export class Transport {
         'Info',
         `Connecting to ${target.host}:${target.port} through the proxy ${tunnelThrough.host}:${tunnelThrough.port}`,
       );
-      socket = track(await this.openSocket(tunnelThrough.host, tunnelThrough.port, track));
+      socket = track(await this.openProxySocket(tunnelThrough, track));
       if (tunnelThrough.mode === 1) {
         socket = track(await this.startTls(socket, tunnelThrough.host, tunnelThrough.port));
       }
@@ -207,6 +207,14 @@ export class Transport {
     }
     if (target.tls) socket = track(await this.startTls(socket, target.host, target.port));
     return socket;
+  }
+
+  private async openProxySocket(proxy: ProxyConfig, track: <T extends Duplex>(s: T) => T): Promise<Duplex> {
+    try {
+      return await this.openSocket(proxy.host, proxy.port, track);
+    } catch (err) {
+      throw proxyUnreachable(err, proxy, this.hooks.redactor);
+    }
   }
 
   /** A TCP connection to host:port, directly or through the firewall (SOCKS server or CONNECT tunnel). */
@@ -333,6 +341,17 @@ export class Transport {
       });
     });
   }
+}
+
+/** A failure to reach the proxy itself, said as such (not as a failure of the target server). */
+function proxyUnreachable(err: unknown, proxy: ProxyConfig, redactor: Redactor): Error {
+  if (err instanceof CloudStorageError) return err;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new CloudStorageError(
+    HttpErrorCode.ProxyError,
+    `Could not connect to the proxy ${proxy.host}:${proxy.port} (${detail}). Check proxyServer and proxyPort.`,
+    { cause: err, redactor },
+  );
 }
 
 function targetOf(hostname: string, port: string | number | null | undefined, protocol: string): Target {

@@ -115,6 +115,43 @@ describe('through a real HTTP proxy (tinyproxy)', () => {
     );
   });
 
+  it('works as a tunnelling firewall (firewallType 1) too', async () => {
+    const { client, logs } = makeClient({
+      settings: ['LogLevel=3'],
+      connection: {
+        firewallType: 1,
+        firewallHost: '127.0.0.1',
+        firewallPort: proxyPort,
+        firewallUser: PROXY_USER,
+        firewallPassword: PROXY_PASSWORD,
+      },
+    });
+    const res = await client.request({ method: 'GET', url: `${target.url}/through-firewall` });
+    assert.deepEqual(await res.json(), { via: null, path: '/through-firewall' });
+    assert.ok(
+      logs.some((l) => l.logType === 'FirewallRequest' && l.message.startsWith('CONNECT 127.0.0.1:')),
+    );
+    assertNoSecrets(
+      logs.map((l) => l.message),
+      [PROXY_PASSWORD],
+    );
+  });
+
+  it('says so when the proxy itself cannot be reached', async () => {
+    const port = await freePort();
+    for (const mode of [0, 3] as const) {
+      const { client } = makeClient({
+        connection: { proxyServer: '127.0.0.1', proxyPort: port, proxySSL: mode },
+      });
+      await assert.rejects(client.request({ method: 'GET', url: `${target.url}/x` }), (err: unknown) => {
+        assert.ok(err instanceof CloudStorageError);
+        assert.equal(err.code, 118);
+        assert.match(err.message, new RegExp(`Could not connect to the proxy 127\\.0\\.0\\.1:${port}`));
+        return true;
+      });
+    }
+  });
+
   it('fails with a clear proxy error (118) for wrong or missing credentials, both ways', async () => {
     for (const mode of [0, 3] as const) {
       const wrong = withProxy(PROXY_USER, 'not-the-password', { proxySSL: mode });

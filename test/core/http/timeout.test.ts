@@ -149,6 +149,30 @@ describe('timeouts and interrupts', () => {
     );
   });
 
+  it('ConnectionTimeout bounds connecting, including the TLS handshake (code 145)', async () => {
+    // Accepts TCP connections and never says a word: the TLS handshake cannot finish.
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const mute = createServer((s) => sockets.push(s));
+    await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+    const port = (mute.address() as import('node:net').AddressInfo).port;
+    try {
+      const { client } = makeClient({ settings: ['ConnectionTimeout=1', 'MaxRetries=0'] });
+      await assert.rejects(
+        client.request({ method: 'GET', url: `https://127.0.0.1:${port}/` }),
+        (err: unknown) => {
+          assert.ok(err instanceof CloudStorageError);
+          assert.equal(err.code, 145);
+          assert.match(err.message, /connecting to 127\.0\.0\.1:\d+ took longer than 1 s/);
+          return true;
+        },
+      );
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => mute.close(() => resolve()));
+    }
+  });
+
   it('a refused connection to a new origin fails at once with a clear message', async () => {
     const { client } = makeClient();
     const closed = await startServer(() => undefined);
