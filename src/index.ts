@@ -1,0 +1,23 @@
+/**
+ * cloudstorage: Box, Dropbox, Google Drive and Backblaze B2 from Node.js.
+ */
+
+export type { TokenRecord, TokenStore } from './core/auth/index.js';
+export {
+  CallbackTokenStore,
+  FileTokenStore,
+  MemoryTokenStore,
+  storeTokensCallback,
+} from './core/auth/index.js';
+export {
+  type CallOptions,
+  CloudClient,
+  type CloudClientOptions,
+  type CoreProperties,
+  coreSettings,
+  type ParsedHeader,
+  type QueryParam,
+} from './core/client.js';
+export { CloudStorageError, ErrorCode, isCloudStorageError } from './core/errors.js';
+export type * from './core/events.js';
+export { JsonXPath } from './core/json-xpath.js';
