@@ -453,15 +453,17 @@ export class HttpClient {
         throw new CloudStorageError(
           HttpErrorCode.ProxyError,
           proxy.authorization
-            ? `The proxy ${proxy.host}:${proxy.port} rejected the credentials (407 Proxy Authentication Required). Check proxyUser and proxyPassword.`
-            : `The proxy ${proxy.host}:${proxy.port} requires authentication (407 Proxy Authentication Required). Set proxyUser and proxyPassword.`,
-          { httpStatus: 407, redactor: this.redactor },
+            ? `The proxy ${proxy.host}:${proxy.port} rejected the credentials (HTTP ${res.statusCode}). Check proxyUser and proxyPassword.`
+            : `The proxy ${proxy.host}:${proxy.port} requires authentication (HTTP ${res.statusCode}). Set proxyUser and proxyPassword.`,
+          { httpStatus: res.statusCode, redactor: this.redactor },
         );
       }
       return exchange;
     } catch (err) {
       deadline.stop();
+      // A body that was opened but not sent to the end is released (a file handle, say).
       if (source instanceof Readable && !source.readableEnded) source.destroy();
+      else if (source instanceof ReadableStream) source.cancel().catch(() => undefined);
       // An abort surfaces as its reason (TimeoutReason, InterruptReason, or the caller's).
       throw signal.aborted && !(err instanceof CloudStorageError) ? (signal.reason ?? err) : err;
     }
@@ -586,6 +588,8 @@ export class HttpClient {
 
   private retryDelayForError(op: Operation, err: unknown, attempt: number): number | undefined {
     if (op.signal.aborted || err instanceof TimeoutReason || err instanceof InterruptReason) return undefined;
+    // An error built from a response (the provider's mapping included) is final here.
+    if (err instanceof CloudStorageError && err.httpStatus !== undefined) return undefined;
     if (attempt >= this.settings.get('MaxRetries')) return undefined;
     const kind = classifyTransportError(err);
     if (kind === 'dropped' && this.canRepeat(op)) return this.backoff(attempt);

@@ -295,8 +295,8 @@ export class Transport {
     const message =
       reply.status === 407 || reply.status === 401
         ? proxy.authorization
-          ? `The ${what} ${proxy.host}:${proxy.port} rejected the credentials (407 Proxy Authentication Required). Check ${credentials}.`
-          : `The ${what} ${proxy.host}:${proxy.port} requires authentication (407 Proxy Authentication Required). Set ${credentials}.`
+          ? `The ${what} ${proxy.host}:${proxy.port} rejected the credentials (HTTP ${reply.status}). Check ${credentials}.`
+          : `The ${what} ${proxy.host}:${proxy.port} requires authentication (HTTP ${reply.status}). Set ${credentials}.`
         : `The ${what} ${proxy.host}:${proxy.port} refused to open a tunnel to ${target.host}:${target.port}: "${reply.statusLine}".`;
     throw new CloudStorageError(HttpErrorCode.ProxyError, message, { httpStatus: reply.status, redactor });
   }
