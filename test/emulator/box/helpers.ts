@@ -21,12 +21,16 @@ export interface BoxHarness {
   close(): Promise<void>;
 }
 
-export async function startBox(options: BoxEmulatorOptions = {}): Promise<BoxHarness> {
+export async function startBox(
+  options: BoxEmulatorOptions = {},
+  /** Lifetime of the harness's token (tests that move the clock by days need a long one). */
+  tokenLifetimeSeconds?: number,
+): Promise<BoxHarness> {
   const server = new EmulatorServer();
   const box = new BoxEmulator(options);
   box.install(server);
   await server.start();
-  const token = box.issueToken();
+  const token = box.issueToken(tokenLifetimeSeconds ? { lifetimeSeconds: tokenLifetimeSeconds } : {});
   const urls = box.urls;
   let last: { status: number; headers: Record<string, string>; data?: unknown } | undefined;
   // The SDK's BoxApiError loses its responseInfo (a class-field quirk of its build), so tests read the
