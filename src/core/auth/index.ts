@@ -6,12 +6,9 @@
 export { openerFor, openInSystemBrowser } from './browser.js';
 export { decodeJwtPayload } from './jwt.js';
 export { LOOPBACK_ADDRESS, LoopbackRedirectServer, type RedirectCapture } from './loopback-server.js';
-export {
-  OAUTH_PROPERTY_NAMES,
-  OAuthClient,
-  type OAuthClientOptions,
-  type OAuthProperties,
-} from './oauth-client.js';
+export { OAuthClient, type OAuthClientOptions } from './oauth-client.js';
+export { OAuthParams } from './oauth-params.js';
+export { OAUTH_PROPERTY_NAMES, type OAuthProperties, OAuthState } from './oauth-state.js';
 export { challengeFor, createState, createVerifier } from './pkce.js';
 export { exposeOAuthProperties } from './properties.js';
 export { isOAuthSetting, type OAuthSettings, type OAuthSettingTable, oauthSettings } from './settings.js';

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { type SettingOptions, Settings } from '../config.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../errors.js';
 import type { LogEvent } from '../events.js';
@@ -9,6 +7,9 @@ import { Redactor } from '../redact.js';
 import { openInSystemBrowser } from './browser.js';
 import { decodeJwtPayload } from './jwt.js';
 import { LoopbackRedirectServer, type RedirectCapture } from './loopback-server.js';
+import { loopbackTlsOptions } from './loopback-tls.js';
+import { OAuthParams } from './oauth-params.js';
+import { OAUTH_PROPERTY_NAMES, type OAuthProperties, OAuthState } from './oauth-state.js';
 import { defaultFailurePage, defaultSuccessPage } from './pages.js';
 import { challengeFor, createState, createVerifier } from './pkce.js';
 import { type OAuthSettings, type OAuthSettingTable, oauthSettings } from './settings.js';
@@ -17,51 +18,12 @@ import {
   type BrowserLauncher,
   type HttpRequester,
   OAuthClientProfile,
-  type OAuthClientProfileValue,
   OAuthGrantType,
-  type OAuthGrantTypeValue,
   type OAuthServiceProfile,
   type TokenRecord,
   type TokenStore,
   type UnauthorizedResponse,
 } from './types.js';
-
-/** The `o_auth_*` properties of the reference classes (camelCased), plus `authorization`. */
-export interface OAuthProperties {
-  oAuthAccessToken: string;
-  oAuthAuthorizationCode: string;
-  oAuthAuthorizationScope: string;
-  oAuthClientId: string;
-  oAuthClientProfile: OAuthClientProfileValue;
-  oAuthClientSecret: string;
-  oAuthGrantType: OAuthGrantTypeValue;
-  oAuthRefreshToken: string;
-  oAuthRequestRefreshToken: boolean;
-  oAuthReturnUrl: string;
-  oAuthServerAuthUrl: string;
-  oAuthServerTokenUrl: string;
-  /** Read-only: the URL to send the user to (Web profile). */
-  readonly oAuthWebAuthUrl: string;
-  /** An externally obtained "Bearer <token>"; when set, every other OAuth property is ignored. */
-  authorization: string;
-}
-
-export const OAUTH_PROPERTY_NAMES = [
-  'oAuthAccessToken',
-  'oAuthAuthorizationCode',
-  'oAuthAuthorizationScope',
-  'oAuthClientId',
-  'oAuthClientProfile',
-  'oAuthClientSecret',
-  'oAuthGrantType',
-  'oAuthRefreshToken',
-  'oAuthRequestRefreshToken',
-  'oAuthReturnUrl',
-  'oAuthServerAuthUrl',
-  'oAuthServerTokenUrl',
-  'oAuthWebAuthUrl',
-  'authorization',
-] as const satisfies ReadonlyArray<keyof OAuthProperties>;
 
 export interface OAuthClientOptions extends Partial<Omit<OAuthProperties, 'oAuthWebAuthUrl'>> {
   /** The HTTP client the token requests go through. */
@@ -87,13 +49,6 @@ export interface OAuthClientOptions extends Partial<Omit<OAuthProperties, 'oAuth
   now?: () => number;
 }
 
-interface OAuthParam {
-  name: string;
-  value: string;
-  /** Filled from a token response rather than set by the user: shown, but not sent. */
-  fromResponse: boolean;
-}
-
 /** Refresh this long before expiry at most; short-lived tokens use a tenth of their lifetime instead. */
 const MAX_REFRESH_MARGIN_MS = 60_000;
 
@@ -109,20 +64,15 @@ const DEFAULT_EXPIRED_CHECK = (r: UnauthorizedResponse): boolean =>
  * first when the token expired), `handleUnauthorized()` after a 401 (refresh once when the 401 says the token
  * expired). It never opens a browser outside `authorize()`: a refresh that would need the user is an error.
  */
-export class OAuthClient implements AuthProvider, OAuthProperties {
-  readonly settings: OAuthSettings;
-  readonly redactor: Redactor;
+export class OAuthClient extends OAuthState implements AuthProvider, OAuthProperties {
   private readonly http: HttpRequester;
   private readonly store: TokenStore | undefined;
   private readonly service: OAuthServiceProfile;
   private readonly openBrowser: BrowserLauncher;
   private readonly log: ((event: LogEvent) => void) | undefined;
-  private readonly now: () => number;
 
-  private token: TokenRecord | undefined;
-  private storeLoaded = false;
   private inflight: Promise<void> | undefined;
-  private params: OAuthParam[] = [];
+  private readonly params = new OAuthParams();
   private lastRequest = '';
   private recordRequests = false;
   private server: LoopbackRedirectServer | undefined;
@@ -134,32 +84,19 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
   /** `state` of the Web profile's authorization URL, checked by {@link handleWebRedirect}. */
   private webState: string | undefined;
 
-  private _authorizationCode = '';
-  private _clientSecret = '';
-  private _authorization = '';
-  private _passwordGrantPassword = '';
-  private _clientProfile: OAuthClientProfileValue = OAuthClientProfile.Application;
-  private _grantType: OAuthGrantTypeValue = OAuthGrantType.AuthorizationCode;
-
-  oAuthAuthorizationScope = '';
-  oAuthClientId = '';
-  oAuthRequestRefreshToken = true;
-  oAuthReturnUrl = '';
-  oAuthServerAuthUrl = '';
-  oAuthServerTokenUrl = '';
-
   constructor(options: OAuthClientOptions) {
+    super(
+      options.settings instanceof Settings
+        ? options.settings
+        : new Settings(oauthSettings, options.settings ?? {}),
+      options.redactor ?? options.http.redactor ?? new Redactor(),
+      options.now ?? Date.now,
+    );
     this.http = options.http;
-    this.redactor = options.redactor ?? options.http.redactor ?? new Redactor();
     this.store = options.store;
     this.service = options.service ?? {};
     this.openBrowser = options.openBrowser ?? openInSystemBrowser;
     this.log = options.log;
-    this.now = options.now ?? Date.now;
-    this.settings =
-      options.settings instanceof Settings
-        ? options.settings
-        : new Settings(oauthSettings, options.settings ?? {});
     this.installSettingHooks();
     for (const name of OAUTH_PROPERTY_NAMES) {
       if (name === 'oAuthWebAuthUrl') continue;
@@ -171,89 +108,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
     this.redactor.add(this.settings.get('OAuthPKCEVerifier'));
   }
 
-  // ---- properties ---------------------------------------------------------------------------------------
-
-  get oAuthAccessToken(): string {
-    return this.token?.accessToken ?? '';
-  }
-  set oAuthAccessToken(value: string) {
-    this.redactor.add(value);
-    if (!value) {
-      if (this.token) this.token = { ...this.token, accessToken: '', expiresAt: undefined };
-      return;
-    }
-    const lifetime = this.settings.get('OAuthAccessTokenExpiration');
-    this.token = {
-      ...this.token,
-      accessToken: value,
-      expiresAt: lifetime > 0 ? this.now() + lifetime * 1000 : undefined,
-      issuedAt: this.now(),
-    };
-    this.storeLoaded = true;
-  }
-
-  get oAuthRefreshToken(): string {
-    return this.token?.refreshToken ?? '';
-  }
-  set oAuthRefreshToken(value: string) {
-    this.redactor.add(value);
-    this.token = { accessToken: '', ...this.token, refreshToken: value || undefined };
-    this.storeLoaded = true;
-  }
-
-  get oAuthAuthorizationCode(): string {
-    return this._authorizationCode;
-  }
-  set oAuthAuthorizationCode(value: string) {
-    this.redactor.add(value);
-    this._authorizationCode = value;
-  }
-
-  get oAuthClientSecret(): string {
-    return this._clientSecret;
-  }
-  set oAuthClientSecret(value: string) {
-    this.redactor.add(value);
-    this._clientSecret = value;
-  }
-
-  get authorization(): string {
-    return this._authorization;
-  }
-  set authorization(value: string) {
-    this.redactor.add(value);
-    this.redactor.add(/^\S+\s+(.+)$/.exec(value)?.[1]);
-    this._authorization = value;
-  }
-
-  get passwordGrantPassword(): string {
-    return this._passwordGrantPassword;
-  }
-  set passwordGrantPassword(value: string) {
-    this.redactor.add(value);
-    this._passwordGrantPassword = value;
-  }
-
-  get oAuthClientProfile(): OAuthClientProfileValue {
-    return this._clientProfile;
-  }
-  set oAuthClientProfile(value: OAuthClientProfileValue) {
-    if (value !== 0 && value !== 1)
-      throw invalidArgument(`oAuthClientProfile is 0 (Application) or 1 (Web); got ${value}.`);
-    this._clientProfile = value;
-  }
-
-  get oAuthGrantType(): OAuthGrantTypeValue {
-    return this._grantType;
-  }
-  set oAuthGrantType(value: OAuthGrantTypeValue) {
-    if (![0, 1, 2, 3].includes(value)) {
-      throw invalidArgument(
-        `oAuthGrantType is 0 (authorization code), 1 (implicit), 2 (password) or 3 (client credentials); got ${value}.`,
-      );
-    }
-    this._grantType = value;
-  }
+  // ---- Web profile ---------------------------------------------------------------------------------------
 
   /**
    * The URL to send the user to (Web profile): the authorization URL with `redirect_uri` = oAuthReturnUrl,
@@ -301,11 +156,6 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
     this.oAuthAuthorizationCode = q.get('code')!;
   }
 
-  /** The cached tokens (a copy), or undefined before any authorization. */
-  get tokens(): TokenRecord | undefined {
-    return this.token?.accessToken ? structuredClone(this.token) : undefined;
-  }
-
   /** Whether the embedded redirect server is listening. */
   get webServerActive(): boolean {
     return this.server?.active ?? false;
@@ -314,13 +164,13 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
   // ---- AuthProvider -------------------------------------------------------------------------------------
 
   async authorizationHeader(signal?: AbortSignal): Promise<string | undefined> {
-    if (this._authorization) return this._authorization;
+    if (this.authorization) return this.authorization;
     await this.ensureToken(false, signal);
     return this.headerValue();
   }
 
   async handleUnauthorized(response: UnauthorizedResponse): Promise<boolean> {
-    if (this._authorization || response.status !== 401) return false;
+    if (this.authorization || response.status !== 401) return false;
     // With OAuthAutomaticRefresh off, only authorize() gets new tokens.
     if (!this.settings.get('OAuthAutomaticRefresh')) return false;
     const expired = (this.service.isExpiredTokenResponse ?? DEFAULT_EXPIRED_CHECK)(response);
@@ -341,7 +191,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
    * browser and waits for the redirect).
    */
   async authorize(signal?: AbortSignal): Promise<string> {
-    if (this._authorization) return this._authorization;
+    if (this.authorization) return this.authorization;
     await this.ensureToken(true, signal);
     return this.headerValue();
   }
@@ -350,26 +200,13 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
   async reset(): Promise<void> {
     if (!this.settings.get('OAuthResetData')) return;
     await this.stopWebServer();
-    this.token = undefined;
-    this.storeLoaded = false;
-    this.params = [];
+    this.resetProperties();
+    this.params.clear();
     this.lastRequest = '';
     this.recordRequests = false;
     this.webState = undefined;
     this.autoPort = undefined;
     this.autoReturnUrl = undefined;
-    this._authorizationCode = '';
-    this._clientSecret = '';
-    this._authorization = '';
-    this._passwordGrantPassword = '';
-    this._clientProfile = OAuthClientProfile.Application;
-    this._grantType = OAuthGrantType.AuthorizationCode;
-    this.oAuthAuthorizationScope = '';
-    this.oAuthClientId = '';
-    this.oAuthRequestRefreshToken = true;
-    this.oAuthReturnUrl = '';
-    this.oAuthServerAuthUrl = '';
-    this.oAuthServerTokenUrl = '';
     for (const name of Object.keys(oauthSettings)) this.settings.clear(name as keyof OAuthSettingTable);
   }
 
@@ -388,7 +225,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
   private async doStartWebServer(): Promise<void> {
     const configured = this.settings.get('OAuthWebServerPort');
     const port = configured === this.autoPort ? 0 : configured;
-    const server = new LoopbackRedirectServer(this.tlsOptions());
+    const server = new LoopbackRedirectServer(loopbackTlsOptions(this.settings));
     await server.start(port);
     this.server = server;
     if (port === 0) {
@@ -434,9 +271,9 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
   /** Whether the app handed in an authorization code (Web profile) that authorize() has yet to exchange. */
   private codeHandedIn(): boolean {
     return (
-      this._grantType === OAuthGrantType.AuthorizationCode &&
-      this._clientProfile === OAuthClientProfile.Web &&
-      this._authorizationCode !== ''
+      this.oAuthGrantType === OAuthGrantType.AuthorizationCode &&
+      this.oAuthClientProfile === OAuthClientProfile.Web &&
+      this.oAuthAuthorizationCode !== ''
     );
   }
 
@@ -451,7 +288,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
   }
 
   private async doRenew(interactive: boolean, signal?: AbortSignal): Promise<void> {
-    const grant = this._grantType;
+    const grant = this.oAuthGrantType;
     // A code handed in (Web profile) is a new authorization the app asked for: it wins over a refresh.
     if (interactive && this.codeHandedIn()) {
       await this.exchangeHandedInCode(signal);
@@ -464,7 +301,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
       } catch (e) {
         const dead = e instanceof CloudStorageError && e.providerCode === 'invalid_grant';
         const canSignIn = interactive && grant === OAuthGrantType.AuthorizationCode;
-        if (!dead || !canSignIn || this._clientProfile === OAuthClientProfile.Web) throw e;
+        if (!dead || !canSignIn || this.oAuthClientProfile === OAuthClientProfile.Web) throw e;
         this.emitLog(1, 'The refresh token was refused; signing in again.');
         this.token = undefined;
       }
@@ -496,7 +333,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
         { redactor: this.redactor },
       );
     }
-    if (this._clientProfile === OAuthClientProfile.Web) {
+    if (this.oAuthClientProfile === OAuthClientProfile.Web) {
       await this.exchangeHandedInCode(signal);
       return;
     }
@@ -538,14 +375,14 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
         'The password grant needs OAuthPasswordGrantUsername (and passwordGrantPassword).',
       );
     await this.grant(
-      { grant_type: 'password', username, password: this._passwordGrantPassword, ...this.scopeParam() },
+      { grant_type: 'password', username, password: this.passwordGrantPassword, ...this.scopeParam() },
       'password grant',
       signal,
     );
   }
 
   private async exchangeHandedInCode(signal?: AbortSignal): Promise<void> {
-    const code = this._authorizationCode;
+    const code = this.oAuthAuthorizationCode;
     if (!code) {
       throw new CloudStorageError(
         ErrorCode.InvalidCredentials,
@@ -558,7 +395,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
       await this.exchangeCode(code, this.oAuthReturnUrl, verifier, signal);
     } finally {
       // A code works once; the next authorization starts with a fresh state and verifier.
-      this._authorizationCode = '';
+      this.oAuthAuthorizationCode = '';
       this.webState = undefined;
       this.settings.clear('OAuthPKCEVerifier');
     }
@@ -612,7 +449,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
     try {
       this.checkRedirect(capture.query, state);
       this.oAuthAuthorizationCode = capture.query.get('code')!;
-      await this.exchangeCode(this._authorizationCode, redirectUri, verifier, signal);
+      await this.exchangeCode(this.oAuthAuthorizationCode, redirectUri, verifier, signal);
     } catch (e) {
       const reason = e instanceof Error ? this.redactor.redact(e.message) : 'The authorization failed.';
       const custom = this.settings.get('OAuthWebServerFailedResponse');
@@ -676,9 +513,9 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
       http: this.http,
       redactor: this.redactor,
       url,
-      params: { ...this.requestParams(), ...params },
+      params: { ...this.params.request(), ...params },
       clientId: this.oAuthClientId,
-      clientSecret: this._clientSecret,
+      clientSecret: this.oAuthClientSecret,
       clientAuthentication: this.service.clientAuthentication ?? 'form',
       purpose,
       ...(signal ? { signal } : {}),
@@ -710,12 +547,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
     };
     this.adopt(record);
     this.settings.set('OAuthAccessTokenExpiration', response.expiresIn ?? 0, true);
-    for (const [name, value] of Object.entries(response.extra)) {
-      const text = typeof value === 'string' ? value : JSON.stringify(value);
-      const existing = this.params.find((p) => p.name === name);
-      if (existing) existing.value = text;
-      else this.params.push({ name, value: text, fromResponse: true });
-    }
+    this.params.fromResponse(response.extra);
     if (this.store) await this.store.set(record);
   }
 
@@ -755,7 +587,10 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
   }
 
   private canRenewWithoutUser(): boolean {
-    if (this._grantType === OAuthGrantType.ClientCredentials || this._grantType === OAuthGrantType.Password)
+    if (
+      this.oAuthGrantType === OAuthGrantType.ClientCredentials ||
+      this.oAuthGrantType === OAuthGrantType.Password
+    )
       return true;
     return Boolean(this.token?.refreshToken);
   }
@@ -809,22 +644,15 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
       q.set('code_challenge', challenge.challenge);
       q.set('code_challenge_method', challenge.method);
     }
-    if (this.oAuthRequestRefreshToken && this._grantType === OAuthGrantType.AuthorizationCode) {
+    if (this.oAuthRequestRefreshToken && this.oAuthGrantType === OAuthGrantType.AuthorizationCode) {
       for (const [k, v] of Object.entries(this.service.refreshTokenParams?.() ?? {})) q.set(k, v);
     }
-    for (const [k, v] of Object.entries(this.requestParams())) q.set(k, v);
+    for (const [k, v] of Object.entries(this.params.request())) q.set(k, v);
     return url.toString();
   }
 
   private scopeParam(): Record<string, string> {
     return this.oAuthAuthorizationScope ? { scope: this.oAuthAuthorizationScope } : {};
-  }
-
-  /** The extra parameters the user set (OAuthParamName/Value), not those that came from a response. */
-  private requestParams(): Record<string, string> {
-    const out: Record<string, string> = {};
-    for (const p of this.params) if (!p.fromResponse && p.name) out[p.name] = p.value;
-    return out;
   }
 
   private requireSetting(value: string, name: string, what: string): void {
@@ -838,35 +666,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
     s.defineReader('OAuthJWTPayload', () => decodeJwtPayload(this.token?.accessToken));
     installXPath(s, 'OAuthJWT', () => decodeJwtPayload(this.token?.accessToken));
 
-    s.defineReader('OAuthParamCount', () => String(this.params.length));
-    s.defineWriter('OAuthParamCount', (text) => {
-      const n = Number(text.trim());
-      if (!Number.isInteger(n) || n < 0) return; // the table check reports it
-      this.params = this.params.slice(0, n);
-      while (this.params.length < n) this.params.push({ name: '', value: '', fromResponse: false });
-    });
-    const param = (i: number | undefined): OAuthParam => {
-      const p = this.params[i ?? -1];
-      if (!p) {
-        throw new CloudStorageError(
-          ErrorCode.InvalidIndex,
-          `OAuth parameter index ${i} is out of range: OAuthParamCount is ${this.params.length}.`,
-        );
-      }
-      return p;
-    };
-    s.defineReader('OAuthParamName', (i) => param(i).name);
-    s.defineReader('OAuthParamValue', (i) => param(i).value);
-    s.defineWriter('OAuthParamName', (value, i) => {
-      const p = param(i);
-      p.name = value;
-      p.fromResponse = false;
-    });
-    s.defineWriter('OAuthParamValue', (value, i) => {
-      const p = param(i);
-      p.value = value;
-      p.fromResponse = false;
-    });
+    this.params.install(s);
 
     s.defineReader('OAuthTransferredRequest', () => (this.recordRequests ? this.lastRequest : ''));
     s.defineWriter('OAuthTransferredRequest', (value) => {
@@ -895,52 +695,7 @@ export class OAuthClient implements AuthProvider, OAuthProperties {
     s.defineWriter('OAuthWebServerCertStorePassword', (value) => this.redactor.add(value));
   }
 
-  /** TLS options of the embedded server from the OAuthWebServerCert* settings, when SSL is on. */
-  private tlsOptions(): HttpsServerOptions | undefined {
-    const s = this.settings;
-    if (!s.get('OAuthWebServerSSLEnabled')) return undefined;
-    const store = s.get('OAuthWebServerCertStore');
-    const password = s.get('OAuthWebServerCertStorePassword');
-    const type = s.get('OAuthWebServerCertStoreType');
-    if (!store)
-      throw invalidArgument('OAuthWebServerSSLEnabled needs OAuthWebServerCertStore (and its type).');
-    const passphrase = password ? { passphrase: password } : {};
-    const read = (path: string) => {
-      try {
-        return readFileSync(path);
-      } catch (e) {
-        throw new CloudStorageError(
-          ErrorCode.LocalFileError,
-          `Cannot read OAuthWebServerCertStore ${path}.`,
-          { cause: e },
-        );
-      }
-    };
-    switch (type) {
-      case 2:
-        return { pfx: read(store), ...passphrase };
-      case 3:
-        return { pfx: blob(store), ...passphrase };
-      case 6:
-      case 7: {
-        const pem = type === 6 ? read(store).toString('utf8') : blob(store).toString('utf8');
-        return { key: pem, cert: pem, ...passphrase };
-      }
-      default:
-        throw new CloudStorageError(
-          ErrorCode.UnsupportedOperation,
-          `OAuthWebServerCertStoreType ${type} is a Windows, Java or XML store, not available here: use 2 (PFX file), 3 (PFX blob), 6 (PEM file) or 7 (PEM blob).`,
-        );
-    }
-  }
-
   private emitLog(level: 1 | 2 | 3, message: string): void {
     this.log?.({ logLevel: level, logType: 'Info', message: this.redactor.redact(message) });
   }
-}
-
-/** A blob setting holds the data itself: PEM text as is, binary data base64-encoded. */
-function blob(text: string): Buffer {
-  if (text.includes('-----BEGIN')) return Buffer.from(text, 'utf8');
-  return Buffer.from(text, 'base64');
 }

@@ -1,4 +1,5 @@
-import { OAUTH_PROPERTY_NAMES, type OAuthClient, type OAuthProperties } from './oauth-client.js';
+import type { OAuthClient } from './oauth-client.js';
+import { OAUTH_PROPERTY_NAMES, type OAuthProperties } from './oauth-state.js';
 
 /**
  * Puts the `o_auth_*` properties on a provider instance (`box.oAuthClientId = …`), forwarding to its
