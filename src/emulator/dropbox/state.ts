@@ -41,7 +41,12 @@ export const DEFAULT_CLIENT: OAuthClientRegistration = {
   clientId: 'emulator-app-key',
   clientSecret: 'emulator-app-secret',
   name: 'Emulator app',
-  redirectUris: ['http://127.0.0.1', 'http://localhost', 'http://127.0.0.1/callback', 'http://localhost/callback'],
+  redirectUris: [
+    'http://127.0.0.1',
+    'http://localhost',
+    'http://127.0.0.1/callback',
+    'http://localhost/callback',
+  ],
 };
 
 export const MiB = 1024 * 1024;

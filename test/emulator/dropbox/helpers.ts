@@ -2,7 +2,11 @@ import { createRequire } from 'node:module';
 import { Dropbox, type DropboxAuth } from 'dropbox';
 import { request } from 'undici';
 import { EmulatorServer } from '../../../src/emulator/core/index.js';
-import { DROPBOX_HOSTS, DropboxEmulator, type DropboxEmulatorOptions } from '../../../src/emulator/dropbox/index.js';
+import {
+  DROPBOX_HOSTS,
+  DropboxEmulator,
+  type DropboxEmulatorOptions,
+} from '../../../src/emulator/dropbox/index.js';
 
 /**
  * Test plumbing: an emulator on loopback ports, a token, the official SDK pointed at it, and small raw
@@ -10,7 +14,10 @@ import { DROPBOX_HOSTS, DropboxEmulator, type DropboxEmulatorOptions } from '../
  */
 
 // The SDK's own HTTP client in Node (it requires node-fetch itself); loaded the same way here.
-const nodeFetch = createRequire(import.meta.url)('node-fetch') as (url: string, init?: unknown) => Promise<unknown>;
+const nodeFetch = createRequire(import.meta.url)('node-fetch') as (
+  url: string,
+  init?: unknown,
+) => Promise<unknown>;
 
 export interface Harness {
   server: EmulatorServer;
@@ -85,7 +92,12 @@ export async function rpc(
   h: Harness,
   route: string,
   arg: unknown,
-  options: { token?: string | null; host?: 'api' | 'notify'; headers?: Record<string, string>; body?: string } = {},
+  options: {
+    token?: string | null;
+    host?: 'api' | 'notify';
+    headers?: Record<string, string>;
+    body?: string;
+  } = {},
 ): Promise<RawResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token !== null) headers.authorization = `Bearer ${options.token ?? h.token}`;
@@ -100,7 +112,10 @@ export async function rpc(
 
 /** The SDK's header encoding: JSON with DEL and every non-ASCII UTF-16 unit as \uXXXX. */
 export function headerSafe(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** A content-host call (upload or download style) with the argument in Dropbox-API-Arg. */
@@ -108,7 +123,12 @@ export async function content(
   h: Harness,
   route: string,
   arg: unknown,
-  options: { body?: Buffer | string; headers?: Record<string, string>; method?: 'GET' | 'POST'; token?: string } = {},
+  options: {
+    body?: Buffer | string;
+    headers?: Record<string, string>;
+    method?: 'GET' | 'POST';
+    token?: string;
+  } = {},
 ): Promise<RawResponse> {
   const headers: Record<string, string> = {
     authorization: `Bearer ${options.token ?? h.token}`,
@@ -125,8 +145,18 @@ export async function content(
 }
 
 /** Uploads bytes with files/upload and returns the FileMetadata. */
-export async function upload(h: Harness, path: string, data: Buffer | string, extra: Record<string, unknown> = {}) {
-  const res = await content(h, 'files/upload', { path, mode: 'overwrite', ...extra }, { body: Buffer.from(data) });
+export async function upload(
+  h: Harness,
+  path: string,
+  data: Buffer | string,
+  extra: Record<string, unknown> = {},
+) {
+  const res = await content(
+    h,
+    'files/upload',
+    { path, mode: 'overwrite', ...extra },
+    { body: Buffer.from(data) },
+  );
   if (res.status !== 200) throw new Error(`upload ${path}: ${res.status} ${res.text}`);
   return res.json();
 }

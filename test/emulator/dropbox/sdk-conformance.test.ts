@@ -52,8 +52,13 @@ describe('Dropbox SDK against the emulator', () => {
 
   it('uploads, downloads byte for byte, and reports the content hash', async () => {
     const data = randomBytes(300_000);
-    const up = (await dbx.filesUpload({ path: '/Docs/Report.BIN', contents: data, client_modified: '2024-01-02T03:04:05Z' }))
-      .result;
+    const up = (
+      await dbx.filesUpload({
+        path: '/Docs/Report.BIN',
+        contents: data,
+        client_modified: '2024-01-02T03:04:05Z',
+      })
+    ).result;
     assert.equal(up.name, 'Report.BIN');
     assert.equal(up.path_display, '/Docs/Report.BIN');
     assert.equal(up.path_lower, '/docs/report.bin');
@@ -66,12 +71,14 @@ describe('Dropbox SDK against the emulator', () => {
     assert.equal(up.is_downloadable, true);
     assert.equal((up as { '.tag'?: string })['.tag'], undefined, 'upload returns FileMetadata, without .tag');
 
-    const down = (await dbx.filesDownload({ path: '/docs/report.bin' })).result as typeof up & { fileBinary: Buffer };
+    const down = (await dbx.filesDownload({ path: '/docs/report.bin' })).result as typeof up & {
+      fileBinary: Buffer;
+    };
     assert.ok(Buffer.from(down.fileBinary).equals(data));
     assert.equal(down.rev, up.rev);
     assert.equal(down.content_hash, contentHashOf(data));
 
-    const byId = (await dbx.filesDownload({ path: up.id })).result as { fileBinary: Buffer };
+    const byId = (await dbx.filesDownload({ path: up.id })).result as unknown as { fileBinary: Buffer };
     assert.ok(Buffer.from(byId.fileBinary).equals(data));
 
     const meta = (await dbx.filesGetMetadata({ path: '/DOCS/report.bin' })).result;
@@ -86,7 +93,11 @@ describe('Dropbox SDK against the emulator', () => {
     assert.match(start.session_id, /^pid_upload_session:/);
     let offset = parts[0]!.length;
     for (const part of parts.slice(1, 3)) {
-      const r = await dbx.filesUploadSessionAppendV2({ cursor: { session_id: start.session_id, offset }, contents: part, close: false });
+      const r = await dbx.filesUploadSessionAppendV2({
+        cursor: { session_id: start.session_id, offset },
+        contents: part,
+        close: false,
+      });
       assert.equal(r.result, null);
       offset += part.length;
     }
@@ -99,12 +110,17 @@ describe('Dropbox SDK against the emulator', () => {
     ).result;
     assert.equal(done.size, whole.length);
     assert.equal(done.content_hash, contentHashOf(whole));
-    const down = (await dbx.filesDownload({ path: '/big/session.bin' })).result as { fileBinary: Buffer };
+    const down = (await dbx.filesDownload({ path: '/big/session.bin' })).result as unknown as {
+      fileBinary: Buffer;
+    };
     assert.ok(Buffer.from(down.fileBinary).equals(whole));
 
     // A finished session is gone for good.
     const late = await rejects(
-      dbx.filesUploadSessionAppendV2({ cursor: { session_id: start.session_id, offset: whole.length }, contents: Buffer.from('x') }),
+      dbx.filesUploadSessionAppendV2({
+        cursor: { session_id: start.session_id, offset: whole.length },
+        contents: Buffer.from('x'),
+      }),
     );
     assert.equal(late.status, 409);
     assert.equal(late.error.error['.tag'], 'closed');
@@ -112,7 +128,8 @@ describe('Dropbox SDK against the emulator', () => {
 
   it('lists folders, recursively and in pages, and follows changes with the cursor', async () => {
     await dbx.filesCreateFolderV2({ path: '/list' });
-    for (const name of ['b.txt', 'a.txt', 'C.txt']) await dbx.filesUpload({ path: `/list/${name}`, contents: name });
+    for (const name of ['b.txt', 'a.txt', 'C.txt'])
+      await dbx.filesUpload({ path: `/list/${name}`, contents: name });
     await dbx.filesUpload({ path: '/list/sub/deep.txt', contents: 'deep' });
 
     const flat = (await dbx.filesListFolder({ path: '/list' })).result;
@@ -135,7 +152,10 @@ describe('Dropbox SDK against the emulator', () => {
       page = (await dbx.filesListFolderContinue({ cursor: page.cursor })).result;
       seen.push(...page.entries.map((e) => e.path_lower));
     }
-    assert.deepEqual(seen, deep.entries.map((e) => e.path_lower));
+    assert.deepEqual(
+      seen,
+      deep.entries.map((e) => e.path_lower),
+    );
 
     // The final cursor reports what changed since.
     await dbx.filesUpload({ path: '/list/new.txt', contents: 'new' });
@@ -152,17 +172,22 @@ describe('Dropbox SDK against the emulator', () => {
     const latest = (await dbx.filesListFolderGetLatestCursor({ path: '/list' })).result;
     await dbx.filesUpload({ path: '/list/after.txt', contents: 'after' });
     const later = (await dbx.filesListFolderContinue({ cursor: latest.cursor })).result;
-    assert.deepEqual(later.entries.map((e) => e.name), ['after.txt']);
+    assert.deepEqual(
+      later.entries.map((e) => e.name),
+      ['after.txt'],
+    );
 
     const withDeleted = (await dbx.filesListFolder({ path: '/list', include_deleted: true })).result;
     assert.ok(withDeleted.entries.some((e) => e['.tag'] === 'deleted' && e.name === 'b.txt'));
   });
 
   it('longpolls through the notify host', async () => {
-    const cursor = (await dbx.filesListFolderGetLatestCursor({ path: '/poll', recursive: true }).catch(async () => {
-      await dbx.filesCreateFolderV2({ path: '/poll' });
-      return dbx.filesListFolderGetLatestCursor({ path: '/poll', recursive: true });
-    })).result.cursor;
+    const cursor = (
+      await dbx.filesListFolderGetLatestCursor({ path: '/poll', recursive: true }).catch(async () => {
+        await dbx.filesCreateFolderV2({ path: '/poll' });
+        return dbx.filesListFolderGetLatestCursor({ path: '/poll', recursive: true });
+      })
+    ).result.cursor;
     const poll = dbx.filesListFolderLongpoll({ cursor, timeout: 30 });
     await new Promise((r) => setTimeout(r, 50));
     await dbx.filesUpload({ path: '/poll/x.txt', contents: 'x' });
@@ -171,7 +196,8 @@ describe('Dropbox SDK against the emulator', () => {
 
   it('copies, moves, deletes and restores', async () => {
     const original = (await dbx.filesUpload({ path: '/ops/one.txt', contents: 'version 1' })).result;
-    const copy = (await dbx.filesCopyV2({ from_path: '/ops/one.txt', to_path: '/ops/copy.txt' })).result.metadata;
+    const copy = (await dbx.filesCopyV2({ from_path: '/ops/one.txt', to_path: '/ops/copy.txt' })).result
+      .metadata;
     assert.equal(copy['.tag'], 'file');
     assert.notEqual((copy as { id: string }).id, original.id);
     assert.equal((copy as { content_hash: string }).content_hash, original.content_hash);
@@ -179,10 +205,13 @@ describe('Dropbox SDK against the emulator', () => {
     const conflict = await rejects(dbx.filesCopyV2({ from_path: '/ops/one.txt', to_path: '/ops/copy.txt' }));
     assert.equal(conflict.status, 409);
     assert.match(conflict.error.error_summary, /^to\/conflict\/file\//);
-    const renamed = (await dbx.filesCopyV2({ from_path: '/ops/one.txt', to_path: '/ops/copy.txt', autorename: true })).result;
+    const renamed = (
+      await dbx.filesCopyV2({ from_path: '/ops/one.txt', to_path: '/ops/copy.txt', autorename: true })
+    ).result;
     assert.equal(renamed.metadata.name, 'copy (1).txt');
 
-    const moved = (await dbx.filesMoveV2({ from_path: '/ops/one.txt', to_path: '/ops/moved/One.txt' })).result.metadata;
+    const moved = (await dbx.filesMoveV2({ from_path: '/ops/one.txt', to_path: '/ops/moved/One.txt' })).result
+      .metadata;
     assert.equal((moved as { id: string }).id, original.id, 'a move keeps the id');
     assert.equal(moved.path_display, '/ops/moved/One.txt');
     const gone = await rejects(dbx.filesGetMetadata({ path: '/ops/one.txt' }));
@@ -198,9 +227,13 @@ describe('Dropbox SDK against the emulator', () => {
     const tomb = (await dbx.filesGetMetadata({ path: '/ops/archive/One.txt', include_deleted: true })).result;
     assert.equal(tomb['.tag'], 'deleted');
 
-    const restored = (await dbx.filesRestore({ path: '/ops/archive/One.txt', rev: (moved as { rev: string }).rev })).result;
+    const restored = (
+      await dbx.filesRestore({ path: '/ops/archive/One.txt', rev: (moved as { rev: string }).rev })
+    ).result;
     assert.equal(restored.content_hash, original.content_hash);
-    const bytes = (await dbx.filesDownload({ path: '/ops/archive/One.txt' })).result as { fileBinary: Buffer };
+    const bytes = (await dbx.filesDownload({ path: '/ops/archive/One.txt' })).result as unknown as {
+      fileBinary: Buffer;
+    };
     assert.equal(Buffer.from(bytes.fileBinary).toString(), 'version 1');
 
     const badRev = await rejects(dbx.filesRestore({ path: '/ops/x.txt', rev: 'abcdef0123' }));
@@ -209,19 +242,34 @@ describe('Dropbox SDK against the emulator', () => {
 
   it('keeps revisions and lists them by path and by id', async () => {
     const r1 = (await dbx.filesUpload({ path: '/rev/file.txt', contents: 'one' })).result;
-    const r2 = (await dbx.filesUpload({ path: '/rev/file.txt', contents: 'two', mode: { '.tag': 'overwrite' } })).result;
+    const r2 = (
+      await dbx.filesUpload({ path: '/rev/file.txt', contents: 'two', mode: { '.tag': 'overwrite' } })
+    ).result;
     const r3 = (
-      await dbx.filesUpload({ path: '/rev/file.txt', contents: 'three', mode: { '.tag': 'update', update: r2.rev } })
+      await dbx.filesUpload({
+        path: '/rev/file.txt',
+        contents: 'three',
+        mode: { '.tag': 'update', update: r2.rev },
+      })
     ).result;
     assert.equal(r1.id, r3.id);
     const stale = await rejects(
-      dbx.filesUpload({ path: '/rev/file.txt', contents: 'four', mode: { '.tag': 'update', update: r1.rev } }),
+      dbx.filesUpload({
+        path: '/rev/file.txt',
+        contents: 'four',
+        mode: { '.tag': 'update', update: r1.rev },
+      }),
     );
     assert.match(stale.error.error_summary, /^path\/conflict\/file\//);
     const revs = (await dbx.filesListRevisions({ path: '/rev/file.txt', limit: 10 })).result;
     assert.equal(revs.is_deleted, false);
-    assert.deepEqual(revs.entries.map((e) => e.rev), [r3.rev, r2.rev, r1.rev]);
-    const old = (await dbx.filesDownload({ path: `rev:${r1.rev}` })).result as { fileBinary: Buffer };
+    assert.deepEqual(
+      revs.entries.map((e) => e.rev),
+      [r3.rev, r2.rev, r1.rev],
+    );
+    const old = (await dbx.filesDownload({ path: `rev:${r1.rev}` })).result as unknown as {
+      fileBinary: Buffer;
+    };
     assert.equal(Buffer.from(old.fileBinary).toString(), 'one');
 
     await dbx.filesMoveV2({ from_path: '/rev/file.txt', to_path: '/rev/renamed.txt' });
@@ -231,7 +279,7 @@ describe('Dropbox SDK against the emulator', () => {
     assert.equal(byPath.entries.length, 1);
     const limited = (await dbx.filesListRevisions({ path: r1.id, mode: { '.tag': 'id' }, limit: 2 })).result;
     assert.equal(limited.entries.length, 2);
-    assert.equal(limited.has_more, true);
+    assert.equal((limited as { has_more?: boolean }).has_more, true);
   });
 
   it('searches by name, extension and status', async () => {
@@ -247,18 +295,34 @@ describe('Dropbox SDK against the emulator', () => {
     assert.equal((all.matches[0]!.metadata as { '.tag': string })['.tag'], 'metadata');
 
     const txt = (await dbx.filesSearchV2({ query: 'holiday', options: { file_extensions: ['txt'] } })).result;
-    assert.deepEqual(txt.matches.map((m) => (m.metadata as { metadata: { name: string } }).metadata.name), ['holiday notes.txt']);
-
-    const images = (await dbx.filesSearchV2({ query: 'holiday', options: { file_categories: [{ '.tag': 'image' }] } })).result;
-    assert.equal(images.matches.length, 1);
-
-    const deleted = (await dbx.filesSearchV2({ query: 'holiday', options: { file_status: { '.tag': 'deleted' } } })).result;
     assert.deepEqual(
-      deleted.matches.map((m) => (m.metadata as { metadata: { '.tag': string; name: string } }).metadata),
-      [{ '.tag': 'deleted', name: 'holiday old.txt', path_lower: '/search/holiday old.txt', path_display: '/search/holiday old.txt' }],
+      txt.matches.map((m) => (m.metadata as { metadata: { name: string } }).metadata.name),
+      ['holiday notes.txt'],
     );
 
-    const first = (await dbx.filesSearchV2({ query: 'holiday', options: { path: '/search', max_results: 1 } })).result;
+    const images = (
+      await dbx.filesSearchV2({ query: 'holiday', options: { file_categories: [{ '.tag': 'image' }] } })
+    ).result;
+    assert.equal(images.matches.length, 1);
+
+    const deleted = (
+      await dbx.filesSearchV2({ query: 'holiday', options: { file_status: { '.tag': 'deleted' } } })
+    ).result;
+    assert.deepEqual(
+      deleted.matches.map((m) => (m.metadata as { metadata: { '.tag': string; name: string } }).metadata),
+      [
+        {
+          '.tag': 'deleted',
+          name: 'holiday old.txt',
+          path_lower: '/search/holiday old.txt',
+          path_display: '/search/holiday old.txt',
+        },
+      ],
+    );
+
+    const first = (
+      await dbx.filesSearchV2({ query: 'holiday', options: { path: '/search', max_results: 1 } })
+    ).result;
     assert.equal(first.matches.length, 1);
     assert.equal(first.has_more, true);
     const next = (await dbx.filesSearchContinueV2({ cursor: first.cursor! })).result;
@@ -284,7 +348,11 @@ describe('Dropbox SDK against the emulator', () => {
     const protectedLink = (
       await dbx.sharingCreateSharedLinkWithSettings({
         path: '/share/folder',
-        settings: { requested_visibility: { '.tag': 'password' }, link_password: 'secret', expires: '2099-01-01T00:00:00Z' },
+        settings: {
+          requested_visibility: { '.tag': 'password' },
+          link_password: 'secret',
+          expires: '2099-01-01T00:00:00Z',
+        },
       })
     ).result;
     assert.equal(protectedLink['.tag'], 'folder');
@@ -293,14 +361,21 @@ describe('Dropbox SDK against the emulator', () => {
 
     const all = (await dbx.sharingListSharedLinks({})).result;
     assert.deepEqual(all.links.map((l) => l.url).sort(), [link.url, protectedLink.url].sort());
-    const direct = (await dbx.sharingListSharedLinks({ path: '/share/folder/doc.txt', direct_only: true })).result;
-    assert.deepEqual(direct.links.map((l) => l.url), [link.url]);
+    const direct = (await dbx.sharingListSharedLinks({ path: '/share/folder/doc.txt', direct_only: true }))
+      .result;
+    assert.deepEqual(
+      direct.links.map((l) => l.url),
+      [link.url],
+    );
     const withParents = (await dbx.sharingListSharedLinks({ path: '/share/folder/doc.txt' })).result;
     assert.equal(withParents.links.length, 2);
 
     await dbx.sharingRevokeSharedLink({ url: link.url });
     const after = (await dbx.sharingListSharedLinks({})).result;
-    assert.deepEqual(after.links.map((l) => l.url), [protectedLink.url]);
+    assert.deepEqual(
+      after.links.map((l) => l.url),
+      [protectedLink.url],
+    );
     const missing = await rejects(dbx.sharingRevokeSharedLink({ url: link.url }));
     assert.equal(missing.error.error['.tag'], 'shared_link_not_found');
   });
@@ -328,7 +403,10 @@ describe('Dropbox SDK against the emulator', () => {
 
   it('downloads a folder as a zip', async () => {
     await dbx.filesUpload({ path: '/zipme/a.txt', contents: 'alpha' });
-    const zip = (await dbx.filesDownloadZip({ path: '/zipme' })).result as unknown as { metadata: { name: string }; fileBinary: Buffer };
+    const zip = (await dbx.filesDownloadZip({ path: '/zipme' })).result as unknown as {
+      metadata: { name: string };
+      fileBinary: Buffer;
+    };
     assert.equal(zip.metadata.name, 'zipme');
     assert.equal(Buffer.from(zip.fileBinary).readUInt32LE(0), 0x04034b50);
   });

@@ -129,8 +129,7 @@ const listFolderContinue = defineRoute({
     if (cursor.after === undefined) return listResult(ctx, changesPage(ctx.account, cursor));
     const folder =
       cursor.p === '' ? ctx.account.ns.root : ctx.account.ns.nodeAt(cursor.p.split('/').slice(1));
-    if (!folder || folder.kind !== 'folder')
-      throw routeError({ '.tag': 'path', path: { '.tag': 'not_found' } });
+    if (folder?.kind !== 'folder') throw routeError({ '.tag': 'path', path: { '.tag': 'not_found' } });
     return listResult(ctx, listingPage(ctx.account, folder, cursor));
   },
 });
@@ -388,7 +387,7 @@ const listRevisions = defineRoute({
           pathLower = history[history.length - 1]!.pathLower;
         } else if (parsed.kind === 'path' || parsed.kind === 'ns') {
           const tomb = ns.tombstones.get(lower(`/${parsed.parts.join('/')}`));
-          if (!tomb || tomb.kind !== 'file') throw LookupFailure.of('not_found');
+          if (tomb?.kind !== 'file') throw LookupFailure.of('not_found');
           fileId = tomb.fileId;
           pathLower = tomb.pathLower;
         } else {

@@ -177,7 +177,10 @@ async function appendTo(
   const fail = (tag: string, extra: Record<string, unknown> = {}) => routeError({ '.tag': tag, ...extra });
   const session = ctx.state.sessions.get(cursor.session_id, ctx.account.id);
   if (!session) throw fail('not_found');
-  if (session.closed || session.finished) throw fail('closed');
+  if (session.finished) throw fail('closed');
+  // A concurrent session's closing part only fixes its end: parts before it may still arrive.
+  if (session.closed && (session.type === 'sequential' || close || cursor.offset >= session.size))
+    throw fail('closed');
   if (session.type === 'sequential' && cursor.offset !== session.size) {
     throw fail('incorrect_offset', { correct_offset: session.size });
   }
@@ -200,6 +203,12 @@ async function appendTo(
   if (session.type === 'sequential' && cursor.offset !== session.size) {
     await ctx.state.blobs.release(content.blobId);
     throw fail('incorrect_offset', { correct_offset: session.size });
+  }
+  if (session.type === 'concurrent') {
+    if (session.closed && end > session.size) throw await discard('concurrent_session_invalid_data_size');
+    // A part sent again (a retry) replaces the first copy.
+    const i = session.parts.findIndex((p) => p.offset === cursor.offset);
+    if (i >= 0) await ctx.state.blobs.release(session.parts.splice(i, 1)[0]!.blobId);
   }
   if (content.size > 0)
     session.parts.push({ offset: cursor.offset, size: content.size, blobId: content.blobId });
