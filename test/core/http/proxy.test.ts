@@ -279,3 +279,97 @@ describe('through a real SOCKS5 server (microsocks)', () => {
     );
   });
 });
+
+/**
+ * A minimal SOCKS4/4A server (no Debian package provides one): reads the CONNECT request, records it, connects
+ * to the destination and relays. Enough to check what the client sends for firewallType 2 and 10.
+ */
+async function startSocks4(): Promise<{
+  port: number;
+  requests: Array<{ user: string; host: string; port: number }>;
+  close: () => Promise<void>;
+}> {
+  const net = await import('node:net');
+  const requests: Array<{ user: string; host: string; port: number }> = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => undefined);
+    let buf = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      if (buf.length < 9) return;
+      const userEnd = buf.indexOf(0, 8);
+      if (userEnd < 0) return;
+      const ip = [...buf.subarray(4, 8)].join('.');
+      let host = ip;
+      let end = userEnd + 1;
+      if (ip.startsWith('0.0.0.') && ip !== '0.0.0.0') {
+        const nameEnd = buf.indexOf(0, end);
+        if (nameEnd < 0) return;
+        host = buf.subarray(end, nameEnd).toString();
+        end = nameEnd + 1;
+      }
+      client.off('data', onData);
+      const port = buf.readUInt16BE(2);
+      requests.push({ user: buf.subarray(8, userEnd).toString(), host, port });
+      const upstream = net.connect(port, host === 'localhost' ? '127.0.0.1' : host, () => {
+        client.write(Buffer.from([0, 0x5a, 0, 0, 0, 0, 0, 0]));
+        if (buf.length > end) upstream.write(buf.subarray(end));
+        client.pipe(upstream).pipe(client);
+      });
+      sockets.add(upstream);
+      upstream.on('close', () => sockets.delete(upstream));
+      upstream.on('error', () => client.destroy());
+    };
+    client.on('data', onData);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as import('node:net').AddressInfo).port,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe('through a SOCKS4 / SOCKS4A server', () => {
+  let target: TestServer;
+  let socks: Awaited<ReturnType<typeof startSocks4>>;
+  before(async () => {
+    target = await startServer((req, res) => {
+      res.writeHead(200);
+      res.end(`v4 ${req.url}`);
+    });
+    socks = await startSocks4();
+  });
+  after(async () => {
+    await socks?.close();
+    await target?.close();
+  });
+
+  it('SOCKS4 (type 2) sends the resolved IPv4 address; SOCKS4A (type 10) the host name', async () => {
+    const v4 = makeClient({
+      connection: {
+        firewallType: 2,
+        firewallHost: '127.0.0.1',
+        firewallPort: socks.port,
+        firewallUser: 'alice',
+      },
+    });
+    const res = await v4.client.request({ method: 'GET', url: `http://localhost:${target.port}/four` });
+    assert.equal(await res.text(), 'v4 /four');
+    assert.deepEqual(socks.requests.at(-1), { user: 'alice', host: '127.0.0.1', port: target.port });
+
+    const v4a = makeClient({
+      connection: { firewallType: 10, firewallHost: '127.0.0.1', firewallPort: socks.port },
+    });
+    const res4a = await v4a.client.request({ method: 'GET', url: `http://localhost:${target.port}/four-a` });
+    assert.equal(await res4a.text(), 'v4 /four-a');
+    assert.deepEqual(socks.requests.at(-1), { user: '', host: 'localhost', port: target.port });
+  });
+});
