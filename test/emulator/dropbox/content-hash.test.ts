@@ -71,7 +71,12 @@ describe('Dropbox content_hash', () => {
     const id = start.json().session_id;
     let offset = 3 * MiB + 7;
     for (const size of [5 * MiB - 7, 1, 8 * MiB]) {
-      const r = await content(h, 'files/upload_session/append_v2', { cursor: { session_id: id, offset } }, { body: data.subarray(offset, offset + size) });
+      const r = await content(
+        h,
+        'files/upload_session/append_v2',
+        { cursor: { session_id: id, offset } },
+        { body: data.subarray(offset, offset + size) },
+      );
       assert.equal(r.status, 200, r.text);
       offset += size;
     }

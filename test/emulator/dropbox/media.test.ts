@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { crc32, inflateSync } from 'node:zlib';
 import { type Browser, chromium } from 'playwright-core';
-import { contentHashOf } from '../../../src/emulator/dropbox/index.js';
 import { solidPng } from '../../../src/emulator/dropbox/images.js';
+import { contentHashOf } from '../../../src/emulator/dropbox/index.js';
 import { planZip } from '../../../src/emulator/dropbox/zip.js';
 import { apiResult, content, type Harness, rpc, startHarness, upload } from './helpers.js';
 
@@ -31,13 +31,21 @@ function parsePng(png: Buffer): { width: number; height: number; raw: Buffer } {
     const length = png.readUInt32BE(offset);
     const type = png.subarray(offset + 4, offset + 8).toString('latin1');
     const data = png.subarray(offset + 8, offset + 8 + length);
-    assert.equal(png.readUInt32BE(offset + 8 + length), crc32(png.subarray(offset + 4, offset + 8 + length)), `CRC of ${type}`);
+    assert.equal(
+      png.readUInt32BE(offset + 8 + length),
+      crc32(png.subarray(offset + 4, offset + 8 + length)),
+      `CRC of ${type}`,
+    );
     if (type === 'IHDR') header = data;
     if (type === 'IDAT') idat.push(data);
     offset += 12 + length;
   }
   assert.ok(header);
-  return { width: header.readUInt32BE(0), height: header.readUInt32BE(4), raw: inflateSync(Buffer.concat(idat)) };
+  return {
+    width: header.readUInt32BE(0),
+    height: header.readUInt32BE(4),
+    raw: inflateSync(Buffer.concat(idat)),
+  };
 }
 
 const PYTHON_ZIP = `
@@ -68,21 +76,32 @@ describe('Dropbox downloads judged by outside tools', () => {
   });
 
   /** Decodes an image in Chromium: its natural size and the colour of its centre pixel. */
-  async function decode(image: Buffer, type: string): Promise<{ width: number; height: number; rgb: number[] }> {
+  async function decode(
+    image: Buffer,
+    type: string,
+  ): Promise<{ width: number; height: number; rgb: number[] }> {
     const page = await browser.newPage();
     try {
-      return await page.evaluate(async (src) => {
-        const img = new Image();
-        img.src = src;
-        await img.decode();
-        const canvas = document.createElement('canvas');
-        canvas.width = img.naturalWidth;
-        canvas.height = img.naturalHeight;
-        const g = canvas.getContext('2d')!;
-        g.drawImage(img, 0, 0);
-        const p = g.getImageData(Math.floor(img.naturalWidth / 2), Math.floor(img.naturalHeight / 2), 1, 1).data;
-        return { width: img.naturalWidth, height: img.naturalHeight, rgb: [p[0]!, p[1]!, p[2]!] };
-      }, `data:${type};base64,${image.toString('base64')}`);
+      return await page.evaluate(
+        async (src) => {
+          const img = new Image();
+          img.src = src;
+          await img.decode();
+          const canvas = document.createElement('canvas');
+          canvas.width = img.naturalWidth;
+          canvas.height = img.naturalHeight;
+          const g = canvas.getContext('2d')!;
+          g.drawImage(img, 0, 0);
+          const p = g.getImageData(
+            Math.floor(img.naturalWidth / 2),
+            Math.floor(img.naturalHeight / 2),
+            1,
+            1,
+          ).data;
+          return { width: img.naturalWidth, height: img.naturalHeight, rgb: [p[0]!, p[1]!, p[2]!] };
+        },
+        `data:${type};base64,${image.toString('base64')}`,
+      );
     } finally {
       await page.close();
     }
@@ -103,7 +122,12 @@ describe('Dropbox downloads judged by outside tools', () => {
     });
 
     it('is a valid ZIP of the folder that unzip and Python read back byte for byte', async () => {
-      const res = await content(h, 'files/download_zip', { path: '/Album' }, { headers: { range: 'bytes=0-9' } });
+      const res = await content(
+        h,
+        'files/download_zip',
+        { path: '/Album' },
+        { headers: { range: 'bytes=0-9' } },
+      );
       assert.equal(res.status, 200, 'download_zip ignores Range');
       assert.equal(res.headers['content-type'], 'application/zip');
       assert.equal(Number(res.headers['content-length']), res.body.length);
@@ -117,7 +141,10 @@ describe('Dropbox downloads judged by outside tools', () => {
       await writeFile(file, res.body);
       const { stdout } = await run('unzip', ['-t', file]);
       assert.match(stdout, /No errors detected/);
-      const listed = JSON.parse((await run('python3', ['-c', PYTHON_ZIP, file])).stdout) as Record<string, string>;
+      const listed = JSON.parse((await run('python3', ['-c', PYTHON_ZIP, file])).stdout) as Record<
+        string,
+        string
+      >;
       assert.deepEqual(Object.keys(listed).sort(), [
         'album/',
         'album/Empty Folder/',
@@ -127,7 +154,8 @@ describe('Dropbox downloads judged by outside tools', () => {
         'album/a.txt',
         'album/caf\u00e9 \u{1F600}.txt',
       ]);
-      for (const [path, data] of Object.entries(files)) assert.equal(listed[path], data.toString('hex'), path);
+      for (const [path, data] of Object.entries(files))
+        assert.equal(listed[path], data.toString('hex'), path);
     });
 
     it('writes ZIP64 records that the same tools accept', async () => {
@@ -135,7 +163,13 @@ describe('Dropbox downloads judged by outside tools', () => {
       const zip = planZip(
         [
           { name: 'd/', size: 0, crc32: 0, modified: Date.UTC(2024, 0, 2, 3, 4, 6) },
-          { name: 'd/x.bin', size: data.length, crc32: crc32(data), modified: Date.UTC(2024, 0, 2), open: () => Readable.from([data]) },
+          {
+            name: 'd/x.bin',
+            size: data.length,
+            crc32: crc32(data),
+            modified: Date.UTC(2024, 0, 2),
+            open: () => Readable.from([data]),
+          },
         ],
         { forceZip64: true },
       );
@@ -146,7 +180,10 @@ describe('Dropbox downloads judged by outside tools', () => {
       const file = join(dir, 'zip64.zip');
       await writeFile(file, bytes);
       assert.match((await run('unzip', ['-t', file])).stdout, /No errors detected/);
-      const listed = JSON.parse((await run('python3', ['-c', PYTHON_ZIP, file])).stdout) as Record<string, string>;
+      const listed = JSON.parse((await run('python3', ['-c', PYTHON_ZIP, file])).stdout) as Record<
+        string,
+        string
+      >;
       assert.equal(listed['d/x.bin'], data.toString('hex'));
     });
 
@@ -170,12 +207,60 @@ describe('Dropbox downloads judged by outside tools', () => {
     });
 
     const cases = [
-      { format: 'jpeg', size: 'w64h64', mode: 'strict', type: 'image/jpeg', width: 64, height: 43, fileType: /JPEG image data/ },
-      { format: 'png', size: 'w128h128', mode: 'bestfit', type: 'image/png', width: 128, height: 85, fileType: /PNG image data, 128 x 85/ },
-      { format: 'png', size: 'w64h64', mode: 'fitone_bestfit', type: 'image/png', width: 96, height: 64, fileType: /PNG image data, 96 x 64/ },
-      { format: 'jpeg', size: 'w480h320', mode: 'strict', type: 'image/jpeg', width: 300, height: 200, fileType: /JPEG image data/ },
-      { format: 'webp', size: 'w32h32', mode: 'strict', type: 'image/webp', width: 32, height: 21, fileType: /Web\/P image/ },
-      { format: 'jpeg', size: 'w2048h1536', mode: 'original', type: 'image/jpeg', width: 300, height: 200, fileType: /JPEG image data/ },
+      {
+        format: 'jpeg',
+        size: 'w64h64',
+        mode: 'strict',
+        type: 'image/jpeg',
+        width: 64,
+        height: 43,
+        fileType: /JPEG image data/,
+      },
+      {
+        format: 'png',
+        size: 'w128h128',
+        mode: 'bestfit',
+        type: 'image/png',
+        width: 128,
+        height: 85,
+        fileType: /PNG image data, 128 x 85/,
+      },
+      {
+        format: 'png',
+        size: 'w64h64',
+        mode: 'fitone_bestfit',
+        type: 'image/png',
+        width: 96,
+        height: 64,
+        fileType: /PNG image data, 96 x 64/,
+      },
+      {
+        format: 'jpeg',
+        size: 'w480h320',
+        mode: 'strict',
+        type: 'image/jpeg',
+        width: 300,
+        height: 200,
+        fileType: /JPEG image data/,
+      },
+      {
+        format: 'webp',
+        size: 'w32h32',
+        mode: 'strict',
+        type: 'image/webp',
+        width: 32,
+        height: 21,
+        fileType: /Web\/P image/,
+      },
+      {
+        format: 'jpeg',
+        size: 'w2048h1536',
+        mode: 'original',
+        type: 'image/jpeg',
+        width: 300,
+        height: 200,
+        fileType: /JPEG image data/,
+      },
     ];
 
     for (const c of cases) {
@@ -199,22 +284,33 @@ describe('Dropbox downloads judged by outside tools', () => {
         const decoded = await decode(res.body, c.type);
         assert.equal(decoded.width, c.width);
         assert.equal(decoded.height, c.height);
-        decoded.rgb.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) <= 3, `channel ${i}: ${v} vs ${expected[i]}`));
+        decoded.rgb.forEach((v, i) =>
+          assert.ok(Math.abs(v - expected[i]!) <= 3, `channel ${i}: ${v} vs ${expected[i]}`),
+        );
       });
     }
 
     it('refuses what it cannot thumbnail', async () => {
-      const txt = await content(h, 'files/get_thumbnail_v2', { resource: { '.tag': 'path', path: '/pics/notes.txt' } });
+      const txt = await content(h, 'files/get_thumbnail_v2', {
+        resource: { '.tag': 'path', path: '/pics/notes.txt' },
+      });
       assert.deepEqual(txt.json().error, { '.tag': 'unsupported_extension' });
-      const broken = await content(h, 'files/get_thumbnail_v2', { resource: { '.tag': 'path', path: '/pics/broken.jpg' } });
+      const broken = await content(h, 'files/get_thumbnail_v2', {
+        resource: { '.tag': 'path', path: '/pics/broken.jpg' },
+      });
       assert.deepEqual(broken.json().error, { '.tag': 'unsupported_image' });
-      const missing = await content(h, 'files/get_thumbnail_v2', { resource: { '.tag': 'path', path: '/pics/none.jpg' } });
+      const missing = await content(h, 'files/get_thumbnail_v2', {
+        resource: { '.tag': 'path', path: '/pics/none.jpg' },
+      });
       assert.deepEqual(missing.json().error, { '.tag': 'path', path: { '.tag': 'not_found' } });
     });
 
     it('thumbnails through a shared link', async () => {
       const link = (await rpc(h, 'sharing/create_shared_link_with_settings', { path: '/pics' })).json();
-      const res = await content(h, 'files/get_thumbnail_v2', { resource: { '.tag': 'link', url: link.url, path: '/photo.png' }, format: 'png' });
+      const res = await content(h, 'files/get_thumbnail_v2', {
+        resource: { '.tag': 'link', url: link.url, path: '/photo.png' },
+        format: 'png',
+      });
       assert.equal(res.status, 200, res.text);
       assert.equal(apiResult(res).link_metadata.path, '/pics/photo.png');
       assert.equal(parsePng(res.body).width, 64);
@@ -267,7 +363,11 @@ describe('Dropbox downloads judged by outside tools', () => {
       assert.equal(md.status, 200);
       assert.equal(md.text, '# Plan\n');
       const result = apiResult(md);
-      assert.deepEqual(result.export_metadata, { name: 'Plan.md', size: 7, export_hash: contentHashOf('# Plan\n') });
+      assert.deepEqual(result.export_metadata, {
+        name: 'Plan.md',
+        size: 7,
+        export_hash: contentHashOf('# Plan\n'),
+      });
       assert.equal(result.file_metadata.id, meta.id);
       const html = await content(h, 'files/export', { path: meta.id, export_format: 'html' });
       assert.equal(html.text, '<h1>Plan</h1>');
@@ -279,8 +379,13 @@ describe('Dropbox downloads judged by outside tools', () => {
       const normal = await content(h, 'files/export', { path: '/Paper/normal.txt' });
       assert.deepEqual(normal.json().error, { '.tag': 'non_exportable' });
 
-      const listed = (await rpc(h, 'files/list_folder', { path: '/Paper', include_non_downloadable_files: false })).json();
-      assert.deepEqual(listed.entries.map((e: { name: string }) => e.name), ['normal.txt']);
+      const listed = (
+        await rpc(h, 'files/list_folder', { path: '/Paper', include_non_downloadable_files: false })
+      ).json();
+      assert.deepEqual(
+        listed.entries.map((e: { name: string }) => e.name),
+        ['normal.txt'],
+      );
     });
   });
 });
