@@ -1,135 +1,27 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { EmulatorRequest, EmulatorServer } from '../server.js';
 import { consentPage, errorPage, PAGE_HEADERS } from './consent-page.js';
 import { OAuthError } from './errors.js';
+import {
+  parseCookies,
+  readParams,
+  safeDecode,
+  safeEqual,
+  sendJsonBody,
+  withoutUndefined,
+} from './http-util.js';
+import type {
+  GrantType,
+  IssuedTokens,
+  IssueTokenOptions,
+  OAuthClientRegistration,
+  OAuthServerOptions,
+  OAuthServerSettings,
+  TokenCheck,
+} from './options.js';
 import { parseChallenge, verifierMatches } from './pkce.js';
 import { findRedirectUri, withParams } from './redirect-uri.js';
-import {
-  type AccessTokenFormat,
-  type AccessTokenInfo,
-  type RefreshTokenInfo,
-  randomToken,
-  TokenRegistry,
-} from './token-registry.js';
-
-/**
- * An OAuth 2.0 authorization server (RFC 6749, RFC 7636 PKCE, RFC 7009 revocation, RFC 8252 loopback
- * redirects) that a service emulator mounts on its own URL paths. It shows a consent page with Allow and
- * Deny, issues authorization codes bound to client, redirect URI and PKCE challenge, runs the token endpoint
- * (authorization_code, refresh_token with optional rotation, client_credentials, optionally password), and
- * lets the service check the bearer token of every API request with {@link verifyAccessToken}.
- */
-
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'password';
-
-export interface OAuthClientRegistration {
-  clientId: string;
-  /** Omitted: a public client, which must use PKCE (and `allowPublicClients` must be on). */
-  clientSecret?: string;
-  redirectUris: string[];
-  /** Shown on the consent page. */
-  name?: string;
-  /** Scopes the client may ask for; omitted: any. */
-  allowedScopes?: string[];
-  /** Scopes granted when the request names none. */
-  defaultScopes?: string[];
-  /** Grants the client may use; omitted: all the server supports. */
-  grantTypes?: GrantType[];
-}
-
-export interface EmulatedUser {
-  id: string;
-  name: string;
-}
-
-export interface OAuthServerOptions {
-  /** URL path of the authorization endpoint (GET shows the consent page, POST receives the decision). */
-  authorizePath: string;
-  /** URL path of the token endpoint. */
-  tokenPath: string;
-  /** URL path of the revocation endpoint (RFC 7009); omitted: none. */
-  revokePath?: string;
-  /** Emulator host (listener) that serves the authorization endpoint; default 'api'. */
-  authorizeHost?: string;
-  /** Emulator host that serves the token and revocation endpoints; default 'api'. */
-  tokenHost?: string;
-  /** Shown on the consent page and used as the JWT issuer. */
-  serviceName?: string;
-  clients?: OAuthClientRegistration[];
-  /** Approve at once and redirect straight back, without a consent page (for tests). */
-  autoApprove?: boolean;
-  /** Lifetime of authorization codes; default 60 s. */
-  codeLifetimeSeconds?: number;
-  /** Lifetime of access tokens; default 3600 s. */
-  accessTokenLifetimeSeconds?: number;
-  /** Lifetime of refresh tokens; default 0 (no expiry). */
-  refreshTokenLifetimeSeconds?: number;
-  /** Every refresh returns a new refresh token and kills the old one (Box); default off (Dropbox, Google). */
-  rotateRefreshTokens?: boolean;
-  /**
-   * Whether an authorization request earns a refresh token. Default: always (Box). Dropbox wants
-   * `token_access_type=offline`, Google `access_type=offline`.
-   */
-  issueRefreshToken?: (authorizeQuery: URLSearchParams) => boolean;
-  /** 'opaque' random strings (default) or HS256 JWTs carrying the usual claims. */
-  accessTokenFormat?: AccessTokenFormat;
-  /** Prefix of opaque access tokens (`sl.` for Dropbox, `ya29.` for Google). */
-  accessTokenPrefix?: string;
-  /** `token_type` of token responses; default 'bearer'. */
-  tokenType?: string;
-  /** The user who is signed in at the consent page; default `{ id: '1', name: 'Emulated User' }`. */
-  user?: EmulatedUser;
-  /** Let clients registered without a secret exchange codes with a PKCE verifier only (Dropbox). */
-  allowPublicClients?: boolean;
-  /** Enables the password grant: returns the user id for good credentials, undefined otherwise. */
-  passwordGrant?: (username: string, password: string) => string | undefined;
-  /** The subject of a client_credentials token; default `client:<clientId>`. Throw an OAuthError to refuse. */
-  clientCredentialsSubject?: (client: OAuthClientRegistration, params: URLSearchParams) => string;
-  /** Extra fields of token responses (Dropbox `account_id`/`uid`, Box `restricted_to`, …). */
-  tokenResponseExtras?: (context: TokenContext) => Record<string, unknown>;
-  /** Clock (ms since the epoch); tests inject one to expire tokens without waiting. */
-  now?: () => number;
-}
-
-export interface TokenContext {
-  grantType: GrantType;
-  clientId: string;
-  subject: string;
-  scopes: string[];
-}
-
-/** The options after defaults; mutable, so a test can change lifetimes or rotation between steps. */
-export type OAuthServerSettings = Required<
-  Omit<
-    OAuthServerOptions,
-    'revokePath' | 'clients' | 'passwordGrant' | 'clientCredentialsSubject' | 'tokenResponseExtras'
-  >
-> &
-  Pick<
-    OAuthServerOptions,
-    'revokePath' | 'passwordGrant' | 'clientCredentialsSubject' | 'tokenResponseExtras'
-  >;
-
-export type TokenCheck =
-  | { ok: true; token: string; subject: string; clientId: string; scopes: string[]; expiresAt: number }
-  | { ok: false; reason: 'missing' | 'invalid' | 'expired'; description: string };
-
-export interface IssueTokenOptions {
-  clientId: string;
-  userId?: string;
-  scopes?: string[];
-  lifetimeSeconds?: number;
-  /** Also issue a refresh token (default true). */
-  refreshToken?: boolean;
-}
-
-export interface IssuedTokens {
-  accessToken: string;
-  refreshToken: string | undefined;
-  expiresAt: number;
-  expiresIn: number;
-}
+import { type AccessTokenInfo, type RefreshTokenInfo, randomToken, TokenRegistry } from './token-registry.js';
 
 interface PendingConsent {
   client: OAuthClientRegistration;
@@ -147,6 +39,13 @@ interface PendingConsent {
 const PENDING_LIFETIME_MS = 10 * 60_000;
 const TOKEN_HEADERS = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
+/**
+ * An OAuth 2.0 authorization server (RFC 6749, RFC 7636 PKCE, RFC 7009 revocation, RFC 8252 loopback
+ * redirects) that a service emulator mounts on its own URL paths. It shows a consent page with Allow and
+ * Deny, issues authorization codes bound to client, redirect URI and PKCE challenge, runs the token endpoint
+ * (authorization_code, refresh_token with optional rotation, client_credentials, optionally password), and
+ * lets the service check the bearer token of every API request with {@link verifyAccessToken}.
+ */
 export class OAuthAuthorizationServer {
   readonly settings: OAuthServerSettings;
   readonly tokens: TokenRegistry;
@@ -752,71 +651,4 @@ function allows(client: OAuthClientRegistration, grant: GrantType): boolean {
 
 function csrfCookie(transaction: string): string {
   return `oauth_csrf_${transaction.replace(/[^A-Za-z0-9_-]/g, '')}`;
-}
-
-function parseCookies(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
-  }
-  return out;
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    return text;
-  }
-}
-
-/**
- * The parameters of a token or revocation request: the form body, over the query string (the Dropbox JS
- * SDK sends them in the query of an empty POST). A JSON object body is accepted too.
- */
-async function readParams(req: EmulatorRequest): Promise<URLSearchParams> {
-  const params = new URLSearchParams(req.query);
-  const text = await req.text(64 * 1024);
-  const type = (req.headers['content-type'] ?? '').toLowerCase();
-  if (text.trim() === '') return params;
-  if (type.includes('application/json')) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new OAuthError('invalid_request', 'The request body is not valid JSON.');
-    }
-    if (parsed && typeof parsed === 'object') {
-      for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) params.set(k, String(v));
-    }
-    return params;
-  }
-  for (const [k, v] of new URLSearchParams(text)) params.set(k, v);
-  return params;
-}
-
-function sendJsonBody(
-  res: ServerResponse,
-  status: number,
-  value: unknown,
-  headers: Record<string, string>,
-): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
-}
-
-function withoutUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
