@@ -4,7 +4,7 @@ import type {
   OAuthAuthorizationServer,
   OAuthClientRegistration,
 } from '../core/oauth/index.js';
-import { createBoxOAuthServer } from './auth.js';
+import { createBoxOAuthServer, installBoxOAuth } from './auth.js';
 import { type BoxContext, type BoxEmulatorConfig, defaultConfig } from './context.js';
 import { boxErrorFormatter } from './errors.js';
 import type { EnterpriseRecord, UserRecord } from './model.js';
@@ -29,7 +29,12 @@ export type { EmulatorUrls } from './shapes.js';
 export const DEFAULT_BOX_CLIENT: OAuthClientRegistration = {
   clientId: 'box-emulator-client-id',
   clientSecret: 'box-emulator-client-secret',
-  redirectUris: ['http://127.0.0.1', 'http://localhost', 'http://127.0.0.1/callback', 'http://localhost/callback'],
+  redirectUris: [
+    'http://127.0.0.1',
+    'http://localhost',
+    'http://127.0.0.1/callback',
+    'http://localhost/callback',
+  ],
   name: 'Box emulator client',
 };
 
@@ -102,7 +107,7 @@ export class BoxEmulator implements ServiceEmulator {
     );
     store.renderConflict = (item) => ctx.shapes.conflict(item);
 
-    oauth.install(server);
+    installBoxOAuth(oauth, server);
     const sessions = new UploadSessions(ctx);
     const metadata = new MetadataService(ctx);
     installUploadRoutes(api.router, upload.router, ctx);
