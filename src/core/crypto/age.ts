@@ -191,6 +191,8 @@ export interface AgeRandomness {
 }
 
 export class AgeEncryptStream extends CryptoTransform {
+  /** The random values this stream uses (secret: the file key decrypts the file). */
+  readonly randomness: Required<AgeRandomness>;
   private payloadKey: Buffer | undefined;
   private readonly ready: Promise<void>;
   private readonly pending = new ByteQueue();
@@ -201,6 +203,7 @@ export class AgeEncryptStream extends CryptoTransform {
     const fileKey = random.fileKey ?? randomBytes(FILE_KEY_BYTES);
     const nonce = random.nonce ?? randomBytes(AGE_NONCE_BYTES);
     const salt = random.salt ?? randomBytes(16);
+    this.randomness = { salt, fileKey, nonce };
     this.ready = buildHeader(password, logN, salt, fileKey).then((header) => {
       this.output(header);
       this.output(nonce);

@@ -100,7 +100,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 /** CBC encryption with PKCS#7 padding (what `openssl enc` does by default). */
 export class CbcEncryptor implements Processor {
   private readonly prev: Uint8Array;
-  private pending = new Uint8Array(0);
+  private pending: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly cipher: BlockCipher,
@@ -144,7 +144,7 @@ export class CbcEncryptor implements Processor {
 export class CbcDecryptor implements Processor {
   private readonly prev: Uint8Array;
   private readonly saved: Uint8Array;
-  private pending = new Uint8Array(0);
+  private pending: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly cipher: BlockCipher,

@@ -5,7 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CloudStorageError, ErrorCode } from '../errors.js';
-import { createDecryptStream, type EncryptionSettings } from './index.js';
+import { createDecryptStream, type EncryptionSettings } from './api.js';
 
 /**
  * Downloads that never leave a half-written or wrongly decrypted file where the user's file should

@@ -41,13 +41,16 @@ export async function deriveKeyIv(
 
 /** Encrypts to the openssl layout. `salt` is random unless given (tests, deterministic re-encryption). */
 export class OpensslEncryptStream extends CryptoTransform {
-  readonly salt: Uint8Array;
+  /** The salt this stream uses (also in its header). */
+  readonly randomness: { salt: Uint8Array };
+  private readonly salt: Uint8Array;
   private processor: Processor | undefined;
   private readonly ready: Promise<void>;
 
   constructor(info: AlgorithmInfo, password: Uint8Array, kdf: PasswordKdf, salt?: Uint8Array) {
     super(false);
     this.salt = salt ?? randomBytes(OPENSSL_SALT_BYTES);
+    this.randomness = { salt: this.salt };
     this.ready = deriveKeyIv(info, password, this.salt, kdf).then(({ key, iv }) => {
       this.processor = createProcessor(info, key, iv, false);
       this.output(Buffer.concat([OPENSSL_MAGIC, this.salt]));

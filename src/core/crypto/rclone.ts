@@ -48,7 +48,9 @@ export function blockNonce(fileNonce: Uint8Array, n: number): Uint8Array {
 }
 
 export class RcloneEncryptStream extends CryptoTransform {
-  readonly nonce: Uint8Array;
+  /** The file nonce this stream uses (also in its header). */
+  readonly randomness: { nonce: Uint8Array };
+  private readonly nonce: Uint8Array;
   private key: Buffer | undefined;
   private readonly ready: Promise<void>;
   private readonly pending = new ByteQueue();
@@ -57,6 +59,7 @@ export class RcloneEncryptStream extends CryptoTransform {
   constructor(dataKey: Promise<Buffer>, nonce?: Uint8Array) {
     super(false);
     this.nonce = nonce ?? randomBytes(RCLONE_NONCE_BYTES);
+    this.randomness = { nonce: this.nonce };
     this.ready = dataKey.then((key) => {
       this.key = key;
       this.output(Buffer.concat([RCLONE_MAGIC, this.nonce]));

@@ -1,5 +1,5 @@
 import { int, type SettingTable, str } from '../config.js';
-import type { EncryptionSettings } from './index.js';
+import type { EncryptionSettings } from './api.js';
 import { KDF_DIGESTS, normaliseDigest } from './kdf.js';
 
 /**

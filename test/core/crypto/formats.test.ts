@@ -77,6 +77,15 @@ describe('round trips', () => {
     }
   });
 
+  it('exposes the randomness it used, which reproduces the same bytes (age: salt, file key, nonce)', async () => {
+    const s = { algorithm: 11, password: 'pw', ...FAST };
+    const data = random(150_000);
+    const first = createEncryptStream(s);
+    const sealed = await through(first, data);
+    assert.equal(first.randomness.fileKey?.length, 16);
+    assert.deepEqual(await through(createEncryptStream(s, { randomness: first.randomness }), data), sealed);
+  });
+
   it('is off without a password or key', () => {
     assert.equal(isEncryptionEnabled({ algorithm: 0 }), false);
     assert.equal(isEncryptionEnabled({ algorithm: 0, password: 'x' }), true);
