@@ -22,6 +22,24 @@ import { apiResult, content, type Harness, rpc, startHarness, upload } from './h
 
 const run = promisify(execFile);
 
+// The browser globals the decoding page uses (the project compiles without the DOM library).
+declare const Image: new () => {
+  src: string;
+  naturalWidth: number;
+  naturalHeight: number;
+  decode(): Promise<void>;
+};
+declare const document: {
+  createElement(tag: 'canvas'): {
+    width: number;
+    height: number;
+    getContext(kind: '2d'): {
+      drawImage(image: unknown, x: number, y: number): void;
+      getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+    } | null;
+  };
+};
+
 function parsePng(png: Buffer): { width: number; height: number; raw: Buffer } {
   assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   let offset = 8;
@@ -284,9 +302,9 @@ describe('Dropbox downloads judged by outside tools', () => {
         const decoded = await decode(res.body, c.type);
         assert.equal(decoded.width, c.width);
         assert.equal(decoded.height, c.height);
-        decoded.rgb.forEach((v, i) =>
-          assert.ok(Math.abs(v - expected[i]!) <= 3, `channel ${i}: ${v} vs ${expected[i]}`),
-        );
+        for (const [i, v] of decoded.rgb.entries()) {
+          assert.ok(Math.abs(v - expected[i]!) <= 3, `channel ${i}: ${v} vs ${expected[i]}`);
+        }
       });
     }
 
@@ -329,7 +347,9 @@ describe('Dropbox downloads judged by outside tools', () => {
       const startxref = Number(/startxref\n(\d+)/.exec(pdf)![1]);
       assert.ok(pdf.startsWith('xref', startxref));
       const entries = [...pdf.slice(startxref).matchAll(/(\d{10}) 00000 n /g)].map((m) => Number(m[1]));
-      entries.forEach((offset, i) => assert.ok(pdf.startsWith(`${i + 1} 0 obj`, offset), `object ${i + 1}`));
+      for (const [i, offset] of entries.entries()) {
+        assert.ok(pdf.startsWith(`${i + 1} 0 obj`, offset), `object ${i + 1}`);
+      }
       const file = join(dir, 'preview.pdf');
       await writeFile(file, res.body);
       assert.match((await run('file', ['-b', file])).stdout, /PDF document/);
