@@ -115,7 +115,7 @@ export class BoxStore {
   destination(id: unknown): FolderRecord {
     if (typeof id !== 'string' || id === '') throw badRequest('parent.id is required', 'bad_request');
     const item = this.items.get(id);
-    if (!item || item.type !== 'folder' || item.status !== 'active') throw notFound('Not Found');
+    if (item?.type !== 'folder' || item.status !== 'active') throw notFound('Not Found');
     return item;
   }
 
@@ -416,7 +416,7 @@ export class BoxStore {
     if (item.status !== 'trashed' || item.trashRootId !== item.id) throw notFound('Not Found');
     let parent = this.items.get(item.parentId ?? '') as FolderRecord | undefined;
     if (parentId !== undefined) parent = this.destination(parentId);
-    else if (!parent || parent.status !== 'active') {
+    else if (parent?.status !== 'active') {
       throw notFound('The parent folder of this item no longer exists; restore it with a new parent');
     }
     const name = rawName === undefined ? item.name : this.validateName(rawName);

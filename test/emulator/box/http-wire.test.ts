@@ -203,6 +203,10 @@ describe('Box emulator over plain HTTP', () => {
       'sha1',
       'type',
     ]);
+    const embed = await json(await h.api(`/2.0/files/${file.id}?fields=expiring_embed_link`));
+    const page = await fetch(String((embed.expiring_embed_link as Json).url));
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /fields\.txt/);
     const withFields = await json(await h.api('/2.0/folders/0/items?fields=name,modified_at&limit=1000'));
     const e2 = (withFields.entries as Json[]).find((e) => e.id === file.id)!;
     assert.deepEqual(Object.keys(e2).sort(), ['etag', 'id', 'modified_at', 'name', 'type']);

@@ -192,8 +192,9 @@ describe('Box thumbnails', () => {
     assert.equal(decoded.width, 160);
     assert.equal(decoded.height, 160);
     // Lossy, so close rather than equal: the seed colour, the gradient's middle, white.
-    const near = (got: number[], want: number[]) =>
-      got.forEach((v, i) => assert.ok(Math.abs(v - want[i]!) <= 16, `${got} vs ${want}`));
+    const near = (got: number[], want: number[]) => {
+      for (const [i, v] of got.entries()) assert.ok(Math.abs(v - want[i]!) <= 16, `${got} vs ${want}`);
+    };
     near(decoded.pixels[0]!, seed);
     near(
       decoded.pixels[1]!,

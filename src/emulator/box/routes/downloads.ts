@@ -103,8 +103,30 @@ export function installDownloadRoutes(
         throw new HttpError(403, 'This download link is invalid or has expired', { code: 'forbidden' });
       const file = ctx.store.items.get(grant.fileId);
       const version = file?.type === 'file' ? file.versions.find((v) => v.id === grant.versionId) : undefined;
-      if (!file || file.type !== 'file' || !version || version.purgedAt !== null) throw notFound();
+      if (file?.type !== 'file' || !version || version.purgedAt !== null) throw notFound();
       await serveBlob(c, ctx, version, file.name);
+    },
+    { public: true },
+  );
+
+  // The page an `expiring_embed_link` points at (a Box Embed preview in the real service).
+  route(
+    api,
+    ctx,
+    'GET',
+    '/preview/expiring_embed/:token',
+    (c) => {
+      const grant = signer.verify(c.req.params.token!);
+      const file = grant ? ctx.store.items.get(grant.fileId) : undefined;
+      if (!grant || file?.type !== 'file')
+        throw new HttpError(403, 'This preview link is invalid or has expired', { code: 'forbidden' });
+      const name = file.name.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+      const html = `<!doctype html><html><head><meta charset="utf-8"><title>${name}</title></head><body><h1>${name}</h1><p>Preview of a file in the Box emulator.</p></body></html>`;
+      c.res.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-length': Buffer.byteLength(html),
+      });
+      c.res.end(html);
     },
     { public: true },
   );

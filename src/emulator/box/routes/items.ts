@@ -226,7 +226,7 @@ function readSharedLink(value: unknown, item: ItemRecord): SharedLinkRecord | nu
 function readLock(value: unknown, c: BoxCall): FileRecord['lock'] {
   if (value === null) return null;
   const body = asObject(value);
-  if (!body || body.access !== 'lock') throw badRequest('lock.access must be "lock"');
+  if (body?.access !== 'lock') throw badRequest('lock.access must be "lock"');
   let expiresAt: number | null = null;
   if (body.expires_at !== undefined && body.expires_at !== null) {
     const t = parseTime(body.expires_at);

@@ -141,7 +141,7 @@ export class UploadSessions {
     if (body.file_name !== undefined) fileName = store.validateName(body.file_name);
     if (fileId === undefined) {
       const target = store.items.get(body.folder_id as string);
-      if (!target || target.type !== 'folder' || target.status !== 'active') {
+      if (target?.type !== 'folder' || target.status !== 'active') {
         throw boxError(404, 'invalid_parameter', 'Invalid value for folder_id: not found or not accessible');
       }
       folder = target;
