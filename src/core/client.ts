@@ -10,7 +10,12 @@ import {
 } from './auth/index.js';
 import { type SettingOptions, Settings, type SettingTable } from './config.js';
 import type { EncryptionSettings } from './crypto/index.js';
-import { encryptionSettings, encryptionSettingsFrom, validateEncryptionSettings } from './crypto/index.js';
+import {
+  encryptionSettings,
+  encryptionSettingsFrom,
+  isEncryptionEnabled,
+  validateEncryptionSettings,
+} from './crypto/index.js';
 import { CloudStorageError, ErrorCode } from './errors.js';
 import { type CoreEvents, TypedEmitter } from './events.js';
 import {
@@ -323,7 +328,8 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
       overrides.encryptionAlgorithm ?? this.encryptionAlgorithm,
       overrides.encryptionPassword ?? this.encryptionPassword,
     );
-    validateEncryptionSettings(s);
+    // Off (no password, no key) is valid; a lone EncryptionIV is a mistake worth reporting.
+    if (isEncryptionEnabled(s) || s.ivHex) validateEncryptionSettings(s);
     for (const secret of [s.password, s.keyHex, s.rclonePassword2]) this.redactor.add(secret);
     return s;
   }

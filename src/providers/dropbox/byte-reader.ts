@@ -1,0 +1,82 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Pulls exact amounts out of a stream: `take(n)` gives the next n bytes as one buffer (fewer only at the
+ * end), `skip(n)` passes over n bytes. An upload session sends its fragments with it, so at most one
+ * fragment is in memory whatever the file size.
+ */
+export class ByteReader {
+  private readonly iterator: AsyncIterator<Uint8Array>;
+  private pending: Buffer | undefined;
+  private done = false;
+  /** Bytes handed out or skipped so far. */
+  position = 0;
+
+  constructor(private readonly stream: Readable) {
+    this.iterator = (stream as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  }
+
+  /** The next `n` bytes (fewer at the end of the stream; empty when it is over). */
+  async take(n: number, onBytes?: (b: Buffer) => void): Promise<Buffer> {
+    const out = Buffer.allocUnsafe(n);
+    let fill = 0;
+    while (fill < n) {
+      const chunk = await this.next(n - fill);
+      if (!chunk) break;
+      chunk.copy(out, fill);
+      fill += chunk.length;
+    }
+    this.position += fill;
+    const result = fill === n ? out : out.subarray(0, fill);
+    onBytes?.(result);
+    return result;
+  }
+
+  /** Passes over `n` bytes (fewer if the stream ends first); returns how many were skipped. */
+  async skip(n: number, onBytes?: (b: Buffer) => void): Promise<number> {
+    let left = n;
+    while (left > 0) {
+      const chunk = await this.next(left);
+      if (!chunk) break;
+      onBytes?.(chunk);
+      left -= chunk.length;
+    }
+    this.position += n - left;
+    return n - left;
+  }
+
+  /** Whether the stream has no more bytes. */
+  async atEnd(): Promise<boolean> {
+    if (this.pending && this.pending.length > 0) return false;
+    const chunk = await this.next(Number.POSITIVE_INFINITY);
+    if (!chunk) return true;
+    this.pending = chunk;
+    return false;
+  }
+
+  /** Stops reading and releases the stream. */
+  close(): void {
+    this.done = true;
+    this.stream.destroy();
+  }
+
+  /** Up to `max` bytes from the stream, or undefined at its end. */
+  private async next(max: number): Promise<Buffer | undefined> {
+    let chunk = this.pending;
+    this.pending = undefined;
+    while (!chunk || chunk.length === 0) {
+      if (this.done) return undefined;
+      const r = await this.iterator.next();
+      if (r.done) {
+        this.done = true;
+        return undefined;
+      }
+      chunk = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+    }
+    if (chunk.length > max) {
+      this.pending = chunk.subarray(max);
+      return chunk.subarray(0, max);
+    }
+    return chunk;
+  }
+}

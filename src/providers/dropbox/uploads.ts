@@ -1,0 +1,370 @@
+import { createHmac } from 'node:crypto';
+import { PassThrough, pipeline, type Readable, Transform } from 'node:stream';
+import {
+  ALGORITHMS,
+  ciphertextSize,
+  createEncryptStream,
+  type EncryptionRandomness,
+  type EncryptionSettings,
+  isEncryptionEnabled,
+} from '../../core/crypto/index.js';
+import { CloudStorageError, ErrorCode } from '../../core/errors.js';
+import type { ProgressTracker } from '../../core/http/index.js';
+import { DropboxContentHasher, type UploadSource, uploadSource } from '../../core/transfer/index.js';
+import { ACCEPTS, address, revisionId } from './addressing.js';
+import { ByteReader } from './byte-reader.js';
+import { SessionHasher } from './content-hash.js';
+import type { DropboxContext } from './context.js';
+import { correctOffsetOf, DropboxApiError } from './errors.js';
+import { dropboxTimestamp } from './mapping.js';
+import { MAX_REQUEST_BYTES } from './settings.js';
+import type { UploadOptions } from './types.js';
+import type { CommitInfo, FileMetadata, UploadSessionStartResult, WriteMode } from './wire.js';
+
+/**
+ * uploadFile: files/upload in one request, or an upload session (start, append_v2 per fragment, finish)
+ * that can be interrupted and resumed from `uploadSessionId` + `startByte`.
+ *
+ * Every byte sent goes through the Dropbox content hash as it streams (after encryption: the hash is of
+ * what Dropbox stores), and the result must match the `content_hash` Dropbox reports, else error 612.
+ * A session holds one fragment in memory at a time.
+ */
+
+/** At most this many `incorrect_offset` corrections in one call before giving up (a server going in circles). */
+const MAX_OFFSET_CORRECTIONS = 16;
+
+/**
+ * The write mode per the reference's conflict rules: IfRevision -> update(rev) (autorename on a mismatch
+ * when RenameIfExists: a "conflicted copy"); else RenameIfExists -> add + autorename; else overwrite ->
+ * overwrite; else add (a conflict fails). Identical content is always a no-op success on Dropbox's side.
+ */
+export function commitInfo(ctx: DropboxContext, path: string, overwrite: boolean): CommitInfo {
+  const s = ctx.settings;
+  const ifRevision = s.get('IfRevision');
+  const rename = s.get('RenameIfExists');
+  let mode: WriteMode = 'add';
+  if (ifRevision) mode = { '.tag': 'update', update: revisionId(ifRevision) };
+  else if (!rename && overwrite) mode = 'overwrite';
+  const clientModified = s.get('ClientModifiedTime');
+  return {
+    path,
+    mode,
+    autorename: rename,
+    ...(clientModified ? { client_modified: dropboxTimestamp(clientModified) } : {}),
+    mute: s.get('MuteFileUploads'),
+    strict_conflict: false,
+  };
+}
+
+interface Plan {
+  target: CommitInfo;
+  source: UploadSource;
+  encryption: EncryptionSettings | undefined;
+  /** Bytes Dropbox will store (ciphertext size when encrypting); undefined for a stream of unknown size. */
+  size: number | undefined;
+}
+
+export async function uploadFile(
+  ctx: DropboxContext,
+  newFileResource: string,
+  options: UploadOptions,
+  signal: AbortSignal,
+): Promise<string> {
+  const client = ctx.client;
+  const path = address(newFileResource, ACCEPTS.uploadTarget, 'newFileResource').value;
+  const target = commitInfo(ctx, path, options.overwrite ?? client.overwrite);
+  const localFile = options.localFile ?? client.localFile;
+  const data = options.data ?? (localFile ? undefined : client.resourceData);
+  const source = await uploadSource(localFile || undefined, data, options.size);
+  const settings = ctx.encryption();
+  const encryption = isEncryptionEnabled(settings) ? settings : undefined;
+  const size =
+    source.size === undefined
+      ? undefined
+      : encryption
+        ? ciphertextSize(encryption, source.size)
+        : source.size;
+  const plan: Plan = { target, source, encryption, size };
+
+  const sessionId = options.uploadSessionId ?? client.uploadSessionId;
+  const startByte = options.startByte ?? client.startByte;
+  const resumable = options.useResumableUpload ?? client.useResumableUpload;
+  // Dropbox takes at most 150 MiB in one request: bigger (or unknown) sizes need a session.
+  const needsSession = size === undefined || size > MAX_REQUEST_BYTES;
+  if (resumable || needsSession || sessionId || startByte > 0) {
+    const perCall = options.uploadSessionId !== undefined || options.startByte !== undefined;
+    return uploadInSession(ctx, plan, { sessionId, startByte, updateInstance: !perCall }, signal);
+  }
+  return simpleUpload(ctx, plan, signal);
+}
+
+/** The bytes to send, from the start: the source, through the cipher when encrypting. */
+function openData(plan: Plan, randomness?: EncryptionRandomness): Readable {
+  const plaintext = plan.source.open(0);
+  if (!plan.encryption) return plaintext;
+  const cipher = createEncryptStream(plan.encryption, randomness ? { randomness } : {});
+  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+  pipeline(plaintext, cipher, out, () => {});
+  return out;
+}
+
+/** Hashes what flows through, into the hasher it is given. */
+function hashing(hasher: DropboxContentHasher): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hasher.update(chunk);
+      done(null, chunk);
+    },
+  });
+}
+
+function checkHash(metadata: FileMetadata, computed: string, what: string): void {
+  if (metadata.content_hash !== undefined && metadata.content_hash !== computed) {
+    throw new CloudStorageError(
+      ErrorCode.StreamError,
+      `Dropbox stored ${metadata.path_display ?? metadata.name} with content hash ${metadata.content_hash}, but the ${what} sent hashes to ${computed}: the stored file is not what was sent. Upload it again.`,
+    );
+  }
+}
+
+/** files/upload: one request; the body streams from the source (again on a 429, when it can be re-read). */
+async function simpleUpload(ctx: DropboxContext, plan: Plan, signal: AbortSignal): Promise<string> {
+  let hasher = new DropboxContentHasher();
+  const open = () => {
+    hasher = new DropboxContentHasher();
+    const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+    pipeline(openData(plan), hashing(hasher), out, () => {});
+    return out;
+  };
+  const metadata = await ctx.api.upload<FileMetadata>('files/upload', plan.target, {
+    signal,
+    body: plan.source.repeatable ? open : open(),
+    length: plan.size,
+    progress: plan.size !== undefined ? { total: plan.size } : {},
+  });
+  checkHash(metadata, hasher.digest(), 'data');
+  return metadata.id;
+}
+
+/**
+ * Fixed randomness for encrypting in a session, derived from the encryption secret and the session id
+ * (HMAC-SHA256): a resumed upload reproduces the ciphertext already sent byte for byte, and no two sessions
+ * share salts, nonces or file keys. Raw-key mode is deterministic already.
+ */
+export function sessionRandomness(
+  s: EncryptionSettings,
+  sessionId: string,
+): EncryptionRandomness | undefined {
+  if (s.keyHex) return undefined;
+  const secret = `${s.password ?? ''}\u0000${s.rclonePassword2 ?? ''}`;
+  const derive = (label: string, bytes: number) =>
+    createHmac('sha256', secret)
+      .update(`cloudstorage dropbox upload ${label}\u0000${sessionId}`)
+      .digest()
+      .subarray(0, bytes);
+  const format = ALGORITHMS.find((a) => a.id === s.algorithm)?.passwordFormat;
+  switch (format) {
+    case 'age':
+      return { salt: derive('salt', 16), nonce: derive('nonce', 16), fileKey: derive('file key', 16) };
+    case 'rclone':
+      return { nonce: derive('nonce', 24) };
+    default:
+      return { salt: derive('salt', 8) };
+  }
+}
+
+interface SessionState {
+  sessionId: string;
+  startByte: number;
+  /** Whether the instance's uploadSessionId / startByte follow the upload (not when per-call options gave them). */
+  updateInstance: boolean;
+}
+
+/**
+ * An upload session: start (empty) unless resuming, then append_v2 fragment after fragment from startByte,
+ * then finish with the commit. After each fragment, startByte (and the fragmentComplete event) say how far
+ * Dropbox has the data; the event's `interrupt` stops the upload with error 606, resumable later.
+ *
+ * A resume re-reads the data from its beginning up to startByte to hash it (and, when encrypting, to
+ * reproduce the ciphertext), without sending it. When Dropbox answers `incorrect_offset`, the upload goes on
+ * from the offset Dropbox reports: skipping ahead when Dropbox has more than we thought (an append that did
+ * arrive although its answer was lost), or reading the data again from the start when it has less.
+ */
+async function uploadInSession(
+  ctx: DropboxContext,
+  plan: Plan,
+  state: SessionState,
+  signal: AbortSignal,
+): Promise<string> {
+  const client = ctx.client;
+  const fragmentSize = ctx.settings.get('FragmentSize');
+  if (state.startByte > 0 && !state.sessionId) {
+    throw new CloudStorageError(
+      ErrorCode.CannotResume,
+      `startByte is ${state.startByte} but uploadSessionId is empty: set the upload session id the interrupted upload reported, or set startByte to 0 to start over.`,
+    );
+  }
+  if (plan.size !== undefined && state.startByte > plan.size) {
+    throw new CloudStorageError(
+      ErrorCode.CannotResume,
+      `startByte ${state.startByte} is past the end of the data (${plan.size} bytes to upload).`,
+    );
+  }
+  const publish = (sessionId: string, offset: number) => {
+    if (!state.updateInstance) return;
+    client.uploadSessionId = sessionId;
+    client.startByte = offset;
+  };
+
+  let sessionId = state.sessionId;
+  if (!sessionId) {
+    const started = await ctx.api.upload<UploadSessionStartResult>(
+      'files/upload_session/start',
+      { close: false },
+      { signal, body: new Uint8Array(0), length: 0 },
+    );
+    sessionId = started.session_id;
+    publish(sessionId, 0);
+  }
+  const randomness = plan.encryption ? sessionRandomness(plan.encryption, sessionId) : undefined;
+
+  let offset = state.startByte;
+  let reader: ByteReader | undefined;
+  let hasher = new SessionHasher();
+  const tracker: ProgressTracker = ctx.http.createProgress({
+    direction: 0,
+    offset: state.startByte,
+    ...(plan.size !== undefined ? { total: plan.size } : {}),
+  });
+  const fragmentCount = plan.size === undefined ? -1 : Math.max(1, Math.ceil(plan.size / fragmentSize));
+
+  /** Opens the data again and reads up to `position` through the hash. */
+  const rewind = async (position: number) => {
+    reader?.close();
+    if (reader && !plan.source.repeatable) {
+      throw new CloudStorageError(
+        ErrorCode.CannotResume,
+        `Dropbox has the upload only up to byte ${position}, before what this stream can give again; upload from the start with a new stream (clear uploadSessionId and startByte).`,
+      );
+    }
+    reader = new ByteReader(openData(plan, randomness));
+    hasher = new SessionHasher();
+    const skipped = await reader.skip(position, (b) => hasher.update(b));
+    if (skipped < position) {
+      throw new CloudStorageError(
+        ErrorCode.CannotResume,
+        `Cannot resume at byte ${position}: the data to upload has only ${skipped} bytes.`,
+      );
+    }
+  };
+
+  tracker.start();
+  try {
+    await rewind(offset);
+    let pending: Buffer | undefined;
+    let pendingHash: string | undefined;
+    let corrections = 0;
+    for (;;) {
+      if (!pending) {
+        const part = await reader!.take(fragmentSize);
+        if (part.length === 0) break;
+        const last = part.length < fragmentSize || (plan.size !== undefined && reader!.position >= plan.size);
+        pendingHash = hasher.fragment(part, last);
+        pending = part;
+      }
+      const body = pending;
+      try {
+        await ctx.api.upload<null>(
+          'files/upload_session/append_v2',
+          {
+            cursor: { session_id: sessionId, offset },
+            close: false,
+            ...(pendingHash ? { content_hash: pendingHash } : {}),
+          },
+          // The offset in the cursor makes a repeated append harmless: Dropbox answers incorrect_offset.
+          { signal, body, length: body.length, idempotent: true, progress: { tracker } },
+        );
+      } catch (e) {
+        const correct = correctOffsetOf(e);
+        if (correct === undefined) throw e;
+        if (++corrections > MAX_OFFSET_CORRECTIONS) throw e;
+        const readEnd = offset + body.length;
+        if (correct >= offset && correct <= readEnd) {
+          pending = correct === readEnd ? undefined : body.subarray(correct - offset);
+          pendingHash = undefined;
+        } else if (correct > readEnd) {
+          pending = undefined;
+          const skipped = await reader!.skip(correct - readEnd, (b) => hasher.update(b));
+          if (skipped < correct - readEnd) {
+            throw new CloudStorageError(
+              ErrorCode.CannotResume,
+              `Dropbox says the upload session has ${correct} bytes, more than the ${readEnd + skipped} bytes of this data: this session holds another upload. Clear uploadSessionId and startByte and upload again.`,
+            );
+          }
+        } else {
+          pending = undefined;
+          await rewind(correct);
+        }
+        offset = correct;
+        publish(sessionId, offset);
+        if (pending) continue;
+        continue;
+      }
+      offset += body.length;
+      pending = undefined;
+      publish(sessionId, offset);
+      const event = client.emit('fragmentComplete', {
+        fragmentNumber: Math.max(1, Math.ceil(offset / fragmentSize)),
+        fragmentCount,
+        interrupt: false,
+        uploadSessionId: sessionId,
+        startByte: offset,
+      });
+      if (event.interrupt) {
+        throw new CloudStorageError(
+          ErrorCode.UploadAborted,
+          `The upload was stopped after ${offset} bytes (fragmentComplete interrupt). Resume it with uploadSessionId ${sessionId} and startByte ${offset}.`,
+        );
+      }
+    }
+    if (plan.size !== undefined && offset !== plan.size) {
+      throw new CloudStorageError(
+        ErrorCode.StreamError,
+        `The data to upload ended after ${offset} bytes, but ${plan.size} were expected.`,
+      );
+    }
+    const metadata = await finish(ctx, sessionId, offset, plan.target, signal);
+    checkHash(metadata, hasher.digest(), 'data');
+    publish('', 0);
+    return metadata.id;
+  } finally {
+    reader?.close();
+    tracker.finish();
+  }
+}
+
+async function finish(
+  ctx: DropboxContext,
+  sessionId: string,
+  offset: number,
+  commit: CommitInfo,
+  signal: AbortSignal,
+): Promise<FileMetadata> {
+  try {
+    return await ctx.api.upload<FileMetadata>(
+      'files/upload_session/finish',
+      { cursor: { session_id: sessionId, offset }, commit },
+      { signal, body: new Uint8Array(0), length: 0 },
+    );
+  } catch (e) {
+    const correct = correctOffsetOf(e);
+    if (correct !== undefined && e instanceof DropboxApiError) {
+      throw new CloudStorageError(
+        ErrorCode.CannotResume,
+        `Dropbox has ${correct} bytes in upload session ${sessionId}, not the ${offset} this upload sent: set startByte to ${correct} and upload again.`,
+        { httpStatus: e.httpStatus, providerCode: e.providerCode, cause: e },
+      );
+    }
+    throw e;
+  }
+}
