@@ -48,6 +48,8 @@ export interface DownloadReply {
   etag?: string;
 }
 
+// `any` by default so that routes with different argument types fit in one list.
+// biome-ignore lint/suspicious/noExplicitAny: see above
 export interface RouteDef<A = any> {
   /** `files/list_folder`, `files/copy_v2` (a `:2` Stone route is addressed as `_v2`). */
   name: string;
@@ -155,7 +157,7 @@ async function handle(
 
   const { arg, where } = await readArg(route, req, contentType);
   const result = await route.handler({ state, req, res, route, arg, where, account: account as Account });
-  if (res.headersSent || res.writableEnded) return;
+  if (res.headersSent || res.writableEnded || res.destroyed) return;
   if (route.style === 'download') return sendDownload(req, res, result as DownloadReply);
   sendJson(res, 200, result ?? null);
 }

@@ -187,7 +187,7 @@ export const optional = <T>(type: StoneType<T>): FieldSpec<T | undefined> =>
 type FieldValue<F> = F extends FieldSpec<infer T> ? T : never;
 export type StructOf<F extends Record<string, FieldSpec<unknown>>> = { [K in keyof F]: FieldValue<F[K]> };
 
-export function struct<F extends Record<string, FieldSpec<any>>>(fields: F): StoneType<StructOf<F>> {
+export function struct<F extends Record<string, FieldSpec<unknown>>>(fields: F): StoneType<StructOf<F>> {
   const hasRequired = Object.values(fields).some((f) => f.kind === 'required');
   const build = (obj: Record<string, unknown>): StructOf<F> => {
     for (const key of Object.keys(obj)) {
@@ -233,6 +233,8 @@ export type Member = null | StoneType<unknown> | { nullable: StoneType<unknown> 
 /** Marks a union member whose value may be absent. */
 export const nullableMember = (type: StoneType<unknown>): Member => ({ nullable: type });
 
+// The value's type depends on the tag, which only the handler can narrow.
+// biome-ignore lint/suspicious/noExplicitAny: see above
 export function union(members: Record<string, Member>): StoneType<Tagged<any>> {
   return {
     decode(v) {

@@ -41,7 +41,7 @@ const propertyGroup = struct({
 
 const commitInfoFields = {
   path: required(pathType(PATTERN.WritePathOrId)),
-  mode: withDefault(writeMode, { tag: 'add', value: undefined } as Tagged<any>),
+  mode: withDefault(writeMode, { tag: 'add', value: undefined } as Tagged<string | undefined>),
   autorename: withDefault(bool(), false),
   client_modified: optional(timestamp()),
   mute: withDefault(bool(), false),
