@@ -455,6 +455,8 @@ describe('other grants', () => {
     assert.equal(s.config('OAuthParamName[3]'), 'account_id');
     assert.equal(s.config('OAuthParamValue[3]'), 'dbid:AAA');
     assert.throws(() => s.config('OAuthParamName[4]'), /out of range/);
+    assert.throws(() => s.config('OAuthParamName=x'), /needs an index/);
+    assert.throws(() => s.config('OAuthUsePKCE[0]=True'), /takes no index/);
     e.clock.advance(3600);
     await c.me();
     assert.equal(seen.length, 2);
