@@ -227,7 +227,8 @@ export class Shapes {
       id: lock.id,
       created_by: this.userMini(lock.createdBy),
       created_at: this.time(lock.createdAt),
-      expired_at: this.time(lock.expiresAt),
+      // A lock without an expiry has no `expired_at` (the schema does not allow null there).
+      ...(lock.expiresAt === null ? {} : { expired_at: this.time(lock.expiresAt) }),
       is_download_prevented: lock.isDownloadPrevented,
       app_type: null,
     };
