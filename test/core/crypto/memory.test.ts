@@ -47,7 +47,6 @@ describe('memory does not grow with the file size', () => {
     ['AES-256, openssl layout', { algorithm: 0, password: 'pw' }],
     ['ChaCha, age', { algorithm: 11, password: 'pw', scryptWorkFactor: 10 }],
     ['XSalsa20, rclone', { algorithm: 12, password: 'pw' }],
-    ['Twofish, raw key', { algorithm: 9, keyHex: '11'.repeat(32), ivHex: '22'.repeat(16) }],
   ] as const) {
     it(name, async () => {
       const small = await peakRssMiB(settings, 8 * MiB);

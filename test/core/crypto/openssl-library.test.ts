@@ -32,7 +32,7 @@ process.stdin.on('end', () => {
 describe('hand-written ciphers agree with OpenSSL’s implementations', () => {
   for (const c of CASES) {
     it(`${c.openssl} with a ${c.key * 8}-bit key`, async () => {
-      for (const size of [0, 1, 7, 8, 9, 4096, 100_003]) {
+      for (const size of [0, 9, 100_003]) {
         const key = random(c.key);
         const iv = random(c.iv);
         const data = random(size);

@@ -79,7 +79,12 @@ const SCHEDULE: Array<[Mix[], Sub[]]> = [
     ],
   ],
 ];
-const BOX: Record<number, Uint32Array> = { 5: S5, 6: S6, 7: S7, 8: S8 };
+/** S-boxes by number, for the schedule's fifth lookup. */
+const BOX: Uint32Array[] = [];
+BOX[5] = S5;
+BOX[6] = S6;
+BOX[7] = S7;
+BOX[8] = S8;
 
 function keySchedule(key: Uint8Array): Uint32Array {
   const t = new Uint8Array(32);

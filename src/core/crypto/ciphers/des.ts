@@ -103,6 +103,8 @@ function permute(t: Uint32Array[], hi: number, lo: number, out: Uint32Array): vo
 export class Des implements BlockCipher {
   readonly blockSize = 8;
   private readonly keys: Uint8Array;
+  private readonly tables = desTables();
+  private readonly w = new Uint32Array(2);
 
   constructor(key: Uint8Array) {
     checkKeyLength('DES', key, 8);
@@ -130,8 +132,8 @@ export class Des implements BlockCipher {
   }
 
   private crypt(data: Uint8Array, offset: number, decrypt: boolean): void {
-    const { ip, fp, sp } = desTables();
-    const w = new Uint32Array(2);
+    const { ip, fp, sp } = this.tables;
+    const w = this.w;
     permute(ip, readU32BE(data, offset), readU32BE(data, offset + 4), w);
     let l = w[0]!;
     let r = w[1]!;
@@ -139,11 +141,16 @@ export class Des implements BlockCipher {
       const k = (decrypt ? 15 - round : round) * 8;
       // E expansion: group j is bits 4j..4j+5 of R rotated right by one (so bit 32 leads).
       const e = ((r >>> 1) | (r << 31)) >>> 0;
-      let f = 0;
-      for (let j = 0; j < 8; j++) {
-        const group = (j === 0 ? e >>> 26 : ((e << (4 * j)) | (e >>> (32 - 4 * j))) >>> 26) & 0x3f;
-        f |= sp[j]![group ^ this.keys[k + j]!]!;
-      }
+      const keys = this.keys;
+      const f =
+        sp[0]![(e >>> 26) ^ keys[k]!]! |
+        sp[1]![((e >>> 22) & 0x3f) ^ keys[k + 1]!]! |
+        sp[2]![((e >>> 18) & 0x3f) ^ keys[k + 2]!]! |
+        sp[3]![((e >>> 14) & 0x3f) ^ keys[k + 3]!]! |
+        sp[4]![((e >>> 10) & 0x3f) ^ keys[k + 4]!]! |
+        sp[5]![((e >>> 6) & 0x3f) ^ keys[k + 5]!]! |
+        sp[6]![((e >>> 2) & 0x3f) ^ keys[k + 6]!]! |
+        sp[7]![(((e << 2) | (e >>> 30)) & 0x3f) ^ keys[k + 7]!]!;
       const t = r;
       r = (l ^ f) >>> 0;
       l = t;

@@ -8,15 +8,21 @@ const DELTA = 0x9e3779b9;
 
 export class Tea implements BlockCipher {
   readonly blockSize = 8;
-  private readonly k: Uint32Array;
+  private readonly k0: number;
+  private readonly k1: number;
+  private readonly k2: number;
+  private readonly k3: number;
 
   constructor(key: Uint8Array) {
     checkKeyLength('TEA', key, 16);
-    this.k = Uint32Array.of(readU32BE(key, 0), readU32BE(key, 4), readU32BE(key, 8), readU32BE(key, 12));
+    this.k0 = readU32BE(key, 0);
+    this.k1 = readU32BE(key, 4);
+    this.k2 = readU32BE(key, 8);
+    this.k3 = readU32BE(key, 12);
   }
 
   encryptBlock(data: Uint8Array, o: number): void {
-    const [k0, k1, k2, k3] = this.k as unknown as [number, number, number, number];
+    const { k0, k1, k2, k3 } = this;
     let v0 = readU32BE(data, o);
     let v1 = readU32BE(data, o + 4);
     let sum = 0;
@@ -30,7 +36,7 @@ export class Tea implements BlockCipher {
   }
 
   decryptBlock(data: Uint8Array, o: number): void {
-    const [k0, k1, k2, k3] = this.k as unknown as [number, number, number, number];
+    const { k0, k1, k2, k3 } = this;
     let v0 = readU32BE(data, o);
     let v1 = readU32BE(data, o + 4);
     let sum = (DELTA * 32) >>> 0;

@@ -95,7 +95,10 @@ function h(x: number, l: number[]): number {
 export class Twofish implements BlockCipher {
   readonly blockSize = 16;
   private readonly k = new Uint32Array(40);
-  private readonly t: Uint32Array[];
+  private readonly t0: Uint32Array;
+  private readonly t1: Uint32Array;
+  private readonly t2: Uint32Array;
+  private readonly t3: Uint32Array;
 
   constructor(key: Uint8Array) {
     checkKeyLength('Twofish', key, 32);
@@ -119,16 +122,19 @@ export class Twofish implements BlockCipher {
       this.k[2 * i] = (a + b) >>> 0;
       this.k[2 * i + 1] = rotl32((a + 2 * b) >>> 0, 9);
     }
-    this.t = [0, 1, 2, 3].map((position) => {
-      const table = new Uint32Array(256);
-      for (let v = 0; v < 256; v++) table[v] = mdsColumn(position, sBoxByte(position, v, s));
-      return table;
-    });
+    const table = (position: number) =>
+      Uint32Array.from({ length: 256 }, (_, v) => mdsColumn(position, sBoxByte(position, v, s)));
+    this.t0 = table(0);
+    this.t1 = table(1);
+    this.t2 = table(2);
+    this.t3 = table(3);
   }
 
   private g(x: number): number {
-    const [t0, t1, t2, t3] = this.t as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
-    return (t0[x & 0xff]! ^ t1[(x >>> 8) & 0xff]! ^ t2[(x >>> 16) & 0xff]! ^ t3[x >>> 24]!) >>> 0;
+    return (
+      (this.t0[x & 0xff]! ^ this.t1[(x >>> 8) & 0xff]! ^ this.t2[(x >>> 16) & 0xff]! ^ this.t3[x >>> 24]!) >>>
+      0
+    );
   }
 
   encryptBlock(data: Uint8Array, o: number): void {
