@@ -1,5 +1,5 @@
 import { rm, stat } from 'node:fs/promises';
-import type { Writable } from 'node:stream';
+import type { Transform, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import {
   CiphertextTempFile,
@@ -8,6 +8,7 @@ import {
   isEncryptionEnabled,
 } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
+import type { DownloadResult as HttpDownloadResult, HttpRequest } from '../../core/http/index.js';
 import { type DownloadTarget, DropboxContentHasher, openDownloadSink } from '../../core/transfer/index.js';
 import { ACCEPTS, address } from './addressing.js';
 import { parseResultHeader } from './api.js';
@@ -187,12 +188,8 @@ async function plainDownload(
     if (checkable && startByte > 0 && destination.kind === 'file') {
       await hashFilePrefix(destination.path, startByte, hasher);
     }
-    const tap = hashing(hasher);
-    const piped = pipeline(tap, sink.writable, { end: false });
-    const result = await ctx.http.download(await ctx.api.downloadRequest(route, arg, signal), tap, {
-      offset: startByte,
-    });
-    await piped;
+    const request = await ctx.api.downloadRequest(route, arg, signal);
+    const result = await receive(ctx, request, startByte, hasher, [], sink.writable, false);
     if (checkable) {
       const expected = options.expectedHash!(result.headers);
       const computed = hasher.digest();
@@ -216,6 +213,35 @@ async function plainDownload(
     };
   } catch (e) {
     await sink.abort().catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * Streams a download through the hasher (and `transforms`) into `destination`, resuming after broken
+ * connections (HttpClient.download). Resolves once every byte is in the destination; `end` says whether
+ * the destination is ended then (a sink that commits itself is not).
+ */
+async function receive(
+  ctx: DropboxContext,
+  request: HttpRequest,
+  offset: number,
+  hasher: DropboxContentHasher,
+  transforms: Transform[],
+  destination: Writable,
+  end: boolean,
+): Promise<HttpDownloadResult> {
+  const tap = hashing(hasher);
+  // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
+  const chain = (pipeline as (...streams: any[]) => Promise<void>)(tap, ...transforms, destination, { end });
+  chain.catch(() => {});
+  try {
+    const result = await ctx.http.download(request, tap, { offset });
+    await chain;
+    return result;
+  } catch (e) {
+    tap.destroy();
+    await chain.catch(() => {});
     throw e;
   }
 }
@@ -255,13 +281,10 @@ async function encryptedDownload(
       downloadTempFile: ctx.settings.get('DownloadTempFile'),
       startByte,
     });
-    let result: Awaited<ReturnType<typeof ctx.http.download>>;
+    let result: HttpDownloadResult;
     try {
       await hashFilePrefix(temp.path, startByte, hasher);
-      const tap = hashing(hasher);
-      const piped = pipeline(tap, temp.writable(), { end: false });
-      result = await ctx.http.download(request, tap, { offset: startByte });
-      await piped;
+      result = await receive(ctx, request, startByte, hasher, [], temp.writable(), false);
     } catch (e) {
       // Keep the ciphertext so far: DownloadTempFile + startByte resume from it.
       ctx.settings.set('DownloadTempFile', await temp.keep());
@@ -293,10 +316,15 @@ async function encryptedDownload(
     destination.kind === 'stream' ? { kind: 'stream', writable: destination.writable } : { kind: 'bytes' },
   );
   try {
-    const tap = hashing(hasher);
-    const piped = pipeline(tap, createDecryptStream(settings), sink.writable);
-    const result = await ctx.http.download(request, tap);
-    await piped;
+    const result = await receive(
+      ctx,
+      request,
+      0,
+      hasher,
+      [createDecryptStream(settings)],
+      sink.writable,
+      true,
+    );
     const expected = expectedHash(result.headers);
     const computed = hasher.digest();
     if (expected !== undefined && expected !== computed) throw hashMismatch(resource, expected, computed);

@@ -110,7 +110,7 @@ export async function startTamperProxy(target: string): Promise<TamperProxy> {
     });
   };
   const server = createServer((req, res) => {
-    const active = rule && rule.path.test(req.url ?? '') ? rule : undefined;
+    const active = rule?.path.test(req.url ?? '') ? rule : undefined;
     if (active) {
       rule = undefined;
       corrupted++;

@@ -275,7 +275,7 @@ describe('upload sessions', () => {
     for (let written = 0; written < size; ) {
       const chunk = randomBytes(Math.min(1024 * 1024, size - written));
       hasher.update(chunk);
-      if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
       written += chunk.length;
     }
     out.end();
