@@ -513,7 +513,11 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
       http: this.http,
       redactor: this.redactor,
       url,
-      params: { ...this.params.request(), ...params },
+      params: {
+        ...this.service.tokenParams?.(params.grant_type ?? ''),
+        ...this.params.request(),
+        ...params,
+      },
       clientId: this.oAuthClientId,
       clientSecret: this.oAuthClientSecret,
       clientAuthentication: this.service.clientAuthentication ?? 'form',

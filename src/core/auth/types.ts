@@ -92,4 +92,10 @@ export interface OAuthServiceProfile {
   isExpiredTokenResponse?: (response: UnauthorizedResponse) => boolean;
   /** How client credentials go to the token endpoint: form fields (default) or HTTP Basic. */
   clientAuthentication?: 'form' | 'basic';
+  /**
+   * Service parameters for a token request of the given grant (`client_credentials`, `refresh_token`, …),
+   * sent under the user's OAuthParam* values: Box's client-credentials grant names its subject with
+   * `box_subject_type` and `box_subject_id`.
+   */
+  tokenParams?: (grantType: string) => Record<string, string>;
 }
