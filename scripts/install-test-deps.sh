@@ -19,5 +19,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  # npm ci refuses this lock file: npm 11 leaves out optional platform packages the registry lacks
+  # (biome's Android and Windows builds), which npm install tolerates without changing the lock.
+  npm install --no-audit --no-fund
 fi
