@@ -1,4 +1,5 @@
-import { ACCEPTS, address, revisionId } from './addressing.js';
+import { CloudStorageError, ErrorCode } from '../../core/errors.js';
+import { ACCEPTS, type Address, address, revisionId } from './addressing.js';
 import type { DropboxContext } from './context.js';
 import type { FileMetadata, FolderMetadata, Metadata } from './wire.js';
 
@@ -8,8 +9,29 @@ import type { FileMetadata, FolderMetadata, Metadata } from './wire.js';
  * folder would be a different result); a 429 is, since Dropbox did not run the request.
  */
 
+/**
+ * The path form of a write target. Routes whose argument is a Stone `WritePath` (create_folder_v2,
+ * restore) take no `id:`, so an id-relative path (`id:<folder>/name`) becomes the folder's path + name.
+ */
+export async function writePath(ctx: DropboxContext, a: Address, signal: AbortSignal): Promise<string> {
+  if (a.kind !== 'idPath') return a.value;
+  const slash = a.value.indexOf('/');
+  const folder = await ctx.api.rpc<Metadata>(
+    'files/get_metadata',
+    { path: a.value.slice(0, slash) },
+    { signal, idempotent: true },
+  );
+  if (folder['.tag'] !== 'folder' || folder.path_display === undefined) {
+    throw new CloudStorageError(
+      ErrorCode.InvalidRemoteId,
+      `${a.value.slice(0, slash)} is not a folder: an id-relative path starts with a folder id.`,
+    );
+  }
+  return `${folder.path_display}${a.value.slice(slash)}`;
+}
+
 export async function createFolder(ctx: DropboxContext, newFolderPath: string, signal: AbortSignal) {
-  const path = address(newFolderPath, ACCEPTS.writePath, 'newFolderPath').value;
+  const path = await writePath(ctx, address(newFolderPath, ACCEPTS.writePath, 'newFolderPath'), signal);
   const { metadata } = await ctx.api.rpc<{ metadata: FolderMetadata }>(
     'files/create_folder_v2',
     { path, autorename: ctx.settings.get('RenameIfExists') },
@@ -78,7 +100,7 @@ export async function restoreResource(
   signal: AbortSignal,
 ): Promise<string> {
   const rev = revisionId(revision);
-  const path = address(toResourcePath, ACCEPTS.writePath, 'toResourcePath').value;
+  const path = await writePath(ctx, address(toResourcePath, ACCEPTS.writePath, 'toResourcePath'), signal);
   const metadata = await ctx.api.rpc<FileMetadata>('files/restore', { path, rev }, { signal });
   return metadata.id;
 }
