@@ -334,6 +334,7 @@ export async function openSeekableDecryption(
   }
   const nonce = Uint8Array.from(head.subarray(RCLONE_MAGIC.length, RCLONE_HEADER_BYTES));
   const key = rcloneDataKey(r.password!, r.password2);
+  key.catch(() => {}); // reported by the decrypt streams that await it
   const at = plan(RCLONE_HEADER_BYTES);
   return {
     format: 'rclone',
