@@ -21,3 +21,5 @@ export {
 export { CloudStorageError, ErrorCode, isCloudStorageError } from './core/errors.js';
 export type * from './core/events.js';
 export { JsonXPath } from './core/json-xpath.js';
+export * as dropbox from './providers/dropbox/index.js';
+export { Dropbox, DropboxApiError, type DropboxOptions } from './providers/dropbox/index.js';
