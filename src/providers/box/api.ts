@@ -1,0 +1,82 @@
+import type { Settings } from '../../core/config.js';
+import { CloudStorageError, ErrorCode } from '../../core/errors.js';
+import type { TypedEmitter } from '../../core/events.js';
+import type { HttpClient, HttpRequest, HttpResponse } from '../../core/http/index.js';
+import type { Redactor } from '../../core/redact.js';
+import { boxErrorMapper } from './errors.js';
+import type { BoxSettingTable } from './settings.js';
+import type { BoxEvents } from './types.js';
+
+export type BoxSettings = Settings<BoxSettingTable>;
+
+/** A request to Box: a path under the API or upload base URL, or an absolute URL (session endpoints). */
+export interface BoxRequest extends Omit<HttpRequest, 'url'> {
+  /** Path under the base URL (`/files/123`), or an absolute URL. */
+  path: string;
+  /** Which base URL a relative path is under (default the API). */
+  host?: 'api' | 'upload';
+  /** What the call is about (`f:123`), for error messages. */
+  subject?: string;
+}
+
+/**
+ * What every area of the Box class (listing, uploads, metadata, …) uses to talk to Box: the base URLs,
+ * JSON requests with Box's error mapping, and the instance's settings and events.
+ */
+export class BoxApi {
+  constructor(
+    readonly http: HttpClient,
+    readonly settings: BoxSettings,
+    readonly events: TypedEmitter<BoxEvents>,
+    readonly redactor: Redactor,
+    private readonly remember: (json: string) => void,
+  ) {}
+
+  get apiUrl(): string {
+    return trimSlash(this.settings.get('ApiUrl'));
+  }
+
+  get uploadUrl(): string {
+    return trimSlash(this.settings.get('UploadUrl'));
+  }
+
+  url(path: string, host: 'api' | 'upload' = 'api'): string {
+    if (/^https?:\/\//i.test(path)) return path;
+    return `${host === 'upload' ? this.uploadUrl : this.apiUrl}${path}`;
+  }
+
+  /** Sends a request; error responses become CloudStorageErrors (Box's codes mapped, see errors.ts). */
+  request(req: BoxRequest): Promise<HttpResponse> {
+    const { path, host, subject, ...rest } = req;
+    return this.http.request({
+      mapError: boxErrorMapper(this.redactor, subject),
+      ...rest,
+      url: this.url(path, host),
+    });
+  }
+
+  /** Sends a request and parses its JSON answer (undefined for an empty body, such as a 204). */
+  async json<T>(req: BoxRequest): Promise<T> {
+    return this.parse<T>(await this.request(req));
+  }
+
+  /** Reads a response's JSON body (remembered for the XPath settings); undefined when it is empty. */
+  async parse<T>(response: HttpResponse): Promise<T> {
+    const text = await response.text();
+    if (text.trim() === '') return undefined as T;
+    this.remember(text);
+    try {
+      return JSON.parse(text) as T;
+    } catch (e) {
+      throw new CloudStorageError(
+        ErrorCode.ServerError,
+        `Box's answer from ${response.url} is not JSON: ${text.slice(0, 200)}`,
+        { cause: e, redactor: this.redactor },
+      );
+    }
+  }
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}

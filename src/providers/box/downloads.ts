@@ -1,0 +1,315 @@
+import { stat, unlink } from 'node:fs/promises';
+import { type Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CiphertextTempFile, createDecryptStream, type EncryptionSettings } from '../../core/crypto/index.js';
+import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
+import type { HttpRequest } from '../../core/http/index.js';
+import { sleep } from '../../core/http/retry.js';
+import { openDownloadSink } from '../../core/transfer/index.js';
+import type { BoxApi } from './api.js';
+import { BoxErrorCode, boxErrorMapper } from './errors.js';
+import { type BoxRef, formatId } from './ids.js';
+
+/** Where downloaded bytes go. */
+export type DownloadDestination =
+  | { kind: 'file'; path: string; overwrite: boolean }
+  | { kind: 'bytes' }
+  | { kind: 'stream'; writable: Writable };
+
+export interface DownloadJob {
+  api: BoxApi;
+  signal: AbortSignal;
+  file: BoxRef;
+  destination: DownloadDestination;
+  startByte: number;
+  encryption: EncryptionSettings | undefined;
+}
+
+/**
+ * Where the content is: Box answers `GET /files/{id}/content` with a 302 to a short-lived URL on its
+ * download host (which takes no Authorization), or 202 + Retry-After while a fresh upload is not ready.
+ * The redirect is resolved first so that the bytes, and any Range request of a resume, go straight to the
+ * download host.
+ */
+async function contentUrl(api: BoxApi, job: DownloadJob): Promise<Pick<HttpRequest, 'url' | 'authenticate'>> {
+  const version = api.settings.get('VersionId');
+  const path = `/files/${job.file.id}/content`;
+  const query = version ? { version } : undefined;
+  const maxWait = api.settings.get('MaxRetryAfter');
+  for (let attempt = 0; ; attempt++) {
+    const response = await api.request({
+      method: 'GET',
+      path,
+      ...(query ? { query } : {}),
+      followRedirects: 0,
+      stream: true,
+      okStatus: (s) => s < 400,
+      signal: job.signal,
+      subject: formatId('file', job.file.id),
+    });
+    response.body.destroy();
+    const location = response.headers.location;
+    if (response.status >= 300 && location)
+      return { url: new URL(location, response.url).href, authenticate: false };
+    if (response.status === 202 && attempt < 60) {
+      const wait = Math.min(Number(response.headers['retry-after'] ?? 1) || 1, maxWait);
+      await sleep(wait * 1000, job.signal);
+      continue;
+    }
+    if (response.status === 202) {
+      throw new CloudStorageError(
+        ErrorCode.ServerError,
+        'Box kept answering 202 (not ready) for the download; try later.',
+      );
+    }
+    // The server sent the bytes itself: ask again the same way, following redirects if any.
+    const url = new URL(api.url(path));
+    if (version) url.searchParams.set('version', version);
+    return { url: url.href, authenticate: true };
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Collects what is written into one buffer (downloads to resourceData). */
+function collector(): { writable: Writable; bytes: () => Buffer } {
+  const chunks: Buffer[] = [];
+  return {
+    writable: new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk);
+        done();
+      },
+    }),
+    bytes: () => Buffer.concat(chunks),
+  };
+}
+
+/**
+ * A decryption failure reaches the download as an error of its destination stream (612); the cause, a
+ * 284 with the reason (wrong password, tampered data), is what the caller needs to see.
+ */
+function unwrapSinkError(e: unknown): unknown {
+  if (
+    e instanceof CloudStorageError &&
+    e.code === ErrorCode.StreamError &&
+    e.cause instanceof CloudStorageError
+  ) {
+    return e.cause;
+  }
+  return e;
+}
+
+/**
+ * `downloadFile` for content: to a file (appending from startByte to the partial file of an interrupted
+ * download), to bytes, or to a stream; decrypted when encryption is on. An encrypted download to a file
+ * keeps the ciphertext in a temporary file (TempPath) until it is complete, then decrypts it into place;
+ * when interrupted, DownloadTempFile names that file and the download resumes from it with startByte.
+ * Returns the bytes for a download to bytes.
+ */
+export async function downloadContent(job: DownloadJob): Promise<Uint8Array | undefined> {
+  const { api, signal, destination: dest, startByte, encryption } = job;
+  if (encryption && startByte > 0 && dest.kind !== 'file') {
+    throw new CloudStorageError(
+      ErrorCode.CannotResume,
+      'An encrypted download can be resumed only into localFile (through DownloadTempFile); download it again from the start.',
+    );
+  }
+  if (dest.kind === 'file' && startByte === 0 && !dest.overwrite && (await exists(dest.path))) {
+    throw new CloudStorageError(
+      ErrorCode.LocalFileExists,
+      `${dest.path} already exists; set overwrite to replace it, or choose another localFile.`,
+    );
+  }
+  const where = await contentUrl(api, job);
+  const request: HttpRequest = {
+    method: 'GET',
+    ...where,
+    progress: { direction: 1 },
+    signal,
+    mapError: boxErrorMapper(api.redactor, formatId('file', job.file.id)),
+  };
+
+  if (encryption && dest.kind === 'file') return encryptedToFile(job, request, dest, encryption);
+  if (encryption) {
+    const decrypt = createDecryptStream(encryption);
+    const out = dest.kind === 'bytes' ? collector() : undefined;
+    const delivered = pipeline(decrypt, out ? out.writable : (dest as { writable: Writable }).writable);
+    try {
+      await api.http.download(request, decrypt, { offset: 0 });
+      await delivered;
+    } catch (e) {
+      decrypt.destroy();
+      await delivered.catch(() => undefined);
+      throw unwrapSinkError(e);
+    }
+    return out?.bytes();
+  }
+  if (dest.kind === 'file') {
+    const existed = await exists(dest.path);
+    const sink = await openDownloadSink(
+      { kind: 'file', path: dest.path, overwrite: dest.overwrite },
+      startByte,
+    );
+    try {
+      await api.http.download(request, sink.writable, { offset: startByte });
+      await sink.commit();
+    } catch (e) {
+      await sink.abort();
+      // Nothing arrived: do not leave an empty file that a retry would take for the user's own.
+      if (!existed && startByte === 0) {
+        const size = await stat(dest.path).then(
+          (s) => s.size,
+          () => -1,
+        );
+        if (size === 0) await unlink(dest.path).catch(() => undefined);
+      }
+      throw e;
+    }
+    return undefined;
+  }
+  if (dest.kind === 'stream') {
+    await api.http.download(request, dest.writable, { offset: startByte });
+    return undefined;
+  }
+  const out = collector();
+  await api.http.download(request, out.writable, { offset: startByte });
+  return out.bytes();
+}
+
+async function encryptedToFile(
+  job: DownloadJob,
+  request: HttpRequest,
+  dest: { path: string; overwrite: boolean },
+  encryption: EncryptionSettings,
+): Promise<undefined> {
+  const { api } = job;
+  const temp = await CiphertextTempFile.open({
+    localFile: dest.path,
+    tempPath: api.settings.get('TempPath'),
+    downloadTempFile: api.settings.get('DownloadTempFile'),
+    startByte: job.startByte,
+  });
+  try {
+    await api.http.download(request, temp.writable(), { offset: temp.offset });
+  } catch (e) {
+    api.settings.set('DownloadTempFile', await temp.keep());
+    throw e;
+  }
+  try {
+    await temp.decryptTo(encryption, { overwrite: dest.overwrite });
+  } catch (e) {
+    // The ciphertext is complete: keep it, so that another password can be tried without downloading again.
+    api.settings.set('DownloadTempFile', await temp.keep());
+    throw unwrapSinkError(e);
+  }
+  api.settings.set('DownloadTempFile', '');
+  return undefined;
+}
+
+/** ThumbnailSize → pixels, and the formats each size exists in (ThumbnailFormat 0 JPG, 1 PNG). */
+const THUMBNAIL_SIZES: Array<{ px: number; formats: Array<0 | 1> }> = [
+  { px: 32, formats: [0, 1] },
+  { px: 64, formats: [1] },
+  { px: 94, formats: [0] },
+  { px: 128, formats: [1] },
+  { px: 160, formats: [0] },
+  { px: 256, formats: [1] },
+  { px: 320, formats: [0] },
+];
+
+/**
+ * `downloadFile` with downloadType 1: `GET /files/{id}/thumbnail.{jpg|png}` asking for at least the size
+ * of ThumbnailSize (Box returns the smallest size it has that is as large; the 94×94 JPG of the reference
+ * is served as 160×160 by today's Box). A 302 to a placeholder image (file types Box cannot render) is
+ * followed. While Box still renders the thumbnail it answers 202: RetryAfter is set and error 700 thrown.
+ * Thumbnails are never decrypted or resumed.
+ */
+export async function downloadThumbnail(job: DownloadJob): Promise<Uint8Array | undefined> {
+  const { api, signal, destination: dest } = job;
+  const format = api.settings.get('ThumbnailFormat') as 0 | 1;
+  const size = THUMBNAIL_SIZES[api.settings.get('ThumbnailSize')]!;
+  if (!size.formats.includes(format)) {
+    throw invalidArgument(
+      `ThumbnailSize ${api.settings.get('ThumbnailSize')} (${size.px}x${size.px}) exists only as ${size.formats[0] === 0 ? 'JPG (ThumbnailFormat=0)' : 'PNG (ThumbnailFormat=1)'}.`,
+    );
+  }
+  const response = await api.request({
+    method: 'GET',
+    path: `/files/${job.file.id}/thumbnail.${format === 1 ? 'png' : 'jpg'}`,
+    query: { min_width: size.px, min_height: size.px },
+    followRedirects: 1,
+    stream: true,
+    okStatus: (s) => s === 200 || s === 202,
+    progress: { direction: 1 },
+    signal,
+    subject: formatId('file', job.file.id),
+  });
+  if (response.status === 202) {
+    response.body.destroy();
+    const retryAfter = Math.max(1, Number(response.headers['retry-after'] ?? 1) || 1);
+    api.settings.set('RetryAfter', retryAfter, true);
+    throw new CloudStorageError(
+      BoxErrorCode.ThumbnailNotReady,
+      `Box is still generating the thumbnail of ${formatId('file', job.file.id)}: try again in ${retryAfter} s (RetryAfter).`,
+      { httpStatus: 202, retryAfter },
+    );
+  }
+  api.settings.set('RetryAfter', 0, true);
+  return deliver(response.body, dest);
+}
+
+/** Writes a whole response body to a destination (no resume), through `transforms` if any. */
+async function deliver(
+  body: Readable,
+  dest: DownloadDestination,
+  transforms: Transform[] = [],
+): Promise<Uint8Array | undefined> {
+  // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
+  const pipe = pipeline as (...streams: any[]) => Promise<void>;
+  if (dest.kind === 'bytes') {
+    const out = collector();
+    await pipe(body, ...transforms, out.writable);
+    return out.bytes();
+  }
+  if (dest.kind === 'stream') {
+    await pipe(body, ...transforms, dest.writable);
+    return undefined;
+  }
+  const sink = await openDownloadSink({ kind: 'file', path: dest.path, overwrite: dest.overwrite });
+  try {
+    await pipe(body, ...transforms, sink.writable);
+    await sink.commit();
+  } catch (e) {
+    await sink.abort();
+    throw e;
+  }
+  return undefined;
+}
+
+/** `sendCustomRequest` delivers its response body like a download; JSON is also kept for XPath. */
+export async function deliverResponse(
+  body: Readable,
+  dest: DownloadDestination,
+  keepJson: ((text: string) => void) | undefined,
+): Promise<Uint8Array | undefined> {
+  if (!keepJson) return deliver(body, dest);
+  const limit = 16 * 1024 * 1024;
+  const kept: Buffer[] = [];
+  let size = 0;
+  const tee = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size <= limit) kept.push(chunk);
+      done(null, chunk);
+    },
+  });
+  const result = await deliver(body, dest, [tee]);
+  if (size <= limit) keepJson(Buffer.concat(kept).toString('utf8'));
+  return result;
+}

@@ -1,0 +1,31 @@
+/**
+ * The Box class and its public types.
+ */
+export { Box, type BoxOptions, type BoxProperties } from './box.js';
+export { BoxErrorCode } from './errors.js';
+export { type BoxSettingTable, boxSettings } from './settings.js';
+export {
+  type BoxAccount,
+  BoxAccountRole,
+  BoxAccountStatus,
+  type BoxDownloadOptions,
+  BoxDownloadType,
+  type BoxDownloadTypeValue,
+  type BoxEvents,
+  type BoxMetadata,
+  BoxMetadataModOp,
+  type BoxMetadataModOpValue,
+  BoxMetadataValueType,
+  type BoxMetadataValueTypeValue,
+  type BoxPage,
+  type BoxResource,
+  BoxResourceType,
+  type BoxResourceTypeValue,
+  BoxSharedLinkAccess,
+  type BoxSharedLinkAccessValue,
+  BoxSyncState,
+  type BoxSyncStateValue,
+  type BoxUploadOptions,
+  type MetadataListEvent,
+  type ResourceListEvent,
+} from './types.js';

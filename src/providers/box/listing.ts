@@ -1,0 +1,148 @@
+import { CloudStorageError, invalidArgument } from '../../core/errors.js';
+import type { BoxApi } from './api.js';
+import { BoxErrorCode } from './errors.js';
+import { type BoxRef, formatId, itemPath, stripIdList } from './ids.js';
+import { resourceFromItem, resourceFromVersion } from './mapping.js';
+import type { BoxPage } from './types.js';
+import {
+  ITEM_FIELDS,
+  VERSION_FIELDS,
+  type WireFileVersion,
+  type WireItem,
+  type WireMarkerPage,
+  type WireOffsetPage,
+} from './wire.js';
+
+/**
+ * One page of each kind of listing. The class keeps the collection and the markers; these functions only
+ * ask Box. Folder listings use Box's own markers (`usemarker=true`); search and versions are offset-paged
+ * on Box, so their markers carry the next offset.
+ */
+
+/** `limit` from MaxResults / MaxSearchResults (-1: let the server choose). */
+function limitParam(limit: number): Record<string, number> {
+  return limit > 0 ? { limit } : {};
+}
+
+/** A page of a folder (or of the trash, with `folder` = 'trash'). */
+export async function folderPage(
+  api: BoxApi,
+  folder: BoxRef | 'trash',
+  marker: string,
+  limit: number,
+  signal: AbortSignal,
+): Promise<BoxPage> {
+  const path = folder === 'trash' ? '/folders/trash/items' : `/folders/${folder.id}/items`;
+  const page = await api.json<WireMarkerPage<WireItem>>({
+    method: 'GET',
+    path,
+    query: { fields: ITEM_FIELDS, usemarker: true, ...limitParam(limit), ...(marker ? { marker } : {}) },
+    signal,
+    subject: folder === 'trash' ? 'trash' : formatId('folder', folder.id),
+  });
+  return {
+    resources: page.entries.filter((e) => e.type !== 'web_link').map(resourceFromItem),
+    marker: page.next_marker ?? '',
+  };
+}
+
+/** The next offset of an offset-paged listing, as a marker ('' at the end). */
+function nextOffset(page: WireOffsetPage<unknown>, offset: number): string {
+  const next = offset + page.entries.length;
+  if (page.entries.length === 0) return '';
+  if (page.total_count !== undefined && next >= page.total_count) return '';
+  return String(next);
+}
+
+function offsetOf(marker: string, what: string): number {
+  if (marker === '') return 0;
+  if (!/^\d+$/.test(marker)) {
+    throw invalidArgument(
+      `${what} "${marker}" is not a marker this class returned; clear it to start from the first page.`,
+    );
+  }
+  return Number(marker);
+}
+
+/** Query parameters whose values are lists of resource ids: the class strips the f:/d: prefixes. */
+const ID_LIST_PARAMS = new Set(['ancestor_folder_ids']);
+
+/** A page of search results. `extra` are the QueryParams (type, file_extensions, ancestor_folder_ids, …). */
+export async function searchPage(
+  api: BoxApi,
+  query: string,
+  marker: string,
+  limit: number,
+  extra: Array<{ name: string; value: string }>,
+  signal: AbortSignal,
+): Promise<BoxPage> {
+  const offset = offsetOf(marker, 'searchMarker');
+  const given = new Set(extra.map((p) => p.name));
+  const params: Array<[string, string]> = [['query', query]];
+  if (!given.has('fields')) params.push(['fields', ITEM_FIELDS]);
+  if (!given.has('limit') && limit > 0) params.push(['limit', String(limit)]);
+  params.push(['offset', String(offset)]);
+  for (const p of extra) {
+    if (p.name === 'query' || p.name === 'offset') continue;
+    params.push([p.name, ID_LIST_PARAMS.has(p.name) ? stripIdList(p.value) : p.value]);
+  }
+  const page = await api.json<WireOffsetPage<WireItem>>({
+    method: 'GET',
+    path: '/search',
+    query: params,
+    signal,
+  });
+  return {
+    resources: page.entries.filter((e) => e.type !== 'web_link').map(resourceFromItem),
+    marker: nextOffset(page, offset),
+  };
+}
+
+/** A page of a file's previous versions (Box excludes the current one). */
+export async function versionPage(
+  api: BoxApi,
+  file: BoxRef,
+  marker: string,
+  limit: number,
+  signal: AbortSignal,
+): Promise<BoxPage> {
+  const offset = offsetOf(marker, 'versionMarker');
+  const fileId = formatId('file', file.id);
+  const page = await api.json<WireOffsetPage<WireFileVersion>>({
+    method: 'GET',
+    path: `/files/${file.id}/versions`,
+    query: { fields: VERSION_FIELDS, offset, ...limitParam(limit) },
+    signal,
+    subject: fileId,
+  });
+  return {
+    resources: page.entries.map((v) => resourceFromVersion(fileId, v)),
+    marker: nextOffset(page, offset),
+  };
+}
+
+/**
+ * One file or folder. A folder in the trash answers 404 `trashed` on its normal endpoint; its trash
+ * endpoint still describes it, so getResourceInfo works on items listed from the trash.
+ */
+export async function fetchItem(api: BoxApi, ref: BoxRef, signal: AbortSignal): Promise<WireItem> {
+  const subject = formatId(ref.kind, ref.id);
+  try {
+    return await api.json<WireItem>({
+      method: 'GET',
+      path: `/${itemPath(ref)}`,
+      query: { fields: ITEM_FIELDS },
+      signal,
+      subject,
+    });
+  } catch (e) {
+    if (!(e instanceof CloudStorageError) || e.code !== BoxErrorCode.Trashed) throw e;
+    return api.json<WireItem>({
+      method: 'GET',
+      path: `/${itemPath(ref)}/trash`,
+      query: { fields: ITEM_FIELDS },
+      signal,
+      subject,
+    });
+  }
+}

@@ -1,0 +1,446 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  ciphertextSize,
+  createEncryptStream,
+  type EncryptionRandomness,
+  type EncryptionSettings,
+} from '../../core/crypto/index.js';
+import { CloudStorageError, ErrorCode } from '../../core/errors.js';
+import { sleep } from '../../core/http/retry.js';
+import {
+  fileSource,
+  fixedSizeParts,
+  HashingStream,
+  runParallel,
+  type UploadSource,
+} from '../../core/transfer/index.js';
+import type { BoxApi } from './api.js';
+import { formatId } from './ids.js';
+import { multipartUpload } from './multipart.js';
+import { sessionIdOf, sessionRandomness } from './session-crypto.js';
+import {
+  ITEM_FIELDS,
+  type WireFiles,
+  type WireItem,
+  type WireUploadPart,
+  type WireUploadSession,
+} from './wire.js';
+
+/** Where an upload goes: a new file in a folder, or a new version of a file. */
+export type UploadTarget =
+  | { kind: 'new'; folderId: string; name: string }
+  | { kind: 'version'; fileId: string; name?: string };
+
+/** The instance properties a resumable upload reads and keeps up to date (the reference's outputs). */
+export interface ResumableState {
+  resumeUrl: string;
+  startByte: number;
+}
+
+export interface UploadJob {
+  api: BoxApi;
+  signal: AbortSignal;
+  /** The plaintext. */
+  source: UploadSource;
+  encryption: EncryptionSettings | undefined;
+  target: UploadTarget;
+  resumable: boolean;
+  state: ResumableState;
+}
+
+/** Uploads per the reference: simple by default, resumable (upload sessions) when asked and big enough. */
+export async function upload(job: UploadJob): Promise<WireItem> {
+  const { api, source, encryption } = job;
+  const plainSize = source.size;
+  const size =
+    plainSize === undefined ? undefined : encryption ? ciphertextSize(encryption, plainSize) : plainSize;
+  const minimum = api.settings.get('MinResumableUploadSize');
+  // A session for a file under Box's minimum would be refused (file_size_too_small): such files go in one
+  // request. An upload already under way (resumeUrl) is always resumed.
+  if (job.resumable && (job.state.resumeUrl || (size !== undefined && size >= minimum))) {
+    if (size === undefined) {
+      throw new CloudStorageError(
+        ErrorCode.StreamError,
+        'A resumable upload needs the size of the data: give localFile or bytes, or pass the size of the stream (options.size).',
+      );
+    }
+    return resumableUpload(job, size);
+  }
+  return simpleUpload(job, size);
+}
+
+// ---- simple uploads --------------------------------------------------------------------------------------
+
+function attributesOf(job: UploadJob): Record<string, unknown> {
+  const created = job.api.settings.get('ClientCreatedTime');
+  const modified = job.api.settings.get('ClientModifiedTime');
+  const t = job.target;
+  return {
+    ...(t.kind === 'new' ? { name: t.name, parent: { id: t.folderId } } : t.name ? { name: t.name } : {}),
+    ...(created && t.kind === 'new' ? { content_created_at: created } : {}),
+    ...(modified ? { content_modified_at: modified } : {}),
+  };
+}
+
+/**
+ * One multipart request. With HashSimpleUploads the SHA-1 of the bytes sent goes in Content-MD5 (Box's
+ * name for it), so the header must be known before the body: a plain re-readable source is hashed in a
+ * first pass; encrypted data or a one-shot stream is first spooled to a temporary file while hashing, so
+ * that the hash covers exactly the bytes that are then sent.
+ */
+async function simpleUpload(job: UploadJob, size: number | undefined): Promise<WireItem> {
+  const { api, signal, source, encryption, target } = job;
+  let content: () => Readable = encryption
+    ? () => source.open().pipe(createEncryptStream(encryption))
+    : () => source.open();
+  let length = size;
+  let sha1: string | undefined;
+  let spoolDir: string | undefined;
+  try {
+    if (api.settings.get('HashSimpleUploads')) {
+      if (!encryption && source.repeatable) {
+        sha1 = await hashOf(source.open(), signal);
+      } else {
+        spoolDir = await mkdtemp(join(api.settings.get('TempPath') || tmpdir(), 'cloudstorage-box-'));
+        const spoolPath = join(spoolDir, 'upload');
+        const hasher = new HashingStream(['sha1']);
+        await pipeline(content(), hasher, createWriteStream(spoolPath), { signal });
+        sha1 = hasher.digests.sha1!;
+        const spooled = await fileSource(spoolPath);
+        content = () => spooled.open();
+        length = spooled.size;
+      }
+    }
+    const name = target.kind === 'new' ? target.name : (target.name ?? 'file');
+    const body = multipartUpload(attributesOf(job), name, content, length);
+    const path = target.kind === 'new' ? '/files/content' : `/files/${target.fileId}/content`;
+    const result = await api.json<WireFiles>({
+      method: 'POST',
+      path,
+      host: 'upload',
+      query: { fields: ITEM_FIELDS },
+      headers: { 'Content-Type': body.contentType, ...(sha1 ? { 'Content-MD5': sha1 } : {}) },
+      body: source.repeatable || spoolDir ? body.open : body.open(),
+      ...(body.length !== undefined ? { bodyLength: body.length } : {}),
+      progress: { direction: 0, ...(body.length !== undefined ? { total: body.length } : {}) },
+      signal,
+      subject:
+        target.kind === 'version' ? formatId('file', target.fileId) : formatId('folder', target.folderId),
+    });
+    return firstEntry(result);
+  } finally {
+    if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
+  }
+}
+
+async function hashOf(stream: Readable, signal: AbortSignal): Promise<string> {
+  const hash = createHash('sha1');
+  for await (const chunk of stream) {
+    signal.throwIfAborted();
+    hash.update(chunk as Buffer);
+  }
+  return hash.digest('hex');
+}
+
+function firstEntry(result: WireFiles): WireItem {
+  const item = result?.entries?.[0];
+  if (!item) {
+    throw new CloudStorageError(
+      ErrorCode.ServerError,
+      'Box accepted the upload but described no file in its answer.',
+    );
+  }
+  return item;
+}
+
+// ---- resumable uploads (upload sessions) -----------------------------------------------------------------
+
+const sha1b64 = (data: Uint8Array) => createHash('sha1').update(data).digest('base64');
+const sha1hex = (data: Uint8Array) => createHash('sha1').update(data).digest('hex');
+
+/** The byte up to which every part is on the server: where an interrupted upload continues. */
+function contiguousEnd(parts: Map<number, WireUploadPart>): number {
+  let end = 0;
+  for (;;) {
+    const p = parts.get(end);
+    if (!p || p.size <= 0) return end;
+    end += p.size;
+  }
+}
+
+function cannotResume(message: string, cause?: unknown): CloudStorageError {
+  return new CloudStorageError(ErrorCode.CannotResume, message, cause ? { cause } : {});
+}
+
+/** Fetches the session at resumeUrl and the parts already uploaded to it. */
+export async function sessionStatus(
+  api: BoxApi,
+  resumeUrl: string,
+  signal: AbortSignal,
+): Promise<{ session: WireUploadSession; parts: Map<number, WireUploadPart> }> {
+  let session: WireUploadSession;
+  try {
+    session = await api.json<WireUploadSession>({ method: 'GET', path: resumeUrl, signal });
+  } catch (e) {
+    if (e instanceof CloudStorageError && e.httpStatus === 404) {
+      throw cannotResume(
+        `The upload session ${resumeUrl} no longer exists (it expired, was aborted or committed): clear resumeUrl and startByte and upload again.`,
+        e,
+      );
+    }
+    throw e;
+  }
+  const parts = new Map<number, WireUploadPart>();
+  const listUrl = session.session_endpoints?.list_parts ?? `${resumeUrl}/parts`;
+  for (let offset = 0; ; ) {
+    const page = await api.json<{ entries: WireUploadPart[]; total_count?: number }>({
+      method: 'GET',
+      path: listUrl,
+      query: { offset, limit: 1000 },
+      signal,
+    });
+    for (const p of page.entries) parts.set(p.offset, p);
+    offset += page.entries.length;
+    if (page.entries.length === 0 || (page.total_count !== undefined && offset >= page.total_count)) break;
+  }
+  return { session, parts };
+}
+
+/** Records what a session says in the settings the reference names (UploadFragmentSize, UploadExpDate). */
+export function rememberSession(api: BoxApi, session: WireUploadSession): void {
+  api.settings.set('UploadFragmentSize', session.part_size, true);
+  api.settings.set('UploadExpDate', session.session_expires_at ?? '', true);
+}
+
+async function createSession(job: UploadJob, size: number): Promise<WireUploadSession> {
+  const t = job.target;
+  return job.api.json<WireUploadSession>({
+    method: 'POST',
+    host: 'upload',
+    path: t.kind === 'new' ? '/files/upload_sessions' : `/files/${t.fileId}/upload_sessions`,
+    json:
+      t.kind === 'new'
+        ? { folder_id: t.folderId, file_size: size, file_name: t.name }
+        : { file_size: size, ...(t.name ? { file_name: t.name } : {}) },
+    signal: job.signal,
+    subject: t.kind === 'new' ? formatId('folder', t.folderId) : formatId('file', t.fileId),
+  });
+}
+
+interface Part {
+  index: number;
+  offset: number;
+  data: Buffer;
+}
+
+/**
+ * A Box upload session: parts of the size Box chose, several in flight at once (UploadConcurrency), each
+ * with its SHA-1 `Digest`, then a commit with the whole file's SHA-1.
+ *
+ * The data is read once, front to back, and cut into parts; memory holds at most UploadConcurrency + 1
+ * parts. Resuming (resumeUrl set) lists the parts already on the server and sends only the missing ones;
+ * the parts that are skipped are still read, to compute the whole-file digest, and checked against the
+ * server's SHA-1, so a changed file (or another password) is error 609 instead of a corrupt upload.
+ * After each part the fragmentComplete event fires; setting its `interrupt` stops the upload (error 606),
+ * which can be resumed later with resumeUrl.
+ */
+async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> {
+  const { api, signal, source, encryption, state } = job;
+  let session: WireUploadSession;
+  let uploaded: Map<number, WireUploadPart>;
+  if (state.resumeUrl) {
+    ({ session, parts: uploaded } = await sessionStatus(api, state.resumeUrl, signal));
+    const expected = Math.max(1, Math.ceil(size / session.part_size));
+    if (session.total_parts !== expected) {
+      throw cannotResume(
+        `Cannot resume: the upload session at resumeUrl is for ${session.total_parts} parts of ${session.part_size} bytes, but this data makes ${expected}. Upload the same file, or clear resumeUrl to start over.`,
+      );
+    }
+  } else {
+    session = await createSession(job, size);
+    uploaded = new Map();
+    state.resumeUrl =
+      session.session_endpoints?.upload_part ?? api.url(`/files/upload_sessions/${session.id}`, 'upload');
+  }
+  rememberSession(api, session);
+  const resumeUrl = state.resumeUrl;
+  state.startByte = contiguousEnd(uploaded);
+
+  let randomness: EncryptionRandomness | undefined;
+  if (encryption) randomness = await sessionRandomness(encryption, session.id || sessionIdOf(resumeUrl));
+  const plain = source.open();
+  const data = encryption
+    ? plain.pipe(createEncryptStream(encryption, randomness ? { randomness } : {}))
+    : plain;
+  if (encryption) plain.on('error', (e) => data.destroy(e));
+
+  const whole = createHash('sha1');
+  const partSize = session.part_size;
+  async function* parts(): AsyncGenerator<Part> {
+    let offset = 0;
+    let index = 0;
+    for await (const chunk of fixedSizeParts(data, partSize)) {
+      whole.update(chunk);
+      yield { index: index++, offset, data: chunk };
+      offset += chunk.length;
+    }
+    if (offset !== size) {
+      throw new CloudStorageError(
+        ErrorCode.StreamError,
+        `The upload data had ${offset} bytes where ${size} were announced: the source changed while it was read.`,
+      );
+    }
+  }
+
+  const already = [...uploaded.values()].reduce((n, p) => n + p.size, 0);
+  const tracker = api.http.createProgress({ direction: 0, total: size, offset: already });
+  tracker.start();
+  const stop = new AbortController();
+  const partSignal = AbortSignal.any([signal, stop.signal]);
+  try {
+    await runParallel(
+      parts(),
+      api.settings.get('UploadConcurrency'),
+      async (part) => {
+        const known = uploaded.get(part.offset);
+        if (known) {
+          if (known.sha1 && known.sha1.toLowerCase() !== sha1hex(part.data)) {
+            throw cannotResume(
+              `Cannot resume: part ${part.index + 1} on the server differs from the local data (another file, or another encryption password). Clear resumeUrl to upload from the start.`,
+            );
+          }
+          return;
+        }
+        const end = part.offset + part.data.length - 1;
+        const answer = await api.json<{ part: WireUploadPart }>({
+          method: 'PUT',
+          path: resumeUrl,
+          headers: {
+            'Content-Type': 'application/octet-stream',
+            'Content-Range': `bytes ${part.offset}-${end}/${size}`,
+            Digest: `sha=${sha1b64(part.data)}`,
+          },
+          body: part.data,
+          progress: { direction: 0, tracker },
+          signal: partSignal,
+        });
+        uploaded.set(part.offset, answer.part);
+        state.startByte = contiguousEnd(uploaded);
+        const event = api.events.emit('fragmentComplete', {
+          fragmentNumber: part.index + 1,
+          fragmentCount: session.total_parts,
+          interrupt: false,
+        });
+        if (event.interrupt) {
+          const error = new CloudStorageError(
+            ErrorCode.UploadAborted,
+            `The upload was stopped after part ${part.index + 1} of ${session.total_parts} (fragmentComplete interrupt). Resume it with the same data and resumeUrl, or call abortUpload().`,
+          );
+          stop.abort(error);
+          throw error;
+        }
+      },
+      partSignal,
+    );
+  } catch (e) {
+    data.destroy();
+    throw partSignal.aborted && stop.signal.aborted ? stop.signal.reason : e;
+  }
+  tracker.finish();
+
+  const item = await commit(job, session, resumeUrl, [...uploaded.values()], whole.digest('base64'));
+  state.resumeUrl = '';
+  state.startByte = 0;
+  return item;
+}
+
+/**
+ * Commits the session. Box may answer 202 + Retry-After while it still assembles the parts, or 400
+ * `parts_mismatch` right after the last part; both are waited out and the same commit is sent again.
+ */
+async function commit(
+  job: UploadJob,
+  session: WireUploadSession,
+  resumeUrl: string,
+  parts: WireUploadPart[],
+  digest: string,
+): Promise<WireItem> {
+  const { api, signal } = job;
+  const url = session.session_endpoints?.commit ?? `${resumeUrl}/commit`;
+  const created = api.settings.get('ClientCreatedTime');
+  const modified = api.settings.get('ClientModifiedTime');
+  const attributes = {
+    ...(created && job.target.kind === 'new' ? { content_created_at: created } : {}),
+    ...(modified ? { content_modified_at: modified } : {}),
+  };
+  const body = {
+    parts: [...parts].sort((a, b) => a.offset - b.offset).map((p) => ({ ...p })),
+    attributes,
+  };
+  const maxWait = api.settings.get('MaxRetryAfter');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const response = await api.request({
+        method: 'POST',
+        path: url,
+        query: { fields: ITEM_FIELDS },
+        headers: { Digest: `sha=${digest}` },
+        json: body,
+        idempotent: true,
+        okStatus: (s) => s === 201 || s === 200 || s === 202,
+        signal,
+      });
+      if (response.status !== 202) return firstEntry(await api.parse<WireFiles>(response));
+      if (attempt >= 120) {
+        throw new CloudStorageError(
+          ErrorCode.ServerError,
+          'Box kept answering 202 (processing) to the commit of the upload session; try pollUploadStatus and commit later.',
+        );
+      }
+      const wait = Math.min(Number(response.headers['retry-after'] ?? 1) || 1, maxWait);
+      await sleep(wait * 1000, signal);
+    } catch (e) {
+      if (e instanceof CloudStorageError && e.providerCode === 'parts_mismatch' && attempt < 5) {
+        await sleep(1000, signal);
+        continue;
+      }
+      throw e;
+    }
+  }
+}
+
+/** `pollUploadStatus`: what the session at resumeUrl holds; `startByte` is where the upload continues. */
+export async function pollUploadStatus(
+  api: BoxApi,
+  state: ResumableState,
+  signal: AbortSignal,
+): Promise<void> {
+  if (!state.resumeUrl) {
+    throw new CloudStorageError(
+      ErrorCode.CannotResume,
+      'resumeUrl is empty: there is no upload session to poll.',
+    );
+  }
+  const { session, parts } = await sessionStatus(api, state.resumeUrl, signal);
+  rememberSession(api, session);
+  state.startByte = contiguousEnd(parts);
+}
+
+/** `abortUpload`: discards the session at resumeUrl and its parts. */
+export async function abortUpload(api: BoxApi, state: ResumableState, signal: AbortSignal): Promise<void> {
+  if (!state.resumeUrl) {
+    throw new CloudStorageError(
+      ErrorCode.CannotResume,
+      'resumeUrl is empty: there is no upload session to abort.',
+    );
+  }
+  await api.request({ method: 'DELETE', path: state.resumeUrl, signal });
+  state.resumeUrl = '';
+  state.startByte = 0;
+}
