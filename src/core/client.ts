@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import {
   type BrowserLauncher,
   exposeOAuthProperties,
+  OAUTH_PROPERTY_NAMES,
   OAuthClient,
   type OAuthProperties,
   type OAuthServiceProfile,
@@ -368,19 +369,7 @@ export interface CloudClient<E extends CoreEvents, S extends CoreSettingTable> e
 
 const PROPERTY_NAMES = new Set<string>([
   ...Object.keys(CORE_PROPERTY_DEFAULTS),
-  'oAuthAccessToken',
-  'oAuthAuthorizationCode',
-  'oAuthAuthorizationScope',
-  'oAuthClientId',
-  'oAuthClientProfile',
-  'oAuthClientSecret',
-  'oAuthGrantType',
-  'oAuthRefreshToken',
-  'oAuthRequestRefreshToken',
-  'oAuthReturnUrl',
-  'oAuthServerAuthUrl',
-  'oAuthServerTokenUrl',
-  'authorization',
+  ...OAUTH_PROPERTY_NAMES.filter((name) => name !== 'oAuthWebAuthUrl'),
 ]);
 const WIRING = new Set(['tokenStore', 'openBrowser']);
 
