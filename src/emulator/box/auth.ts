@@ -1,4 +1,4 @@
-import { type EmulatorRequest, type EmulatorServer, Router } from '../core/index.js';
+import type { EmulatorRequest } from '../core/index.js';
 import { OAuthAuthorizationServer, type OAuthClientRegistration, OAuthError } from '../core/oauth/index.js';
 import { unauthorized } from './errors.js';
 import type { EnterpriseRecord, UserRecord } from './model.js';
@@ -28,6 +28,10 @@ export function createBoxOAuthServer(options: BoxAuthOptions): OAuthAuthorizatio
   return new OAuthAuthorizationServer({
     authorizePath: '/api/oauth2/authorize',
     tokenPath: '/oauth2/token',
+    // rclone and the reference docs use the app host's path for the same endpoint.
+    tokenPathAliases: ['/api/oauth2/token'],
+    // Box does not ask the code exchange to repeat redirect_uri (its SDKs never send it).
+    redirectUriRequiredAtExchange: false,
     revokePath: '/oauth2/revoke',
     serviceName: 'Box',
     clients: options.clients,
@@ -73,56 +77,4 @@ export function authenticate(oauth: OAuthAuthorizationServer, req: EmulatorReque
   const check = oauth.verifyAccessToken(req);
   if (!check.ok) throw unauthorized();
   return check.subject;
-}
-
-/**
- * Mounts the OAuth endpoints with Box's one deviation from RFC 6749 §4.1.3: Box's token endpoint does not
- * ask the client to repeat the `redirect_uri` of the authorization request (Box's own SDKs never send it),
- * so the emulator fills it in from the code before the shared server checks it. The shared server's routes
- * go on a private router; the api host's routes delegate to it.
- */
-export function installBoxOAuth(oauth: OAuthAuthorizationServer, server: EmulatorServer): void {
-  const inner = new Router();
-  const facade = {
-    host: () => ({ router: inner }),
-    onStop: (closer: () => Promise<void> | void) => server.onStop(closer),
-  } as unknown as EmulatorServer;
-  oauth.install(facade);
-  const api = server.host('api').router;
-  const delegate = (method: string, path: string) => {
-    const { handler } = inner.match(method, path);
-    if (!handler) throw new Error(`the OAuth server has no ${method} ${path}`);
-    return handler;
-  };
-  for (const [method, path] of [
-    ['GET', '/api/oauth2/authorize'],
-    ['POST', '/api/oauth2/authorize'],
-    ['POST', '/oauth2/revoke'],
-  ] as const) {
-    api.add(method, path, delegate(method, path));
-  }
-  const token = delegate('POST', '/oauth2/token');
-  const withRedirectUri = async (req: EmulatorRequest, res: Parameters<typeof token>[1]) => {
-    const text = await req.text(64 * 1024);
-    let body = Buffer.from(text);
-    if (!(req.headers['content-type'] ?? '').toLowerCase().includes('json')) {
-      const params = new URLSearchParams(text);
-      const code = params.get('code');
-      if (params.get('grant_type') === 'authorization_code' && code && !params.has('redirect_uri')) {
-        const given = oauth.tokens.codes.get(code)?.redirectUri;
-        if (given !== undefined) params.set('redirect_uri', given);
-        body = Buffer.from(params.toString());
-      }
-    }
-    const patched: EmulatorRequest = {
-      ...req,
-      bytes: async () => body,
-      text: async () => body.toString('utf8'),
-      json: async <T>() => JSON.parse(body.toString('utf8')) as T,
-    };
-    return token(patched, res);
-  };
-  api.add('POST', '/oauth2/token', withRedirectUri);
-  // rclone and the reference docs use the app host's path for the same endpoint.
-  api.add('POST', '/api/oauth2/token', withRedirectUri);
 }

@@ -4,7 +4,7 @@ import type {
   OAuthAuthorizationServer,
   OAuthClientRegistration,
 } from '../core/oauth/index.js';
-import { createBoxOAuthServer, installBoxOAuth } from './auth.js';
+import { createBoxOAuthServer } from './auth.js';
 import { type BoxContext, type BoxEmulatorConfig, defaultConfig } from './context.js';
 import { boxErrorFormatter } from './errors.js';
 import type { EnterpriseRecord, UserRecord } from './model.js';
@@ -107,7 +107,7 @@ export class BoxEmulator implements ServiceEmulator {
     );
     store.renderConflict = (item) => ctx.shapes.conflict(item);
 
-    installBoxOAuth(oauth, server);
+    oauth.install(server);
     const sessions = new UploadSessions(ctx);
     const metadata = new MetadataService(ctx);
     installUploadRoutes(api.router, upload.router, ctx);

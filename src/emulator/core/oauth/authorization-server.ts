@@ -68,6 +68,7 @@ export class OAuthAuthorizationServer {
       tokenType: 'bearer',
       user: { id: '1', name: 'Emulated User' },
       allowPublicClients: false,
+      redirectUriRequiredAtExchange: true,
       now: Date.now,
       ...withoutUndefined(options),
     } as OAuthServerSettings;
@@ -90,7 +91,9 @@ export class OAuthAuthorizationServer {
     auth.get(s.authorizePath, (req, res) => this.handleAuthorize(req, res));
     auth.post(s.authorizePath, (req, res) => this.handleDecision(req, res));
     const token = server.host(s.tokenHost).router;
-    token.post(s.tokenPath, (req, res) => this.handleToken(req, res));
+    for (const path of [s.tokenPath, ...(s.tokenPathAliases ?? [])]) {
+      token.post(path, (req, res) => this.handleToken(req, res));
+    }
     if (s.revokePath) token.post(s.revokePath, (req, res) => this.handleRevoke(req, res));
     const sweeper = setInterval(() => this.tokens.sweep(), 60_000);
     sweeper.unref();
@@ -439,10 +442,13 @@ export class OAuthAuthorizationServer {
     // RFC 6749 §4.1.3: a redirect_uri given at the authorization step must be repeated exactly. Without one
     // there, the client may leave it out, send it empty, or name the registered URI the code went to.
     const redirectUri = params.get('redirect_uri') ?? '';
-    const redirectOk =
+    // Some services (Box) do not ask for it again at all.
+    const leftOut = !this.settings.redirectUriRequiredAtExchange && !params.has('redirect_uri');
+    const repeated =
       info.redirectUri !== undefined
         ? redirectUri === info.redirectUri
         : redirectUri === '' || redirectUri === info.sentTo;
+    const redirectOk = leftOut || repeated;
     if (!redirectOk) {
       throw new OAuthError(
         'invalid_grant',

@@ -29,6 +29,13 @@ export interface OAuthServerOptions {
   authorizePath: string;
   /** URL path of the token endpoint. */
   tokenPath: string;
+  /** More paths that serve the token endpoint (a service that answers on two). */
+  tokenPathAliases?: string[];
+  /**
+   * Whether the code exchange must repeat the authorization request's `redirect_uri` (RFC 6749 §4.1.3;
+   * default true). Box does not ask for it, and its SDKs never send it.
+   */
+  redirectUriRequiredAtExchange?: boolean;
   /** URL path of the revocation endpoint (RFC 7009); omitted: none. */
   revokePath?: string;
   /** Emulator host (listener) that serves the authorization endpoint; default 'api'. */
@@ -84,12 +91,17 @@ export interface TokenContext {
 export type OAuthServerSettings = Required<
   Omit<
     OAuthServerOptions,
-    'revokePath' | 'clients' | 'passwordGrant' | 'clientCredentialsSubject' | 'tokenResponseExtras'
+    | 'revokePath'
+    | 'clients'
+    | 'passwordGrant'
+    | 'clientCredentialsSubject'
+    | 'tokenResponseExtras'
+    | 'tokenPathAliases'
   >
 > &
   Pick<
     OAuthServerOptions,
-    'revokePath' | 'passwordGrant' | 'clientCredentialsSubject' | 'tokenResponseExtras'
+    'revokePath' | 'passwordGrant' | 'clientCredentialsSubject' | 'tokenResponseExtras' | 'tokenPathAliases'
   >;
 
 export type TokenCheck =
