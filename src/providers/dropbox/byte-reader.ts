@@ -16,9 +16,12 @@ export class ByteReader {
     this.iterator = (stream as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   }
 
-  /** The next `n` bytes (fewer at the end of the stream; empty when it is over). */
-  async take(n: number, onBytes?: (b: Buffer) => void): Promise<Buffer> {
-    const out = Buffer.allocUnsafe(n);
+  /**
+   * The next `n` bytes (fewer at the end of the stream; empty when it is over), in `into` when it is given
+   * and big enough (an upload session reuses one buffer for all its fragments), else in a new buffer.
+   */
+  async take(n: number, into?: Buffer): Promise<Buffer> {
+    const out = into && into.length >= n ? into : Buffer.allocUnsafe(n);
     let fill = 0;
     while (fill < n) {
       const chunk = await this.next(n - fill);
@@ -27,9 +30,7 @@ export class ByteReader {
       fill += chunk.length;
     }
     this.position += fill;
-    const result = fill === n ? out : out.subarray(0, fill);
-    onBytes?.(result);
-    return result;
+    return out.subarray(0, fill);
   }
 
   /** Passes over `n` bytes (fewer if the stream ends first); returns how many were skipped. */

@@ -264,9 +264,13 @@ async function uploadInSession(
     let pending: Buffer | undefined;
     let pendingHash: string | undefined;
     let corrections = 0;
+    let scratch: Buffer | undefined;
     for (;;) {
       if (!pending) {
-        const part = await reader!.take(fragmentSize);
+        // One buffer for every fragment: memory stays at one fragment whatever the file size.
+        const left = plan.size === undefined ? fragmentSize : plan.size - reader!.position;
+        scratch ??= Buffer.allocUnsafe(Math.max(1, Math.min(fragmentSize, left)));
+        const part = await reader!.take(fragmentSize, scratch);
         if (part.length === 0) break;
         const last = part.length < fragmentSize || (plan.size !== undefined && reader!.position >= plan.size);
         pendingHash = hasher.fragment(part, last);
@@ -307,7 +311,6 @@ async function uploadInSession(
         }
         offset = correct;
         publish(sessionId, offset);
-        if (pending) continue;
         continue;
       }
       offset += body.length;
@@ -334,12 +337,12 @@ async function uploadInSession(
       );
     }
     const metadata = await finish(ctx, sessionId, offset, plan.target, signal);
+    tracker.finish();
     checkHash(metadata, hasher.digest(), 'data');
     publish('', 0);
     return metadata.id;
   } finally {
     reader?.close();
-    tracker.finish();
   }
 }
 

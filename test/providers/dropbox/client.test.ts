@@ -197,7 +197,7 @@ describe('instance state', () => {
     const payloads = [0, 1, 2, 3].map((i) => Buffer.alloc(55_000 + i * 1000, i + 1));
     await Promise.all(payloads.map((p, i) => c.uploadFile(`/state/concurrent-${i}.bin`, { data: p })));
     const back = await Promise.all(payloads.map((_, i) => c.downloadFile(`/state/concurrent-${i}.bin`)));
-    back.forEach((b, i) => assert.deepEqual(Buffer.from(b.data!), payloads[i]));
+    for (const [i, b] of back.entries()) assert.deepEqual(Buffer.from(b.data!), payloads[i]);
   });
 
   test('reset() returns the class to its initial state', async () => {
