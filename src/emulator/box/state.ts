@@ -451,7 +451,9 @@ export class BoxStore {
       if (it.type === 'folder') {
         for (const id of [...it.children]) {
           const child = this.items.get(id);
-          if (child) await remove(child);
+          // A child the user trashed on its own has its own trash entry: it stays in the trash (its
+          // original folder is gone, so restoring it needs a new parent).
+          if (child && !(child.status === 'trashed' && child.trashRootId === child.id)) await remove(child);
         }
       } else {
         for (const v of it.versions) await this.blobs.release(v.blobId);
