@@ -32,6 +32,7 @@ import {
 } from './http/index.js';
 import { installXPath, xpathSettings, xpathSettingTable } from './json-xpath.js';
 import { Redactor } from './redact.js';
+import { clientCertificateFrom, SSL_STORE_DEFAULTS } from './ssl-properties.js';
 
 /**
  * The settings every class has: HTTP, OAuth, JSON XPath over the last response and over a JWT access
@@ -93,6 +94,17 @@ export interface CoreProperties {
   sslCert: ClientCertificate | undefined;
   /** A server certificate accepted even if verification fails (PEM or fingerprint; "*" = any). */
   sslAcceptServerCert: string;
+  /** `ssl_cert_store`: a PFX or PEM file path, or its contents (see `sslCertStoreType`). */
+  sslCertStore: string | Uint8Array;
+  /** `ssl_cert_store_type`: 2 PFX file, 3 PFX blob, 6 PEM file, 7 PEM blob, 99 automatic (Windows and Java stores are not supported). */
+  sslCertStoreType: number;
+  sslCertStorePassword: string;
+  /** `ssl_cert_subject`: selects the store's certificate ("*" = any); empty = no client certificate. */
+  sslCertSubject: string;
+  /** `ssl_cert_encoded`: a client certificate given directly (PEM with its key, or a PFX). */
+  sslCertEncoded: string | Uint8Array;
+  /** `ssl_provider`: informational here; Node's TLS (OpenSSL) is always used. */
+  sslProvider: number;
 }
 
 const CORE_PROPERTY_DEFAULTS: CoreProperties = {
@@ -121,6 +133,8 @@ const CORE_PROPERTY_DEFAULTS: CoreProperties = {
   sslCACerts: undefined,
   sslCert: undefined,
   sslAcceptServerCert: '',
+  ...SSL_STORE_DEFAULTS,
+  sslProvider: 0,
 };
 
 /** Constructor options: every writable setting (lower-camel-cased), every property, and the wiring. */
@@ -178,6 +192,11 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
   sslCACerts: string | readonly string[] | undefined = undefined;
   sslCert: ClientCertificate | undefined = undefined;
   sslAcceptServerCert = '';
+  sslCertStore: string | Uint8Array = SSL_STORE_DEFAULTS.sslCertStore;
+  sslCertStoreType = SSL_STORE_DEFAULTS.sslCertStoreType;
+  sslCertSubject = '';
+  sslCertEncoded: string | Uint8Array = '';
+  sslProvider = 0;
 
   /** The QueryParams collection: sent by the methods that document it (search, sendCustomRequest, …). */
   queryParams: QueryParam[] = [];
@@ -185,6 +204,9 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
   private _encryptionPassword = '';
   private _proxyPassword = '';
   private _firewallPassword = '';
+  private _sslCertStorePassword = '';
+  /** The certificate the server presented last (from the sslServerAuthentication event). */
+  private lastServerCert: Uint8Array = new Uint8Array(0);
   private interruptController = new AbortController();
   private running = 0;
   /** The body of the last JSON response, for the XPath settings. */
@@ -218,6 +240,9 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
       },
     });
     this.http.auth = this.oauth;
+    events.on('sslServerAuthentication', (e) => {
+      this.lastServerCert = e.certEncoded;
+    });
     exposeOAuthProperties(this, this.oauth);
     installXPath(this.settings, '', () => this.lastJson);
     installXPath(this.settings, 'OAuthJWT', () => String(this.settings.get('OAuthJWTPayload') ?? ''));
@@ -246,6 +271,28 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
   set firewallPassword(value: string) {
     this._firewallPassword = value;
     this.redactor.add(value);
+  }
+  get sslCertStorePassword(): string {
+    return this._sslCertStorePassword;
+  }
+  set sslCertStorePassword(value: string) {
+    this._sslCertStorePassword = value;
+    this.redactor.add(value);
+  }
+
+  // ---- the reference's names for the TLS properties -------------------------------------------------
+
+  /** `ssl_accept_server_cert_encoded`: the same as sslAcceptServerCert. */
+  get sslAcceptServerCertEncoded(): string {
+    return this.sslAcceptServerCert;
+  }
+  set sslAcceptServerCertEncoded(value: string) {
+    this.sslAcceptServerCert = value;
+  }
+
+  /** `ssl_server_cert_encoded` (read-only): the DER certificate the server presented last. */
+  get sslServerCertEncoded(): Uint8Array {
+    return this.lastServerCert;
   }
 
   // ---- reference methods shared by all classes ----------------------------------------------------------
@@ -340,7 +387,22 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
     this.lastJson = text;
   }
 
+  /** sslCert, else the certificate the reference's ssl_cert_* properties select. */
+  private clientCertificate(): ClientCertificate | undefined {
+    if (this.sslCert) return this.sslCert;
+    const props = {
+      sslCertStore: this.sslCertStore,
+      sslCertStoreType: this.sslCertStoreType,
+      sslCertStorePassword: this.sslCertStorePassword,
+      sslCertSubject: this.sslCertSubject,
+      sslCertEncoded: this.sslCertEncoded,
+    };
+    if (!props.sslCertSubject && props.sslCertEncoded.length === 0) return undefined;
+    return clientCertificateFrom(props);
+  }
+
   private connectionOptions(): HttpConnectionOptions {
+    const sslCert = this.clientCertificate();
     return {
       timeout: this.timeout,
       otherHeaders: this.otherHeaders,
@@ -357,7 +419,7 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
       firewallPassword: this.firewallPassword,
       ...(this.localHost ? { localHost: this.localHost } : {}),
       ...(this.sslCACerts ? { sslCACerts: this.sslCACerts } : {}),
-      ...(this.sslCert ? { sslCert: this.sslCert } : {}),
+      ...(sslCert ? { sslCert } : {}),
       ...(this.sslAcceptServerCert ? { sslAcceptServerCert: this.sslAcceptServerCert } : {}),
     };
   }
@@ -369,6 +431,7 @@ export interface CloudClient<E extends CoreEvents, S extends CoreSettingTable> e
 
 const PROPERTY_NAMES = new Set<string>([
   ...Object.keys(CORE_PROPERTY_DEFAULTS),
+  'sslAcceptServerCertEncoded',
   ...OAUTH_PROPERTY_NAMES.filter((name) => name !== 'oAuthWebAuthUrl'),
 ]);
 const WIRING = new Set(['tokenStore', 'openBrowser']);
