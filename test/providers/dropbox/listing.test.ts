@@ -88,6 +88,25 @@ describe('listResources', () => {
     assert.equal(c.resourceCount, 1);
   });
 
+  test('the scope settings go to Dropbox: IncludeMounted, IncludeDeleted, RecurseSubfolders, MaxResults', async () => {
+    const c = env.client({
+      includeMounted: false,
+      includeDeleted: true,
+      recurseSubfolders: true,
+      maxResults: 7,
+    });
+    c.config('TransferredRequest=ON');
+    await c.listResources('/Docs');
+    const body = JSON.parse(c.config('RawRequest').split('\r\n\r\n')[1]!);
+    assert.deepEqual(body, {
+      path: '/Docs',
+      recursive: true,
+      include_deleted: true,
+      include_mounted_folders: false,
+      limit: 7,
+    });
+  });
+
   test('AccumulatePages off: each page replaces the collection; resourceCount=0 clears it', async () => {
     const c = env.client();
     c.config('MaxResults=3');

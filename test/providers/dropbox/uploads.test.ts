@@ -187,6 +187,24 @@ describe('upload sessions', () => {
       assert.match(String(a.headers['dropbox-api-arg']), /"content_hash":"[0-9a-f]{64}"/);
   });
 
+  test('progress: from 0 to 100 % once per session; a resumed upload starts at startByte (ProgressAbsolute)', async () => {
+    const d = env.client({ useResumableUpload: true, fragmentSize: 1000 });
+    const data = randomBytes(4000);
+    const progress: Array<[number, number, number]> = [];
+    d.on('progress', (e) => progress.push([e.direction, e.bytesTransferred, e.percentDone]));
+    d.on('fragmentComplete', (e) => {
+      if (e.fragmentNumber === 2) e.interrupt = true;
+    });
+    await rejection(d.uploadFile('/session/progress.bin', { data }));
+    assert.deepEqual(progress[0], [0, 0, 0]);
+    d.removeAllListeners('fragmentComplete');
+    progress.length = 0;
+    await d.uploadFile('/session/progress.bin', { data });
+    assert.deepEqual(progress[0], [0, 2000, 50]);
+    assert.deepEqual(progress.at(-1), [0, 4000, 100]);
+    assert.ok(progress.every(([dir]) => dir === 0));
+  });
+
   test('interrupt from fragmentComplete (606), then resume on the same instance', async () => {
     const d = env.client({ useResumableUpload: true, fragmentSize: 1024 });
     const data = randomBytes(5000);
