@@ -282,12 +282,22 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
 
   const whole = createHash('sha1');
   const partSize = session.part_size;
+  const onServer = new Map(uploaded);
+  // Parts come in file order: a part already on the server is checked here, before any later part is
+  // handed out, so other data is caught before it is uploaded.
   async function* parts(): AsyncGenerator<Part> {
     let offset = 0;
     let index = 0;
     for await (const chunk of fixedSizeParts(data, partSize)) {
       whole.update(chunk);
-      yield { index: index++, offset, data: chunk };
+      const known = onServer.get(offset);
+      if (!known) yield { index, offset, data: chunk };
+      else if (known.sha1 && known.sha1.toLowerCase() !== sha1hex(chunk)) {
+        throw cannotResume(
+          `Cannot resume: part ${index + 1} on the server differs from the local data (another file, or another encryption password). Clear resumeUrl to upload from the start.`,
+        );
+      }
+      index++;
       offset += chunk.length;
     }
     if (offset !== size) {
@@ -308,15 +318,6 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
       parts(),
       api.settings.get('UploadConcurrency'),
       async (part) => {
-        const known = uploaded.get(part.offset);
-        if (known) {
-          if (known.sha1 && known.sha1.toLowerCase() !== sha1hex(part.data)) {
-            throw cannotResume(
-              `Cannot resume: part ${part.index + 1} on the server differs from the local data (another file, or another encryption password). Clear resumeUrl to upload from the start.`,
-            );
-          }
-          return;
-        }
         const end = part.offset + part.data.length - 1;
         const answer = await api.json<{ part: WireUploadPart }>({
           method: 'PUT',
