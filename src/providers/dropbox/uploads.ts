@@ -73,7 +73,8 @@ export async function uploadFile(
   const client = ctx.client;
   const path = address(newFileResource, ACCEPTS.uploadTarget, 'newFileResource').value;
   const target = commitInfo(ctx, path, options.overwrite ?? client.overwrite);
-  const localFile = options.localFile ?? client.localFile;
+  // Per-call data wins over the instance's localFile; the instance's localFile over its resourceData.
+  const localFile = options.localFile ?? (options.data !== undefined ? '' : client.localFile);
   const data = options.data ?? (localFile ? undefined : client.resourceData);
   const source = await uploadSource(localFile || undefined, data, options.size);
   const settings = ctx.encryption();
@@ -293,9 +294,14 @@ async function uploadInSession(
         if (correct === undefined) throw e;
         if (++corrections > MAX_OFFSET_CORRECTIONS) throw e;
         const readEnd = offset + body.length;
-        if (correct >= offset && correct <= readEnd) {
-          pending = correct === readEnd ? undefined : body.subarray(correct - offset);
+        if (correct === readEnd && body.length > 0) {
+          // This fragment did arrive (an earlier attempt whose answer was lost): carry on as after success.
+        } else if (correct >= offset && correct < readEnd) {
+          pending = body.subarray(correct - offset);
           pendingHash = undefined;
+          offset = correct;
+          publish(sessionId, offset);
+          continue;
         } else if (correct > readEnd) {
           pending = undefined;
           const skipped = await reader!.skip(correct - readEnd, (b) => hasher.update(b));
@@ -305,13 +311,16 @@ async function uploadInSession(
               `Dropbox says the upload session has ${correct} bytes, more than the ${readEnd + skipped} bytes of this data: this session holds another upload. Clear uploadSessionId and startByte and upload again.`,
             );
           }
+          offset = correct;
+          publish(sessionId, offset);
+          continue;
         } else {
           pending = undefined;
           await rewind(correct);
+          offset = correct;
+          publish(sessionId, offset);
+          continue;
         }
-        offset = correct;
-        publish(sessionId, offset);
-        continue;
       }
       offset += body.length;
       pending = undefined;

@@ -186,7 +186,7 @@ describe('instance state', () => {
   test('per-call options leave the instance properties alone', async () => {
     const c = env.client();
     c.localFile = '/this/file/does/not/exist';
-    await c.uploadFile('/state/per-call.txt', { localFile: '', data: Buffer.from('per call') });
+    await c.uploadFile('/state/per-call.txt', { data: Buffer.from('per call') });
     const result = await c.downloadFile('/state/per-call.txt', { localFile: '' });
     assert.equal(Buffer.from(result.data!).toString(), 'per call');
     assert.equal(c.localFile, '/this/file/does/not/exist');

@@ -271,6 +271,24 @@ describe('upload sessions', () => {
     assert.deepEqual(await read(ahead, '/session/offset.bin'), data);
   });
 
+  test('an append whose answer is lost: the retry hears incorrect_offset, and the upload goes on', async () => {
+    const d = env.client({ useResumableUpload: true, fragmentSize: 1000 });
+    const data = randomBytes(3000);
+    const events: number[] = [];
+    d.on('fragmentComplete', (e) => events.push(e.startByte));
+    const since = env.server.requestLog.length;
+    // The first append is stored, but its connection breaks before the answer is complete.
+    env.server.faults.add({ path: '/2/files/upload_session/append_v2', resetAfterBytes: 1, times: 1 });
+    await d.uploadFile('/session/lost-answer.bin', { data });
+    const appends = requests(since, 'files/upload_session/append_v2');
+    assert.ok(
+      appends.some((a) => a.status === 409),
+      'the repeated append was refused with incorrect_offset',
+    );
+    assert.deepEqual(events, [1000, 2000, 3000]);
+    assert.deepEqual(await read(d, '/session/lost-answer.bin'), data);
+  });
+
   test('resuming needs the session id; a missing or expired session is 609', async () => {
     const d = env.client({ useResumableUpload: true, startByte: 10 });
     assert.equal((await rejection(d.uploadFile('/session/x.bin', { data: randomBytes(20) }))).code, 609);
