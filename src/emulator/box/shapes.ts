@@ -161,7 +161,14 @@ export class Shapes {
       is_exempt_from_device_limits: () => false,
       is_exempt_from_login_verification: () => false,
       enterprise: () => ({ id: s.enterprise.id, type: 'enterprise', name: s.enterprise.name }),
-      my_tags: (u) => [...u.myTags],
+      // Box: the tags of every file and folder the user owns (plus any set on the user record).
+      my_tags: (u) => {
+        const tags = new Set(u.myTags);
+        for (const item of s.items.values()) {
+          if (item.ownedBy === u.id && item.status === 'active') for (const t of item.tags) tags.add(t);
+        }
+        return [...tags].sort();
+      },
       hostname: (u) => u.hostname,
       is_platform_access_only: () => false,
       external_app_user_id: () => '',

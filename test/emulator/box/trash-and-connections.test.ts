@@ -1,7 +1,8 @@
 /**
- * Two emulator behaviours the Box class relies on: an error answered before an upload body was read
- * closes the connection (so a client does not reuse a connection whose request is still unread), and a
- * folder purged from the trash leaves the items that were trashed on their own in the trash.
+ * Emulator behaviours the Box class relies on: an error answered before an upload body was read closes
+ * the connection (so a client does not reuse a connection whose request is still unread), a folder purged
+ * from the trash leaves the items that were trashed on their own in the trash, and `my_tags` lists the
+ * tags of the user's items.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -107,5 +108,19 @@ describe('Box emulator: early errors and trash purges', () => {
     });
     assert.equal(restored.status, 201);
     assert.equal(((await restored.json()) as { parent: Json }).parent.id, '0');
+  });
+
+  it('reports the tags of the user’s items as my_tags', async () => {
+    const file = ((await (await upload('tagged.txt', '0')).json()) as { entries: Json[] }).entries[0]!;
+    const tag = await h.api(`/2.0/files/${file.id}`, {
+      method: 'PUT',
+      body: JSON.stringify({ tags: ['zeta', 'alpha'] }),
+    });
+    assert.equal(tag.status, 200);
+    const me = (await (await h.api('/2.0/users/me?fields=my_tags')).json()) as { my_tags: string[] };
+    assert.deepEqual(me.my_tags, ['alpha', 'zeta']);
+    assert.equal((await h.api(`/2.0/files/${file.id}`, { method: 'DELETE' })).status, 204);
+    const after = (await (await h.api('/2.0/users/me?fields=my_tags')).json()) as { my_tags: string[] };
+    assert.deepEqual(after.my_tags, [], 'trashed items do not count');
   });
 });

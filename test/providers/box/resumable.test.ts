@@ -198,7 +198,15 @@ describe('Box class: resumable uploads', () => {
     const digest = await randomFile(path, 20_000_000);
     await box.getResourceInfo(small);
     const log1 = env.server.requestLog.length;
+    // Box may answer the commit with 202 + Retry-After while it assembles the parts: the class waits.
+    env.emulator.config.commitAcceptedResponses = 1;
     await box.updateResource(small, { localFile: path });
+    env.emulator.config.commitAcceptedResponses = 0;
+    const commits = env.server.requestLog.slice(log1).filter((e) => e.path.endsWith('/commit'));
+    assert.deepEqual(
+      commits.map((e) => e.status),
+      [202, 201],
+    );
     assert.ok(env.server.requestLog.slice(log1).some((e) => /\/files\/\d+\/upload_sessions$/.test(e.path)));
     const info = await box.getResourceInfo(small);
     assert.equal(info.hash, digest);

@@ -182,6 +182,44 @@ describe('Box class: simple transfers', () => {
     assert.ok(Buffer.from(tail!).equals(content.subarray(content.length - 100)));
   });
 
+  it('waits out a 202 before a fresh download; a per-call signal or interrupt() stops an upload (301); idle', async () => {
+    const id = await box.uploadFile('fresh.bin', '', { data: content });
+    env.emulator.config.downloadPendingResponses = 1;
+    const log = env.server.requestLog.length;
+    const bytes = await box.downloadFile(id);
+    env.emulator.config.downloadPendingResponses = 0;
+    assert.ok(Buffer.from(bytes!).equals(content));
+    assert.deepEqual(
+      env.server.requestLog.slice(log).map((e) => e.status),
+      [202, 302, 200],
+    );
+
+    const b = env.box();
+    assert.equal(b.idle, true);
+    const controller = new AbortController();
+    let sawBusy = false;
+    b.on('transfer', (e) => {
+      if (e.direction === 0 && e.bytesTransferred > 256 * 1024) {
+        sawBusy ||= !b.idle;
+        controller.abort();
+      }
+    });
+    await rejectsWithCode(
+      b.uploadFile('aborted.bin', '', { data: content, signal: controller.signal }),
+      ErrorCode.Interrupted,
+    );
+    assert.ok(sawBusy, 'idle is false while a method runs');
+    assert.equal(b.idle, true);
+    b.removeAllListeners('transfer');
+    b.on('transfer', (e) => {
+      if (e.direction === 0 && e.bytesTransferred > 256 * 1024) b.interrupt();
+    });
+    await rejectsWithCode(b.uploadFile('aborted.bin', '', { data: content }), ErrorCode.Interrupted);
+    b.removeAllListeners('transfer');
+    // The instance works again afterwards.
+    assert.match(await b.uploadFile('after-abort.bin', '', { data: content }), /^f:/);
+  });
+
   it('downloads thumbnails (format, size, 202 → error 700 with RetryAfter, placeholders)', async () => {
     const png = await box.uploadFile('picture.png', '', { data: Buffer.from('not really a png') });
     const t = env.box({ downloadType: 1 });
