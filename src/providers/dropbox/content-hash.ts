@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { DROPBOX_HASH_BLOCK, DropboxContentHasher } from '../../core/transfer/index.js';
+import { DROPBOX_HASH_BLOCK } from '../../core/transfer/index.js';
 
 /**
  * The whole-file Dropbox content hash of an upload session, plus the content hash of each fragment (which
@@ -77,9 +77,4 @@ export class SessionHasher {
     this.partial = undefined;
     this.partialFill = 0;
   }
-}
-
-/** The content hash of one in-memory fragment. */
-export function fragmentHash(data: Uint8Array): string {
-  return new DropboxContentHasher().update(data).digest();
 }

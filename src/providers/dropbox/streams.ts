@@ -6,6 +6,7 @@ import type { DropboxContentHasher } from '../../core/transfer/index.js';
 /** A pass-through that feeds every byte to a content hasher. */
 export function hashing(hasher: Pick<DropboxContentHasher, 'update'>): Transform {
   return new Transform({
+    highWaterMark: 1024 * 1024,
     transform(chunk: Buffer, _enc, done) {
       hasher.update(chunk);
       done(null, chunk);

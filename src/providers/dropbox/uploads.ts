@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { PassThrough, pipeline, type Readable, Transform } from 'node:stream';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import {
   ALGORITHMS,
   ciphertextSize,
@@ -18,6 +18,7 @@ import type { DropboxContext } from './context.js';
 import { correctOffsetOf, DropboxApiError } from './errors.js';
 import { dropboxTimestamp } from './mapping.js';
 import { MAX_REQUEST_BYTES } from './settings.js';
+import { hashing } from './streams.js';
 import type { UploadOptions } from './types.js';
 import type { CommitInfo, FileMetadata, UploadSessionStartResult, WriteMode } from './wire.js';
 
@@ -107,16 +108,6 @@ function openData(plan: Plan, randomness?: EncryptionRandomness): Readable {
   const out = new PassThrough({ highWaterMark: 1024 * 1024 });
   pipeline(plaintext, cipher, out, () => {});
   return out;
-}
-
-/** Hashes what flows through, into the hasher it is given. */
-function hashing(hasher: DropboxContentHasher): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      hasher.update(chunk);
-      done(null, chunk);
-    },
-  });
 }
 
 function checkHash(metadata: FileMetadata, computed: string, what: string): void {
