@@ -21,5 +21,7 @@ export {
 export { CloudStorageError, ErrorCode, isCloudStorageError } from './core/errors.js';
 export type * from './core/events.js';
 export { JsonXPath } from './core/json-xpath.js';
+export * as box from './providers/box/index.js';
+export { Box, BoxErrorCode, type BoxOptions } from './providers/box/index.js';
 export * as dropbox from './providers/dropbox/index.js';
 export { Dropbox, DropboxApiError, type DropboxOptions } from './providers/dropbox/index.js';
