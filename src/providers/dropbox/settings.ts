@@ -61,7 +61,7 @@ export const dropboxOnlySettings = {
   ),
   FragmentSize: int(
     DEFAULT_FRAGMENT_SIZE,
-    'Bytes per request of a resumable upload (upload session append); at most 150 MiB.',
+    'Bytes per request of a resumable upload (upload session append), at most 150 MiB. Sessions here are sequential, so any size works; multiples of 4 MiB also let each fragment carry its own content hash.',
     { min: 1, max: MAX_REQUEST_BYTES },
   ),
   IfRevision: str('', 'A revision id: makes deleteResource conditional and uploadFile an update of it.'),

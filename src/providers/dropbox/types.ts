@@ -154,6 +154,7 @@ export interface SharedLinkListEvent {
 /**
  * `on_fragment_complete`, with what a resume needs: the session id and the offset now committed (the
  * instance's uploadSessionId/startByte say the same, but per-call options may have bypassed them).
+ * `fragmentCount` is -1 for a stream of unknown size.
  */
 export interface DropboxFragmentCompleteEvent extends FragmentCompleteEvent {
   uploadSessionId: string;
