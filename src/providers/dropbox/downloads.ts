@@ -196,7 +196,7 @@ async function plainDownload(
       if (expected !== undefined && expected !== computed) {
         await sink.abort();
         if (inPlace && destination.kind === 'file') await rm(destination.path, { force: true });
-        throw hashMismatch(resource, expected, computed);
+        throw hashMismatch(ctx, resource, expected, computed);
       }
     }
     if (destination.kind === 'stream') {
@@ -246,11 +246,19 @@ async function receive(
   }
 }
 
-function hashMismatch(resource: DropboxResource, expected: string, computed: string): CloudStorageError {
-  return new CloudStorageError(
+/** Error 612 for a download whose bytes do not hash to Dropbox's content hash (also fired as `error`). */
+function hashMismatch(
+  ctx: DropboxContext,
+  resource: DropboxResource,
+  expected: string,
+  computed: string,
+): CloudStorageError {
+  const error = new CloudStorageError(
     ErrorCode.StreamError,
     `The bytes received for ${resource.path || resource.name} hash to ${computed}, but Dropbox's content hash is ${expected}: the download is corrupt and was discarded. Download it again.`,
   );
+  ctx.client.emit('error', { errorCode: error.code, description: error.message });
+  return error;
 }
 
 /**
@@ -295,7 +303,7 @@ async function encryptedDownload(
     if (expected !== undefined && expected !== computed) {
       await temp.discard();
       ctx.settings.set('DownloadTempFile', '');
-      throw hashMismatch(resource, expected, computed);
+      throw hashMismatch(ctx, resource, expected, computed);
     }
     try {
       await temp.decryptTo(settings, { overwrite: call.overwrite });
@@ -327,7 +335,8 @@ async function encryptedDownload(
     );
     const expected = expectedHash(result.headers);
     const computed = hasher.digest();
-    if (expected !== undefined && expected !== computed) throw hashMismatch(resource, expected, computed);
+    if (expected !== undefined && expected !== computed)
+      throw hashMismatch(ctx, resource, expected, computed);
     const data = await sink.commit();
     if (data) ctx.client.resourceData = data;
     return { resource, ...(data ? { data } : {}), bytesReceived: result.bytesWritten };

@@ -110,12 +110,15 @@ function openData(plan: Plan, randomness?: EncryptionRandomness): Readable {
   return out;
 }
 
-function checkHash(metadata: FileMetadata, computed: string, what: string): void {
+/** Error 612 (also fired as `error`) when Dropbox stored other bytes than the ones sent. */
+function checkHash(ctx: DropboxContext, metadata: FileMetadata, computed: string): void {
   if (metadata.content_hash !== undefined && metadata.content_hash !== computed) {
-    throw new CloudStorageError(
+    const error = new CloudStorageError(
       ErrorCode.StreamError,
-      `Dropbox stored ${metadata.path_display ?? metadata.name} with content hash ${metadata.content_hash}, but the ${what} sent hashes to ${computed}: the stored file is not what was sent. Upload it again.`,
+      `Dropbox stored ${metadata.path_display ?? metadata.name} with content hash ${metadata.content_hash}, but the data sent hashes to ${computed}: the stored file is not what was sent. Upload it again.`,
     );
+    ctx.client.emit('error', { errorCode: error.code, description: error.message });
+    throw error;
   }
 }
 
@@ -134,7 +137,7 @@ async function simpleUpload(ctx: DropboxContext, plan: Plan, signal: AbortSignal
     length: plan.size,
     progress: plan.size !== undefined ? { total: plan.size } : {},
   });
-  checkHash(metadata, hasher.digest(), 'data');
+  checkHash(ctx, metadata, hasher.digest());
   return metadata.id;
 }
 
@@ -338,7 +341,7 @@ async function uploadInSession(
     }
     const metadata = await finish(ctx, sessionId, offset, plan.target, signal);
     tracker.finish();
-    checkHash(metadata, hasher.digest(), 'data');
+    checkHash(ctx, metadata, hasher.digest());
     publish('', 0);
     return metadata.id;
   } finally {

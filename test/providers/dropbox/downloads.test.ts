@@ -142,6 +142,8 @@ describe('downloadFile: content', () => {
     const proxy = await startTamperProxy(env.urls.content);
     try {
       const c = env.client({ contentBaseUrl: proxy.url });
+      const errors: number[] = [];
+      c.on('error', (e) => errors.push(e.errorCode));
       const file = join(env.dir, 'corrupt.bin');
       proxy.arm({ path: /files\/download$/, body: 'response', at: 12_345 });
       const err = await rejection(c.downloadFile('/dl/data.bin', { localFile: file }));
@@ -149,6 +151,7 @@ describe('downloadFile: content', () => {
       assert.equal(err.code, 612);
       assert.match(err.message, /content hash/);
       assert.equal(existsSync(file), false);
+      assert.deepEqual(errors, [612], 'the error event fired too');
 
       await writeFile(file, 'keep me');
       proxy.arm({ path: /files\/download$/, body: 'response', at: 7 });

@@ -110,10 +110,13 @@ describe('simple upload (files/upload)', () => {
     const proxy = await startTamperProxy(env.urls.content);
     try {
       const d = env.client({ contentBaseUrl: proxy.url });
+      const errors: number[] = [];
+      d.on('error', (e) => errors.push(e.errorCode));
       proxy.arm({ path: /files\/upload$/, body: 'request', at: 500 });
       const err = await rejection(d.uploadFile('/corrupt/up.bin', { data: randomBytes(2000) }));
       assert.equal(proxy.corrupted, 1);
       assert.equal(err.code, 612);
+      assert.deepEqual(errors, [612], 'the error event fired too');
       assert.match(err.message, /content hash/);
     } finally {
       await proxy.close();
