@@ -2,6 +2,7 @@ import type { Settings } from '../../core/config.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { TypedEmitter } from '../../core/events.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../core/http/index.js';
+import { sleep } from '../../core/http/retry.js';
 import type { Redactor } from '../../core/redact.js';
 import { boxErrorMapper } from './errors.js';
 import type { BoxSettingTable } from './settings.js';
@@ -45,14 +46,39 @@ export class BoxApi {
     return `${host === 'upload' ? this.uploadUrl : this.apiUrl}${path}`;
   }
 
-  /** Sends a request; error responses become CloudStorageErrors (Box's codes mapped, see errors.ts). */
-  request(req: BoxRequest): Promise<HttpResponse> {
+  /**
+   * Sends a request; error responses become CloudStorageErrors (Box's codes mapped, see errors.ts).
+   *
+   * The HTTP client retries only requests that are safe to repeat. A 429 is different: Box did not run
+   * the request, so a POST (an upload, a new folder, a copy) is sent again too, after Retry-After (up to
+   * MaxRetryAfter), when its body can be sent again.
+   */
+  async request(req: BoxRequest): Promise<HttpResponse> {
     const { path, host, subject, ...rest } = req;
-    return this.http.request({
-      mapError: boxErrorMapper(this.redactor, subject),
-      ...rest,
-      url: this.url(path, host),
-    });
+    const repeatable =
+      rest.body === undefined ||
+      typeof rest.body === 'string' ||
+      rest.body instanceof Uint8Array ||
+      typeof rest.body === 'function';
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.http.request({
+          mapError: boxErrorMapper(this.redactor, subject),
+          ...rest,
+          url: this.url(path, host),
+        });
+      } catch (e) {
+        const wait = e instanceof CloudStorageError && e.httpStatus === 429 ? (e.retryAfter ?? 1) : undefined;
+        const again =
+          wait !== undefined &&
+          repeatable &&
+          rest.method.toUpperCase() === 'POST' &&
+          attempt < this.settings.get('MaxRetries') &&
+          wait <= this.settings.get('MaxRetryAfter');
+        if (!again) throw e;
+        await sleep(wait * 1000, rest.signal);
+      }
+    }
   }
 
   /** Sends a request and parses its JSON answer (undefined for an empty body, such as a 204). */

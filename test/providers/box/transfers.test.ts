@@ -71,6 +71,34 @@ describe('Box class: simple transfers', () => {
     assert.equal(clash.providerCode, 'item_name_in_use');
   });
 
+  it('sends a simple upload again after a 429 (Box did not run it), not after a 500', async () => {
+    const b = env.box();
+    env.server.faults.add({
+      host: 'upload',
+      method: 'POST',
+      path: '/files/content',
+      status: 429,
+      retryAfter: 1,
+    });
+    const log = env.server.requestLog.length;
+    const id = await b.uploadFile('after-429.bin', '', { data: content });
+    assert.deepEqual(
+      env.server.requestLog.slice(log).map((e) => e.status),
+      [429, 201],
+    );
+    assert.equal((await b.getResourceInfo(id)).hash, sha1(content));
+    env.server.faults.add({ host: 'upload', method: 'POST', path: '/files/content', status: 500 });
+    const err = await rejectsWithCode(
+      b.uploadFile('after-500.bin', '', { data: content }),
+      ErrorCode.ServerError,
+    );
+    assert.equal(err.httpStatus, 500);
+    // Listing is safe to repeat: a 503 is retried by itself.
+    env.server.faults.add({ host: 'api', method: 'GET', path: '/items', status: 503 });
+    await b.listResources('');
+    assert.ok(b.resources.some((r) => r.name === 'after-429.bin'));
+  });
+
   it('sends ClientCreatedTime / ClientModifiedTime, and a new version through updateResource', async () => {
     const b = env.box();
     b.config('ClientCreatedTime=2020-01-02T03:04:05Z');
