@@ -35,7 +35,7 @@ import type {
   BoxResource,
   BoxUploadOptions,
 } from './types.js';
-import { abortUpload, pollUploadStatus, type UploadTarget, upload } from './uploads.js';
+import { abortUpload, pollUploadStatus, type ResumableState, type UploadTarget, upload } from './uploads.js';
 import { USER_FIELDS, type WireItem, type WireUser } from './wire.js';
 
 /** The Box properties besides the ones every class has (see CoreProperties). */
@@ -94,6 +94,8 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
   private originals = new WeakMap<BoxResource, BoxResource>();
   /** What each marker is a marker of (a folder, a query, a file): another listing starts afresh. */
   private markerOwners = { resource: '', search: '', version: '' };
+  /** Upload sessions this instance is sending right now. */
+  private readonly sessionsInFlight = new Set<string>();
 
   constructor(options: BoxOptions = {}) {
     const own: Partial<BoxProperties> = {};
@@ -388,16 +390,53 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
       options.data ?? this.resourceData,
       options.size,
     );
-    if (options.resumeUrl !== undefined) this.resumeUrl = options.resumeUrl;
-    return upload({
-      api: this.api,
-      signal,
-      source,
-      encryption: this.encryptionIfOn(),
-      target,
-      resumable: options.useResumableUpload ?? this.useResumableUpload,
-      state: this,
-    });
+    const state = this.sessionState(options.resumeUrl ?? this.resumeUrl);
+    try {
+      return await upload({
+        api: this.api,
+        signal,
+        source,
+        encryption: this.encryptionIfOn(),
+        target,
+        resumable: options.useResumableUpload ?? this.useResumableUpload,
+        state,
+      });
+    } finally {
+      this.sessionsInFlight.delete(state.resumeUrl);
+    }
+  }
+
+  /**
+   * The resumeUrl / startByte of one upload call. They are the instance's documented outputs, so they are
+   * copied to the instance, but only while the instance shows this upload's session: concurrent uploads on
+   * one instance do not overwrite each other's, and a resumeUrl that another upload of this instance is
+   * still sending is not taken for one to resume.
+   */
+  private sessionState(given: string): ResumableState {
+    const box = this;
+    const inFlight = this.sessionsInFlight;
+    let url = inFlight.has(given) ? '' : given;
+    let start = 0;
+    if (url) inFlight.add(url);
+    return {
+      get resumeUrl() {
+        return url;
+      },
+      set resumeUrl(value: string) {
+        const shown = box.resumeUrl === url || box.resumeUrl === '';
+        inFlight.delete(url);
+        url = value;
+        if (value) inFlight.add(value);
+        if (shown) box.resumeUrl = value;
+      },
+      get startByte() {
+        return start;
+      },
+      set startByte(value: number) {
+        start = value;
+        if (box.resumeUrl === url) box.startByte = value;
+      },
+    };
   }
 
   // ---- downloads --------------------------------------------------------------------------------------

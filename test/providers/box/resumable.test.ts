@@ -186,6 +186,26 @@ describe('Box class: resumable uploads', () => {
     await box.abortUpload();
   });
 
+  it('runs concurrent resumable uploads on one instance without mixing their sessions', async () => {
+    const [a, b] = [join(env.dir, 'concurrent-a.bin'), join(env.dir, 'concurrent-b.bin')];
+    const [da, db] = [await randomFile(a, 20_000_000), await randomFile(b, 21_000_000)];
+    const box = env.box({ useResumableUpload: true });
+    // B starts once A's session is on the instance (resumeUrl): B must not take it for one to resume.
+    let startB: (() => void) | undefined;
+    const aHasSession = new Promise<void>((resolve) => {
+      startB = resolve;
+    });
+    box.once('fragmentComplete', () => startB!());
+    const uploadA = box.uploadFile('concurrent-a.bin', '', { localFile: a });
+    await aHasSession;
+    assert.notEqual(box.resumeUrl, '');
+    const uploadB = box.uploadFile('concurrent-b.bin', '', { localFile: b });
+    const [ia, ib] = await Promise.all([uploadA, uploadB]);
+    assert.equal((await box.getResourceInfo(ia)).hash, da);
+    assert.equal((await box.getResourceInfo(ib)).hash, db);
+    assert.equal(box.resumeUrl, '');
+  });
+
   it('sends files under the session minimum as simple uploads, and new versions through sessions', async () => {
     const box = env.box({ useResumableUpload: true });
     const log0 = env.server.requestLog.length;
