@@ -12,7 +12,7 @@ import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { ProgressTracker } from '../../core/http/index.js';
 import { DropboxContentHasher, type UploadSource, uploadSource } from '../../core/transfer/index.js';
 import { ACCEPTS, address, revisionId } from './addressing.js';
-import { ByteReader } from './byte-reader.js';
+import { ByteReader, FileReader, type FragmentReader } from './byte-reader.js';
 import { SessionHasher } from './content-hash.js';
 import type { DropboxContext } from './context.js';
 import { correctOffsetOf, DropboxApiError } from './errors.js';
@@ -60,6 +60,8 @@ export function commitInfo(ctx: DropboxContext, path: string, overwrite: boolean
 interface Plan {
   target: CommitInfo;
   source: UploadSource;
+  /** The local file the source reads, when it is one. */
+  localFile: string | undefined;
   encryption: EncryptionSettings | undefined;
   /** Bytes Dropbox will store (ciphertext size when encrypting); undefined for a stream of unknown size. */
   size: number | undefined;
@@ -86,7 +88,7 @@ export async function uploadFile(
       : encryption
         ? ciphertextSize(encryption, source.size)
         : source.size;
-  const plan: Plan = { target, source, encryption, size };
+  const plan: Plan = { target, source, localFile: localFile || undefined, encryption, size };
 
   const sessionId = options.uploadSessionId ?? client.uploadSessionId;
   const startByte = options.startByte ?? client.startByte;
@@ -224,7 +226,7 @@ async function uploadInSession(
   const randomness = plan.encryption ? sessionRandomness(plan.encryption, sessionId) : undefined;
 
   let offset = state.startByte;
-  let reader: ByteReader | undefined;
+  let reader: FragmentReader | undefined;
   let hasher = new SessionHasher();
   const tracker: ProgressTracker = ctx.http.createProgress({
     direction: 0,
@@ -242,7 +244,11 @@ async function uploadInSession(
         `Dropbox has the upload only up to byte ${position}, before what this stream can give again; upload from the start with a new stream (clear uploadSessionId and startByte).`,
       );
     }
-    reader = new ByteReader(openData(plan, randomness));
+    // A plain local file is read straight into the fragment buffer; anything else streams.
+    reader =
+      plan.localFile && !plan.encryption
+        ? await FileReader.open(plan.localFile)
+        : new ByteReader(openData(plan, randomness));
     hasher = new SessionHasher();
     const skipped = await reader.skip(position, (b) => hasher.update(b));
     if (skipped < position) {
