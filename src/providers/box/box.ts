@@ -101,10 +101,8 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     const own: Partial<BoxProperties> = {};
     const rest: Record<string, unknown> = { ...options };
     for (const name of BOX_PROPERTY_NAMES) {
-      if (name in rest) {
-        (own as Record<string, unknown>)[name] = rest[name];
-        delete rest[name];
-      }
+      if (rest[name] !== undefined) (own as Record<string, unknown>)[name] = rest[name];
+      delete rest[name];
     }
     // The OAuth profile and the error mapper read the settings, which exist only once super() has run.
     const self: { box?: Box } = {};
