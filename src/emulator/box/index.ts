@@ -22,7 +22,6 @@ import { BoxStore } from './state.js';
 
 export type { BoxEmulatorConfig } from './context.js';
 export { defaultPartSize } from './context.js';
-export { crc32, encodeJpeg, encodePng } from './images.js';
 export type { EmulatorUrls } from './shapes.js';
 
 /** The client registered when the options name none (handy for `cloudstorage serve` and tests). */

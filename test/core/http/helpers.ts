@@ -12,6 +12,8 @@ import { HttpClient, type HttpClientOptions } from '../../../src/core/http/clien
 import type { HttpConnectionOptions } from '../../../src/core/http/options.js';
 import { httpSettings } from '../../../src/core/http/settings.js';
 
+export { patternBytes } from '../../helpers/pattern-bytes.js';
+
 const run = promisify(execFile);
 
 /** A request as a test server saw it. */
@@ -271,17 +273,4 @@ export async function makePki(): Promise<TestPki> {
     otherCaCert: await read('other-ca.pem'),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
-}
-
-/** Deterministic pseudo-random bytes (so a failing test can be reproduced). */
-export function patternBytes(size: number, seed = 1): Buffer {
-  const out = Buffer.alloc(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }

@@ -2,6 +2,9 @@ import { BoxCcgAuth, BoxClient, BoxDeveloperTokenAuth, CcgConfig } from 'box-typ
 import { BoxEmulator, type BoxEmulatorOptions, DEFAULT_BOX_CLIENT } from '../../../src/emulator/box/index.js';
 import { EmulatorServer } from '../../../src/emulator/core/index.js';
 
+/** Deterministic pseudo-random bytes, so content checks compare real data. */
+export { patternBytes as pseudoRandomBytes } from '../../helpers/pattern-bytes.js';
+
 export interface BoxHarness {
   server: EmulatorServer;
   box: BoxEmulator;
@@ -73,17 +76,4 @@ export async function startBox(
     lastResponse: () => last,
     close: () => server.stop(),
   };
-}
-
-/** Deterministic pseudo-random bytes (xorshift), so content checks compare real data. */
-export function pseudoRandomBytes(size: number, seed = 1): Buffer {
-  const out = Buffer.alloc(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }

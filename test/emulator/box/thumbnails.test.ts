@@ -4,82 +4,23 @@
  * zlib data), by the `file` command, and by decoding both formats in Chromium and reading pixels back.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import { crc32, inflateSync } from 'node:zlib';
-import { type Browser, chromium } from 'playwright-core';
+import { Chromium, describeWithFile, parsePng, pixelAt } from '../core/image-decode.js';
 import { type BoxHarness, startBox } from './helpers.js';
 
 type Json = Record<string, unknown>;
-const run = promisify(execFile);
-
-// The few browser globals the decoding page uses (the project compiles without the DOM library).
-declare const Image: new () => {
-  src: string;
-  naturalWidth: number;
-  naturalHeight: number;
-  decode(): Promise<void>;
-};
-declare const document: {
-  createElement(tag: 'canvas'): {
-    width: number;
-    height: number;
-    getContext(kind: '2d'): {
-      drawImage(image: unknown, x: number, y: number): void;
-      getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
-    } | null;
-  };
-};
-
-/** Parses a PNG: every chunk's CRC must match; returns the header and the inflated scanlines. */
-function parsePng(png: Buffer): { width: number; height: number; colorType: number; raw: Buffer } {
-  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  let offset = 8;
-  let header: Buffer | undefined;
-  const idat: Buffer[] = [];
-  let ended = false;
-  while (offset < png.length) {
-    const length = png.readUInt32BE(offset);
-    const type = png.subarray(offset + 4, offset + 8).toString('latin1');
-    const data = png.subarray(offset + 8, offset + 8 + length);
-    const crc = png.readUInt32BE(offset + 8 + length);
-    assert.equal(crc, crc32(png.subarray(offset + 4, offset + 8 + length)), `CRC of ${type}`);
-    if (type === 'IHDR') header = data;
-    if (type === 'IDAT') idat.push(data);
-    if (type === 'IEND') ended = true;
-    offset += 12 + length;
-  }
-  assert.ok(header && ended && idat.length > 0);
-  return {
-    width: header.readUInt32BE(0),
-    height: header.readUInt32BE(4),
-    colorType: header[9]!,
-    raw: inflateSync(Buffer.concat(idat)),
-  };
-}
 
 describe('Box thumbnails', () => {
   let h: BoxHarness;
-  let browser: Browser;
-  let dir: string;
+  let chromium: Chromium;
 
   before(async () => {
     h = await startBox();
-    dir = await mkdtemp(join(tmpdir(), 'box-thumbs-'));
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    chromium = await Chromium.launch();
   });
   after(async () => {
-    await browser?.close();
-    await rm(dir, { recursive: true, force: true });
+    await chromium?.close();
     await h.close();
   });
 
@@ -100,33 +41,6 @@ describe('Box thumbnails', () => {
     });
     assert.equal(res.status, 201);
     return (((await res.json()) as Json).entries as Json[])[0]!;
-  }
-
-  /** Decodes an image in Chromium and returns its size and the RGB of a few pixels. */
-  async function decode(bytes: Buffer, type: string, points: Array<[number, number]>) {
-    const page = await browser.newPage();
-    try {
-      return await page.evaluate(
-        async ({ src, points }) => {
-          const img = new Image();
-          img.src = src;
-          await img.decode();
-          const canvas = document.createElement('canvas');
-          canvas.width = img.naturalWidth;
-          canvas.height = img.naturalHeight;
-          const g = canvas.getContext('2d')!;
-          g.drawImage(img, 0, 0);
-          return {
-            width: img.naturalWidth,
-            height: img.naturalHeight,
-            pixels: points.map(([x, y]) => [...g.getImageData(x, y, 1, 1).data.slice(0, 3)]),
-          };
-        },
-        { src: `data:${type};base64,${bytes.toString('base64')}`, points },
-      );
-    } finally {
-      await page.close();
-    }
   }
 
   it('answers 202 with Retry-After and a placeholder first (when configured), then a real PNG', async () => {
@@ -151,23 +65,17 @@ describe('Box thumbnails', () => {
     assert.equal(parsed.width, 64);
     assert.equal(parsed.height, 64);
     assert.equal(parsed.colorType, 2);
-    assert.equal(parsed.raw.length, (64 * 3 + 1) * 64);
 
     // The top-left pixel has the colour derived from the content's SHA-1; the bottom-right one is white.
     const seed = createHash('sha1').update(content).digest().subarray(0, 3);
-    assert.deepEqual([...parsed.raw.subarray(1, 4)], [...seed]);
-    const decoded = await decode(png, 'image/png', [
-      [0, 0],
-      [63, 63],
-    ]);
+    assert.deepEqual([...parsed.pixels.subarray(0, 3)], [...seed]);
+    const decoded = await chromium.decode(png, 'image/png');
     assert.equal(decoded.width, 64);
-    assert.deepEqual(decoded.pixels[0], [...seed]);
-    assert.deepEqual(decoded.pixels[1], [255, 255, 255]);
+    assert.ok(decoded.rgb.equals(parsed.pixels), 'Chromium and the parser agree on every pixel');
+    assert.deepEqual(pixelAt(decoded, 0, 0), [...seed]);
+    assert.deepEqual(pixelAt(decoded, 63, 63), [255, 255, 255]);
 
-    const path = join(dir, 'thumb.png');
-    await writeFile(path, png);
-    const { stdout } = await run('file', ['-b', path]);
-    assert.match(stdout, /^PNG image data, 64 x 64, 8-bit\/color RGB, non-interlaced/);
+    assert.match(await describeWithFile(png), /^PNG image data, 64 x 64, 8-bit\/color RGB, non-interlaced/);
   });
 
   it('encodes baseline JPEGs that decoders accept', async () => {
@@ -177,36 +85,30 @@ describe('Box thumbnails', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'image/jpeg');
     const jpg = Buffer.from(await res.arrayBuffer());
-    const path = join(dir, 'thumb.jpg');
-    await writeFile(path, jpg);
-    const { stdout } = await run('file', ['-b', path]);
-    assert.match(stdout, /^JPEG image data, JFIF standard 1\.01/);
-    assert.match(stdout, /baseline, precision 8, 160x160, components 3/);
+    const described = await describeWithFile(jpg);
+    assert.match(described, /^JPEG image data, JFIF standard 1\.01/);
+    assert.match(described, /baseline, precision 8, 160x160, components 3/);
 
     const seed = [...createHash('sha1').update(content).digest().subarray(0, 3)];
-    const decoded = await decode(jpg, 'image/jpeg', [
-      [0, 0],
-      [80, 80],
-      [159, 159],
-    ]);
+    const decoded = await chromium.decode(jpg, 'image/jpeg');
     assert.equal(decoded.width, 160);
     assert.equal(decoded.height, 160);
     // Lossy, so close rather than equal: the seed colour, the gradient's middle, white.
     const near = (got: number[], want: number[]) => {
       for (const [i, v] of got.entries()) assert.ok(Math.abs(v - want[i]!) <= 16, `${got} vs ${want}`);
     };
-    near(decoded.pixels[0]!, seed);
+    near(pixelAt(decoded, 0, 0), seed);
     near(
-      decoded.pixels[1]!,
+      pixelAt(decoded, 80, 80),
       seed.map((s) => Math.round(s * (1 - 160 / 318) + 255 * (160 / 318))),
     );
-    near(decoded.pixels[2]!, [255, 255, 255]);
+    near(pixelAt(decoded, 159, 159), [255, 255, 255]);
 
     // The largest JPEG size too (several MCUs per row and column, edge blocks).
     const big = await h.api(`/2.0/files/${file.id}/thumbnail.jpg?min_width=320`);
-    const bigDecoded = await decode(Buffer.from(await big.arrayBuffer()), 'image/jpeg', [[319, 319]]);
+    const bigDecoded = await chromium.decode(Buffer.from(await big.arrayBuffer()), 'image/jpeg');
     assert.equal(bigDecoded.width, 320);
-    near(bigDecoded.pixels[0]!, [255, 255, 255]);
+    near(pixelAt(bigDecoded, 319, 319), [255, 255, 255]);
   });
 
   it('refuses sizes Box does not render and redirects types without previews to a placeholder', async () => {

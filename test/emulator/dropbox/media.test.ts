@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { crc32, inflateSync } from 'node:zlib';
-import { type Browser, chromium } from 'playwright-core';
-import { solidPng } from '../../../src/emulator/dropbox/images.js';
+import { crc32 } from 'node:zlib';
+import { encodePng, solidImage } from '../../../src/emulator/core/images.js';
 import { contentHashOf } from '../../../src/emulator/dropbox/index.js';
 import { planZip } from '../../../src/emulator/dropbox/zip.js';
+import { Chromium, describeWithFile, parsePng, pixelAt } from '../core/image-decode.js';
 import { apiResult, content, type Harness, rpc, startHarness, upload } from './helpers.js';
 
 /**
@@ -21,50 +21,6 @@ import { apiResult, content, type Harness, rpc, startHarness, upload } from './h
  */
 
 const run = promisify(execFile);
-
-// The browser globals the decoding page uses (the project compiles without the DOM library).
-declare const Image: new () => {
-  src: string;
-  naturalWidth: number;
-  naturalHeight: number;
-  decode(): Promise<void>;
-};
-declare const document: {
-  createElement(tag: 'canvas'): {
-    width: number;
-    height: number;
-    getContext(kind: '2d'): {
-      drawImage(image: unknown, x: number, y: number): void;
-      getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
-    } | null;
-  };
-};
-
-function parsePng(png: Buffer): { width: number; height: number; raw: Buffer } {
-  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  let offset = 8;
-  let header: Buffer | undefined;
-  const idat: Buffer[] = [];
-  while (offset < png.length) {
-    const length = png.readUInt32BE(offset);
-    const type = png.subarray(offset + 4, offset + 8).toString('latin1');
-    const data = png.subarray(offset + 8, offset + 8 + length);
-    assert.equal(
-      png.readUInt32BE(offset + 8 + length),
-      crc32(png.subarray(offset + 4, offset + 8 + length)),
-      `CRC of ${type}`,
-    );
-    if (type === 'IHDR') header = data;
-    if (type === 'IDAT') idat.push(data);
-    offset += 12 + length;
-  }
-  assert.ok(header);
-  return {
-    width: header.readUInt32BE(0),
-    height: header.readUInt32BE(4),
-    raw: inflateSync(Buffer.concat(idat)),
-  };
-}
 
 const PYTHON_ZIP = `
 import json, sys, zipfile
@@ -76,54 +32,18 @@ print(json.dumps({i.filename: z.read(i).hex() for i in z.infolist()}))
 describe('Dropbox downloads judged by outside tools', () => {
   let h: Harness;
   let dir: string;
-  let browser: Browser;
+  let chromium: Chromium;
 
   before(async () => {
     h = await startHarness();
     dir = await mkdtemp(join(tmpdir(), 'dbx-media-'));
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-    });
+    chromium = await Chromium.launch();
   });
   after(async () => {
-    await browser?.close();
+    await chromium?.close();
     await rm(dir, { recursive: true, force: true });
     await h.stop();
   });
-
-  /** Decodes an image in Chromium: its natural size and the colour of its centre pixel. */
-  async function decode(
-    image: Buffer,
-    type: string,
-  ): Promise<{ width: number; height: number; rgb: number[] }> {
-    const page = await browser.newPage();
-    try {
-      return await page.evaluate(
-        async (src) => {
-          const img = new Image();
-          img.src = src;
-          await img.decode();
-          const canvas = document.createElement('canvas');
-          canvas.width = img.naturalWidth;
-          canvas.height = img.naturalHeight;
-          const g = canvas.getContext('2d')!;
-          g.drawImage(img, 0, 0);
-          const p = g.getImageData(
-            Math.floor(img.naturalWidth / 2),
-            Math.floor(img.naturalHeight / 2),
-            1,
-            1,
-          ).data;
-          return { width: img.naturalWidth, height: img.naturalHeight, rgb: [p[0]!, p[1]!, p[2]!] };
-        },
-        `data:${type};base64,${image.toString('base64')}`,
-      );
-    } finally {
-      await page.close();
-    }
-  }
 
   describe('download_zip', () => {
     const files: Record<string, Buffer> = {
@@ -213,7 +133,7 @@ describe('Dropbox downloads judged by outside tools', () => {
   });
 
   describe('thumbnails', () => {
-    const source = solidPng(300, 200, [10, 200, 30]);
+    const source = encodePng(solidImage(300, 200, [10, 200, 30]));
     let expected: number[];
 
     before(async () => {
@@ -292,17 +212,17 @@ describe('Dropbox downloads judged by outside tools', () => {
         assert.equal(res.status, 200, res.text);
         assert.equal(res.headers['content-type'], c.type);
         assert.equal(apiResult(res).file_metadata.name, 'photo.png');
-        const file = join(dir, `thumb.${c.format}`);
-        await writeFile(file, res.body);
-        assert.match((await run('file', ['-b', file])).stdout, c.fileType);
+        assert.match(await describeWithFile(res.body), c.fileType);
         if (c.format === 'png') {
           const png = parsePng(res.body);
-          assert.equal(png.raw.length, (1 + c.width * 3) * c.height);
+          assert.deepEqual([png.width, png.height], [c.width, c.height]);
+          assert.equal(png.pixels.length, c.width * c.height * 3);
         }
-        const decoded = await decode(res.body, c.type);
+        const decoded = await chromium.decode(res.body, c.type);
         assert.equal(decoded.width, c.width);
         assert.equal(decoded.height, c.height);
-        for (const [i, v] of decoded.rgb.entries()) {
+        const centre = pixelAt(decoded, Math.floor(c.width / 2), Math.floor(c.height / 2));
+        for (const [i, v] of centre.entries()) {
           assert.ok(Math.abs(v - expected[i]!) <= 3, `channel ${i}: ${v} vs ${expected[i]}`);
         }
       });

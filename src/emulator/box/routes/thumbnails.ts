@@ -1,7 +1,8 @@
+import { encodeJpeg, encodePng } from '../../core/images.js';
 import type { Router } from '../../core/index.js';
 import { type BoxCall, type BoxContext, route, sendEmpty } from '../context.js';
 import { badRequest, boxError } from '../errors.js';
-import { encodeJpeg, encodePng, thumbnailPixels } from '../images.js';
+import { thumbnailPixels } from '../images.js';
 import { currentVersion, extensionOf } from '../model.js';
 
 /** The sizes Box renders (square): PNG 32/64/128/256, JPEG 32/160/320. */

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
+import { encodeJpeg, encodePng, encodeWebp, imageSize, type Rgb, solidImage } from '../../core/images.js';
 import { type EmulatorServer, HttpError, parseRange, sendStream } from '../../core/index.js';
 import { type DownloadReply, defineRoute, type RouteContext, type RouteDef } from '../dispatch.js';
 import { routeError, textError } from '../errors.js';
-import { imageSize, type Rgb, solidJpeg, solidPng, solidWebp } from '../images.js';
 import { fileMetadata, folderMetadata, revisionMetadata } from '../metadata.js';
 import { type FileRevision, LookupFailure, type Node } from '../model.js';
 import { PATTERN, splitExtension } from '../paths.js';
@@ -245,14 +245,14 @@ async function thumbnail(
     { width: Number(bw), height: Number(bh) },
     arg.mode.tag,
   );
-  const colour = colourOf(revision.contentHash);
+  const picture = solidImage(width, height, colourOf(revision.contentHash));
   switch (arg.format.tag) {
     case 'png':
-      return { image: solidPng(width, height, colour), contentType: 'image/png' };
+      return { image: encodePng(picture), contentType: 'image/png' };
     case 'webp':
-      return { image: solidWebp(width, height, colour), contentType: 'image/webp' };
+      return { image: encodeWebp(picture), contentType: 'image/webp' };
     default:
-      return { image: solidJpeg(width, height, colour), contentType: 'image/jpeg' };
+      return { image: encodeJpeg(picture), contentType: 'image/jpeg' };
   }
 }
 
