@@ -240,7 +240,8 @@ async function receive(
     await chain;
     return result;
   } catch (e) {
-    tap.destroy();
+    // What did arrive still goes to the destination: a partial file to resume from is as long as it can be.
+    if (!tap.destroyed) tap.end();
     await chain.catch(() => {});
     throw e;
   }

@@ -3,13 +3,32 @@ import { Transform } from 'node:stream';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { DropboxContentHasher } from '../../core/transfer/index.js';
 
-/** A pass-through that feeds every byte to a content hasher. */
+/** Bytes per chunk handed on by {@link hashing}. */
+const COALESCE_BYTES = 1024 * 1024;
+
+/**
+ * A pass-through that feeds every byte to a content hasher, and hands the bytes on in chunks of about
+ * 1 MiB instead of the network's 16–64 KiB: a file written from it takes a sixteenth of the write calls.
+ */
 export function hashing(hasher: Pick<DropboxContentHasher, 'update'>): Transform {
+  let parts: Buffer[] = [];
+  let fill = 0;
+  const flush = () => {
+    const out = parts.length === 1 ? parts[0]! : Buffer.concat(parts, fill);
+    parts = [];
+    fill = 0;
+    return out;
+  };
   return new Transform({
-    highWaterMark: 1024 * 1024,
+    highWaterMark: 4 * COALESCE_BYTES,
     transform(chunk: Buffer, _enc, done) {
       hasher.update(chunk);
-      done(null, chunk);
+      parts.push(chunk);
+      fill += chunk.length;
+      done(null, fill >= COALESCE_BYTES ? flush() : undefined);
+    },
+    flush(done) {
+      done(null, fill > 0 ? flush() : undefined);
     },
   });
 }
