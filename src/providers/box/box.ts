@@ -337,8 +337,7 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
       const changes = items.changedFields(ref, current, this.originals.get(current), parent);
       let item: WireItem | undefined;
       if (Object.keys(changes).length > 0) item = await items.updateItem(this.api, ref, changes, signal);
-      const data = options.data ?? this.resourceData;
-      const localFile = options.localFile ?? this.localFile;
+      const { localFile, data } = this.uploadInput(options);
       if (ref.kind === 'file' && (localFile || data !== undefined)) {
         item = await this.uploadTo({ kind: 'version', fileId: ref.id }, options, signal);
       }
@@ -382,12 +381,8 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     options: BoxUploadOptions,
     signal: AbortSignal,
   ): Promise<WireItem> {
-    const localFile = options.localFile ?? this.localFile;
-    const source = await uploadSource(
-      localFile || undefined,
-      options.data ?? this.resourceData,
-      options.size,
-    );
+    const { localFile, data } = this.uploadInput(options);
+    const source = await uploadSource(localFile || undefined, data, options.size);
     const state = this.sessionState(options.resumeUrl ?? this.resumeUrl);
     try {
       return await upload({
@@ -402,6 +397,18 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     } finally {
       this.sessionsInFlight.delete(state.resumeUrl);
     }
+  }
+
+  /**
+   * What an upload reads: the per-call `localFile` or `data` when given (per-call data wins over the
+   * instance's localFile), else the instance's localFile, else its resourceData.
+   */
+  private uploadInput(options: BoxUploadOptions): { localFile: string; data: BoxUploadOptions['data'] } {
+    if (options.localFile) return { localFile: options.localFile, data: undefined };
+    if (options.data !== undefined) return { localFile: '', data: options.data };
+    if (options.localFile === undefined && this.localFile)
+      return { localFile: this.localFile, data: undefined };
+    return { localFile: '', data: this.resourceData };
   }
 
   /**

@@ -168,7 +168,10 @@ export interface BoxPage<T = BoxResource> {
 /** Per-call options of uploads (uploadFile, updateResource): override the instance properties for one call. */
 export interface BoxUploadOptions extends CallOptions {
   localFile?: string;
-  /** Upload source when localFile is empty (bytes, a Node Readable or a web ReadableStream). */
+  /**
+   * Upload source (bytes, a Node Readable or a web ReadableStream). Given per call, it wins over the
+   * instance's localFile; the instance's resourceData is used only when no localFile is set.
+   */
   data?: UploadData;
   /** Size of a stream given as `data` (needed for resumable uploads of streams). */
   size?: number;

@@ -178,9 +178,9 @@ describe('Box class: resumable uploads', () => {
       ErrorCode.CannotResume,
     );
     assert.match(err.message, /differs from the local data/);
-    // Another size does not fit the session.
+    // Another size does not fit the session (per-call data wins over the instance's localFile).
     await rejectsWithCode(
-      box.uploadFile('changed.bin', '', { localFile: '', data: Buffer.alloc(30_000_000) }),
+      box.uploadFile('changed.bin', '', { data: Buffer.alloc(30_000_000) }),
       ErrorCode.CannotResume,
     );
     await box.abortUpload();
