@@ -322,6 +322,14 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
     return this.oauth.authorize(options.signal);
   }
 
+  /**
+   * The Authorization header value the next request will send: the `authorization` property, or the cached
+   * OAuth token (refreshed first when it expired, as before any request).
+   */
+  calcAuthorization(options: CallOptions = {}): Promise<string> {
+    return this.run(options, async (signal) => (await this.oauth.authorizationHeader(signal)) ?? '');
+  }
+
   /** Stops every operation in progress; each fails with error 301 and can be resumed as documented. */
   interrupt(): void {
     this.interruptController.abort(

@@ -6,16 +6,19 @@ import { main } from '../../src/cli/main.js';
 import { describeEmulators, startEmulators } from '../../src/cli/serve.js';
 
 describe('cloudstorage demo', () => {
-  it('signs in through the consent page with PKCE and makes an authorized request', async () => {
+  it('drives the Box class end to end: consent page + PKCE, encrypted session upload, download, link', async () => {
     const lines: string[] = [];
     const result = await demo((l) => lines.push(l));
     assert.equal(result.login, 'user@example.com');
+    assert.match(result.fileId, /^f:\d+$/);
+    assert.equal(result.receivedSha256, result.sentSha256);
+    assert.match(result.sharedLink, /^http:\/\/127\.0\.0\.1:\d+\/s\//);
     const out = lines.join('\n');
-    assert.match(out, /GET \/2\.0\/users\/me -> 200/);
-    assert.match(out, /refresh token: yes/);
+    assert.match(out, /refresh token received/);
+    assert.match(out, /upload session of \d+ parts/);
     assert.doesNotMatch(out, /Open this URL/);
-    // No token or secret in anything printed.
-    assert.doesNotMatch(out, /box-emulator-client-secret/);
+    // No token, secret or password in anything printed.
+    assert.doesNotMatch(out, /box-emulator-client-secret|correct horse/);
     assert.doesNotMatch(out, /access_token=|Bearer [A-Za-z0-9]/);
   });
 });

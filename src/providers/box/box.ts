@@ -680,11 +680,6 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     });
   }
 
-  /** The Authorization header value the next request will send (a cached token, refreshed when needed). */
-  calcAuthorization(options: CallOptions = {}): Promise<string> {
-    return this.run(options, async (signal) => (await this.oauth.authorizationHeader(signal)) ?? '');
-  }
-
   /** Back to the initial state: settings, properties, collections (and OAuth state per OAuthResetData). */
   override async reset(): Promise<void> {
     await super.reset();

@@ -367,11 +367,6 @@ export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> imp
     );
   }
 
-  /** The Authorization value the next request would carry (refreshing an expired token when it can). */
-  calcAuthorization(options?: CallOptions): Promise<string> {
-    return this.run(options, async (signal) => (await this.oauth.authorizationHeader(signal)) ?? '');
-  }
-
   override async reset(): Promise<void> {
     await super.reset();
     Object.assign(this, {
