@@ -58,7 +58,14 @@ export async function runParallel<T>(
 
   const lane = async (): Promise<void> => {
     for (;;) {
-      const r = await next();
+      let r: IteratorResult<T> | undefined;
+      try {
+        r = await next();
+      } catch (error) {
+        // A source that fails (a stream erroring midway) stops the work like a failing worker does.
+        failure ??= { error };
+        return;
+      }
       if (!r || r.done || failure) return;
       const i = index++;
       try {
@@ -70,14 +77,11 @@ export async function runParallel<T>(
     }
   };
 
-  try {
-    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
-  } catch (error) {
-    failure ??= { error };
+  // Lanes never reject, so this waits for every running worker.
+  await Promise.all(Array.from({ length: Math.max(1, concurrency) }, lane));
+  if (failure || signal?.aborted) {
+    // Release the source (a generator over a file stream closes its file).
+    await Promise.resolve((iterator as AsyncIterator<T>).return?.()).catch(() => undefined);
+    throw failure ? failure.error : signal!.reason;
   }
-  if (failure) {
-    await (iterator as AsyncIterator<T>).return?.();
-    throw failure.error;
-  }
-  if (signal?.aborted) throw signal.reason;
 }

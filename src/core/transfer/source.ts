@@ -81,7 +81,11 @@ export function streamSource(stream: Readable | ReadableStream<Uint8Array>, size
         stream instanceof Readable
           ? stream
           : Readable.fromWeb(stream as import('node:stream/web').ReadableStream);
-      return start === 0 && end === undefined ? node : node.pipe(byteWindow(start, end));
+      if (start === 0 && end === undefined) return node;
+      // pipe() does not carry errors: a source failing midway must fail the window, not leave it hanging.
+      const window = byteWindow(start, end);
+      node.once('error', (err) => window.destroy(err));
+      return node.pipe(window);
     },
   };
 }

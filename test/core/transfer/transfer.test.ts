@@ -139,6 +139,47 @@ describe('fixedSizeParts and runParallel', () => {
     );
     assert.ok(started.length < 10, `stopped early, started ${started.length}`);
   });
+
+  it('a source that fails midway fails the run, after the running workers are done', async () => {
+    let finished = 0;
+    async function* failing() {
+      yield 1;
+      yield 2;
+      throw new Error('source broke');
+    }
+    await assert.rejects(
+      runParallel(failing(), 2, async () => {
+        await new Promise((r) => setTimeout(r, 20));
+        finished++;
+      }),
+      /source broke/,
+    );
+    assert.equal(finished, 2);
+  });
+
+  it('an abort releases the source', async () => {
+    const controller = new AbortController();
+    let released = false;
+    async function* parts() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        released = true;
+      }
+    }
+    await assert.rejects(
+      runParallel(
+        parts(),
+        2,
+        async (n) => {
+          if (n === 3) controller.abort(new Error('stop'));
+        },
+        controller.signal,
+      ),
+      /stop/,
+    );
+    assert.equal(released, true);
+  });
 });
 
 describe('upload sources', () => {
@@ -160,6 +201,13 @@ describe('upload sources', () => {
     assert.equal(s.repeatable, false);
     assert.ok((await read(s.open(1000, 3000))).equals(data.subarray(1000, 3000)));
     assert.throws(() => s.open(), CloudStorageError);
+
+    // A stream that fails midway fails the window too (pipe() alone would leave it waiting forever).
+    const broken = new Readable({ read() {} });
+    broken.push(data.subarray(0, 100));
+    setImmediate(() => broken.destroy(new Error('disk gone')));
+    const windowed = await uploadSource(undefined, broken);
+    await assert.rejects(read(windowed.open(50)), /disk gone/);
     await assert.rejects(
       uploadSource(join(dir, 'missing'), undefined),
       (e: CloudStorageError) => e.code === ErrorCode.LocalFileError,
