@@ -32,9 +32,15 @@ export class Redactor {
   add(secret: string | undefined | null): void {
     if (!secret || secret.length < 4) return;
     this.secrets.add(secret);
-    // A secret may also appear URL-encoded or base64-encoded (Basic auth).
-    const encoded = encodeURIComponent(secret);
-    if (encoded !== secret) this.secrets.add(encoded);
+    // A secret also travels encoded: in a URL, in a form body (URLSearchParams encodes differently from
+    // encodeURIComponent: '+' for a space, %21 for '!'), or escaped inside a JSON string. Base64 forms
+    // (Basic auth) are registered by whoever builds them.
+    const variants = [
+      encodeURIComponent(secret),
+      new URLSearchParams([['', secret]]).toString().slice(1),
+      JSON.stringify(secret).slice(1, -1),
+    ];
+    for (const variant of variants) if (variant !== secret) this.secrets.add(variant);
   }
 
   redact(text: string): string {

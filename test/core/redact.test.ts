@@ -12,6 +12,17 @@ describe('Redactor', () => {
     assert.equal(out.split(REDACTED).length, 3);
   });
 
+  it('masks registered secrets as a form body and a JSON string carry them', () => {
+    const r = new Redactor();
+    const secret = 'pa ss!wo"rd\\x';
+    r.add(secret);
+    const form = new URLSearchParams({ note: secret }).toString();
+    const json = JSON.stringify({ note: secret });
+    const out = r.redact(`${form} ${json}`);
+    assert.ok(!out.includes('pa+ss') && !out.includes('pa ss'), out);
+    assert.equal(out.split(REDACTED).length, 3, out);
+  });
+
   it('masks secrets in the shapes they travel in, unregistered', () => {
     const r = new Redactor();
     const samples = [
