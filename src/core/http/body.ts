@@ -86,19 +86,3 @@ async function* pieces(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   for (let at = 0; at < bytes.length; at += PIECE)
     yield bytes.subarray(at, Math.min(bytes.length, at + PIECE));
 }
-
-/**
- * Passes a body through, calling `onChunk` for each piece as the socket takes it. Chunks that are not
- * Uint8Array (strings from an object-mode stream) are encoded as UTF-8.
- */
-export async function* counted(
-  source: AsyncIterable<Uint8Array | string>,
-  onChunk: (chunk: Uint8Array) => void,
-): AsyncGenerator<Uint8Array> {
-  for await (const piece of source) {
-    const chunk = typeof piece === 'string' ? encoder.encode(piece) : piece;
-    if (chunk.length === 0) continue;
-    onChunk(chunk);
-    yield chunk;
-  }
-}
