@@ -12,6 +12,7 @@ import {
 import { type SettingOptions, Settings, type SettingTable } from './config.js';
 import type { EncryptionSettings } from './crypto/index.js';
 import {
+  encryptionSecrets,
   encryptionSettings,
   encryptionSettingsFrom,
   isEncryptionEnabled,
@@ -386,7 +387,7 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
     );
     // Off (no password, no key) is valid; a lone EncryptionIV is a mistake worth reporting.
     if (isEncryptionEnabled(s) || s.ivHex) validateEncryptionSettings(s);
-    for (const secret of [s.password, s.keyHex, s.rclonePassword2]) this.redactor.add(secret);
+    for (const secret of encryptionSecrets(s)) this.redactor.add(secret);
     return s;
   }
 

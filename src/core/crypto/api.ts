@@ -50,7 +50,7 @@ export interface EncryptionSettings {
   digest?: string;
   /** PBKDF2 iterations, as `openssl enc -iter` (default 10,000). */
   pbkdf2Iterations?: number;
-  /** age (algorithm 11): base-2 log of the scrypt work factor to encrypt with, and the most accepted when decrypting (default 18). */
+  /** age (algorithm 11): base-2 log of the scrypt work factor to encrypt with (default 18). Decryption accepts up to {@link AGE_MAX_WORK_FACTOR}, as age itself does. */
   scryptWorkFactor?: number;
   /** rclone (algorithm 12): rclone's second password ("password2", used as the scrypt salt). */
   rclonePassword2?: string;
@@ -195,7 +195,7 @@ export function createDecryptStream(s: EncryptionSettings, options: CryptoStream
   if (r.mode === 'raw') return new RawCipherStream(r.info, r.key!, r.iv!, true, options);
   switch (r.info.passwordFormat) {
     case 'age':
-      return new AgeDecryptStream(r.password!, Math.max(r.workFactor, AGE_MAX_WORK_FACTOR), {}, options);
+      return new AgeDecryptStream(r.password!, AGE_MAX_WORK_FACTOR, {}, options);
     case 'rclone':
       return new RcloneDecryptStream(rcloneDataKey(r.password!, r.password2), {}, options);
     default:
@@ -303,11 +303,7 @@ export async function openSeekableDecryption(
     return plain;
   };
   if (r.info.passwordFormat === 'age') {
-    const { payloadKey, payloadOffset } = await openAgeSeekable(
-      head,
-      r.password!,
-      Math.max(r.workFactor, AGE_MAX_WORK_FACTOR),
-    );
+    const { payloadKey, payloadOffset } = await openAgeSeekable(head, r.password!, AGE_MAX_WORK_FACTOR);
     const at = plan(payloadOffset);
     return {
       format: 'age',

@@ -29,7 +29,7 @@ export const encryptionSettings = {
   EncryptionPBKDF2Iterations: int(10_000, 'PBKDF2 iteration count, as openssl enc -iter.', { min: 1 }),
   EncryptionScryptWorkFactor: int(
     18,
-    'age format (ChaCha): log2 of the scrypt work factor; also the most accepted.',
+    'age format (ChaCha): log2 of the scrypt work factor to encrypt with; decryption accepts up to 22, as age does.',
     {
       min: 1,
       max: 22,
