@@ -18,12 +18,13 @@ import {
   fixedSizeParts,
   HashingStream,
   runParallel,
+  sessionRandomness,
   type UploadSource,
 } from '../../core/transfer/index.js';
 import type { BoxApi } from './api.js';
 import { formatId } from './ids.js';
 import { multipartUpload } from './multipart.js';
-import { sessionIdOf, sessionRandomness } from './session-crypto.js';
+import { sessionIdOf } from './session-crypto.js';
 import {
   ITEM_FIELDS,
   type WireFiles,
@@ -273,7 +274,11 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
   state.startByte = contiguousEnd(uploaded);
 
   let randomness: EncryptionRandomness | undefined;
-  if (encryption) randomness = await sessionRandomness(encryption, session.id || sessionIdOf(resumeUrl));
+  if (encryption) {
+    // The label is part of the ciphertext's derivation: changing it breaks the resume of sessions under way.
+    const sessionId = session.id || sessionIdOf(resumeUrl);
+    randomness = await sessionRandomness(encryption, `cloudstorage box upload session ${sessionId}`);
+  }
   const plain = source.open();
   const data = encryption
     ? plain.pipe(createEncryptStream(encryption, randomness ? { randomness } : {}))

@@ -1,7 +1,5 @@
-import { createHmac } from 'node:crypto';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import {
-  ALGORITHMS,
   ciphertextSize,
   createEncryptStream,
   type EncryptionRandomness,
@@ -10,7 +8,12 @@ import {
 } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { ProgressTracker } from '../../core/http/index.js';
-import { DropboxContentHasher, type UploadSource, uploadSource } from '../../core/transfer/index.js';
+import {
+  DropboxContentHasher,
+  sessionRandomness,
+  type UploadSource,
+  uploadSource,
+} from '../../core/transfer/index.js';
 import { ACCEPTS, address, revisionId } from './addressing.js';
 import { ByteReader, FileReader, type FragmentReader } from './byte-reader.js';
 import { SessionHasher } from './content-hash.js';
@@ -143,33 +146,6 @@ async function simpleUpload(ctx: DropboxContext, plan: Plan, signal: AbortSignal
   return metadata.id;
 }
 
-/**
- * Fixed randomness for encrypting in a session, derived from the encryption secret and the session id
- * (HMAC-SHA256): a resumed upload reproduces the ciphertext already sent byte for byte, and no two sessions
- * share salts, nonces or file keys. Raw-key mode is deterministic already.
- */
-export function sessionRandomness(
-  s: EncryptionSettings,
-  sessionId: string,
-): EncryptionRandomness | undefined {
-  if (s.keyHex) return undefined;
-  const secret = `${s.password ?? ''}\u0000${s.rclonePassword2 ?? ''}`;
-  const derive = (label: string, bytes: number) =>
-    createHmac('sha256', secret)
-      .update(`cloudstorage dropbox upload ${label}\u0000${sessionId}`)
-      .digest()
-      .subarray(0, bytes);
-  const format = ALGORITHMS.find((a) => a.id === s.algorithm)?.passwordFormat;
-  switch (format) {
-    case 'age':
-      return { salt: derive('salt', 16), nonce: derive('nonce', 16), fileKey: derive('file key', 16) };
-    case 'rclone':
-      return { nonce: derive('nonce', 24) };
-    default:
-      return { salt: derive('salt', 8) };
-  }
-}
-
 interface SessionState {
   sessionId: string;
   startByte: number;
@@ -223,7 +199,10 @@ async function uploadInSession(
     sessionId = started.session_id;
     publish(sessionId, 0);
   }
-  const randomness = plan.encryption ? sessionRandomness(plan.encryption, sessionId) : undefined;
+  // Fixed per session, so that a resume reproduces the ciphertext already sent byte for byte.
+  const randomness = plan.encryption
+    ? await sessionRandomness(plan.encryption, `cloudstorage dropbox upload session ${sessionId}`)
+    : undefined;
 
   let offset = state.startByte;
   let reader: FragmentReader | undefined;

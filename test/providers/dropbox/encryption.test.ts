@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { ciphertextSize, encryptionSettingsFrom } from '../../../src/core/crypto/index.js';
+import { sessionRandomness } from '../../../src/core/transfer/index.js';
 import type { Dropbox, DropboxOptions } from '../../../src/providers/dropbox/index.js';
 import { type Env, rejection, startEnv } from './helpers.js';
 
@@ -166,6 +167,24 @@ describe('encryption: interoperability', () => {
     );
     await env.client().uploadFile('/enc/by-openssl.enc', { localFile: mine });
     assert.deepEqual(Buffer.from((await c.downloadFile('/enc/by-openssl.enc')).data!), data);
+  });
+
+  test('the salt a session upload writes in the clear is the same under any password (no password oracle)', async () => {
+    const c = encrypted({ encryptionAlgorithm: 0, useResumableUpload: true, fragmentSize: 16 * 1024 });
+    let sessionId = '';
+    c.on('fragmentComplete', (e) => {
+      sessionId = e.uploadSessionId ?? sessionId;
+    });
+    await c.uploadFile('/enc/session-salt.bin', { data: randomBytes(40_000) });
+    const stored = await rawBytes('/enc/session-salt.bin');
+    assert.equal(stored.subarray(0, 8).toString('latin1'), 'Salted__');
+    assert.notEqual(sessionId, '');
+    const label = `cloudstorage dropbox upload session ${sessionId}`;
+    for (const password of [PASSWORD, 'another password']) {
+      const settings = encryptionSettingsFrom(c.settings as never, 0, password);
+      const derived = await sessionRandomness(settings, label);
+      assert.deepEqual(Buffer.from(derived!.salt!), stored.subarray(8, 16));
+    }
   });
 
   test('the password never appears in logs or errors', async () => {
