@@ -154,13 +154,22 @@ export class Transport {
   /** Makes one connection to `target`, within the ConnectionTimeout. */
   private connect(target: Target, tunnelThrough: ProxyConfig | undefined): Promise<Duplex> {
     const sockets: Duplex[] = [];
+    let abandoned = false;
     const track = <T extends Duplex>(socket: T): T => {
-      sockets.push(socket);
+      // A socket that comes up after the attempt failed (the ConnectionTimeout fired while it was being
+      // made) belongs to nobody: close it at once, which also ends the steps still running after it.
+      if (abandoned) socket.destroy();
+      else sockets.push(socket);
       return socket;
+    };
+    const fail = (err: unknown): never => {
+      abandoned = true;
+      for (const socket of sockets) socket.destroy();
+      throw err;
     };
     const work = this.establish(target, tunnelThrough, track);
     const limit = this.config.connectTimeoutMs;
-    if (limit <= 0) return work.catch((err) => this.fail(err, sockets));
+    if (limit <= 0) return work.catch(fail);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -174,13 +183,8 @@ export class Transport {
       }, limit);
     });
     return Promise.race([work, timeout])
-      .catch((err) => this.fail(err, sockets))
+      .catch(fail)
       .finally(() => clearTimeout(timer));
-  }
-
-  private fail(err: unknown, sockets: Duplex[]): never {
-    for (const socket of sockets) socket.destroy();
-    throw err;
   }
 
   private async establish(
