@@ -1,4 +1,4 @@
-import { type SettingOptions, Settings } from '../config.js';
+import { parseBool, type SettingOptions, Settings } from '../config.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../errors.js';
 import type { LogEvent } from '../events.js';
 import type { AuthProvider } from '../http/types.js';
@@ -674,13 +674,16 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
 
     s.defineReader('OAuthTransferredRequest', () => (this.recordRequests ? this.lastRequest : ''));
     s.defineWriter('OAuthTransferredRequest', (value) => {
-      this.recordRequests = /^(on|true|1|yes)$/i.test(value.trim());
-      if (!this.recordRequests) this.lastRequest = '';
+      const on = parseBool(value);
+      if (on === undefined) throw invalidArgument(`OAuthTransferredRequest takes ON or OFF; got "${value}".`);
+      this.recordRequests = on;
+      if (!on) this.lastRequest = '';
     });
 
     s.defineReader('OAuthWebServerActive', () => (this.webServerActive ? 'True' : 'False'));
     s.defineWriter('OAuthWebServerActive', (value) => {
-      const on = /^(on|true|1|yes)$/i.test(value.trim());
+      // A bool setting: the registry has checked the value already.
+      const on = parseBool(value) === true;
       // config() is synchronous: the server starts or stops in the background. A failure to start is
       // logged, and authorize() tries again (and reports it) when it needs the server.
       const action = on ? this.startWebServer() : this.stopWebServer();

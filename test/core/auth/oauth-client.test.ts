@@ -381,6 +381,7 @@ describe('Web profile', () => {
   test('a handed-in code is exchanged even with tokens cached; without one, an expired token is refreshed', async () => {
     const e = await env({ autoApprove: true });
     const c = scan.client(makeClient(e, { oAuthClientProfile: 1, oAuthReturnUrl: WEB_RETURN_URL }));
+    assert.throws(() => c.oauth.settings.config('OAuthTransferredRequest=maybe'), /ON or OFF/);
     c.oauth.settings.config('OAuthTransferredRequest=on');
     c.oauth.handleWebRedirect(await redirectOf(c.oauth.oAuthWebAuthUrl));
     await c.oauth.authorize();
