@@ -11,3 +11,4 @@ export {
   type UploadSource,
   uploadSource,
 } from './source.js';
+export { openUploadBytes } from './upload-bytes.js';

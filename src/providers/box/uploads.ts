@@ -7,7 +7,6 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   ciphertextSize,
-  createEncryptStream,
   type EncryptionRandomness,
   type EncryptionSettings,
 } from '../../core/crypto/index.js';
@@ -17,6 +16,7 @@ import {
   fileSource,
   fixedSizeParts,
   HashingStream,
+  openUploadBytes,
   runParallel,
   sessionRandomness,
   type UploadSource,
@@ -97,9 +97,7 @@ function attributesOf(job: UploadJob): Record<string, unknown> {
  */
 async function simpleUpload(job: UploadJob, size: number | undefined): Promise<WireItem> {
   const { api, signal, source, encryption, target } = job;
-  let content: () => Readable = encryption
-    ? () => source.open().pipe(createEncryptStream(encryption))
-    : () => source.open();
+  let content: () => Readable = () => openUploadBytes(source, encryption);
   let length = size;
   let sha1: string | undefined;
   let spoolDir: string | undefined;
@@ -279,11 +277,7 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
     const sessionId = session.id || sessionIdOf(resumeUrl);
     randomness = await sessionRandomness(encryption, `cloudstorage box upload session ${sessionId}`);
   }
-  const plain = source.open();
-  const data = encryption
-    ? plain.pipe(createEncryptStream(encryption, randomness ? { randomness } : {}))
-    : plain;
-  if (encryption) plain.on('error', (e) => data.destroy(e));
+  const data = openUploadBytes(source, encryption, randomness);
 
   const whole = createHash('sha1');
   const partSize = session.part_size;

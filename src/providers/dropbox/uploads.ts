@@ -1,15 +1,10 @@
-import { PassThrough, pipeline, type Readable } from 'node:stream';
-import {
-  ciphertextSize,
-  createEncryptStream,
-  type EncryptionRandomness,
-  type EncryptionSettings,
-  isEncryptionEnabled,
-} from '../../core/crypto/index.js';
+import { PassThrough, pipeline } from 'node:stream';
+import { ciphertextSize, type EncryptionSettings, isEncryptionEnabled } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { ProgressTracker } from '../../core/http/index.js';
 import {
   DropboxContentHasher,
+  openUploadBytes,
   sessionRandomness,
   type UploadSource,
   uploadSource,
@@ -105,16 +100,6 @@ export async function uploadFile(
   return simpleUpload(ctx, plan, signal);
 }
 
-/** The bytes to send, from the start: the source, through the cipher when encrypting. */
-function openData(plan: Plan, randomness?: EncryptionRandomness): Readable {
-  const plaintext = plan.source.open(0);
-  if (!plan.encryption) return plaintext;
-  const cipher = createEncryptStream(plan.encryption, randomness ? { randomness } : {});
-  const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-  pipeline(plaintext, cipher, out, () => {});
-  return out;
-}
-
 /** Error 612 (also fired as `error`) when Dropbox stored other bytes than the ones sent. */
 function checkHash(ctx: DropboxContext, metadata: FileMetadata, computed: string): void {
   if (metadata.content_hash !== undefined && metadata.content_hash !== computed) {
@@ -133,7 +118,7 @@ async function simpleUpload(ctx: DropboxContext, plan: Plan, signal: AbortSignal
   const open = () => {
     hasher = new DropboxContentHasher();
     const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-    pipeline(openData(plan), hashing(hasher), out, () => {});
+    pipeline(openUploadBytes(plan.source, plan.encryption), hashing(hasher), out, () => {});
     return out;
   };
   const metadata = await ctx.api.upload<FileMetadata>('files/upload', plan.target, {
@@ -227,7 +212,7 @@ async function uploadInSession(
     reader =
       plan.localFile && !plan.encryption
         ? await FileReader.open(plan.localFile)
-        : new ByteReader(openData(plan, randomness));
+        : new ByteReader(openUploadBytes(plan.source, plan.encryption, randomness));
     hasher = new SessionHasher();
     const skipped = await reader.skip(position, (b) => hasher.update(b));
     if (skipped < position) {

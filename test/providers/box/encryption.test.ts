@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +17,20 @@ import type { Box, BoxOptions } from '../../../src/providers/box/index.js';
 import { type BoxEnv, rejectsWithCode, sha1, startBoxEnv } from './helpers.js';
 
 const PART = 64 * 1024;
+
+/** How many descriptors this process holds open on `path` once pending closes have run (Linux /proc). */
+async function descriptorsOn(path: string): Promise<number> {
+  let count = 0;
+  for (let round = 0; round < 50; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    count = 0;
+    for (const fd of await readdir('/proc/self/fd')) {
+      if ((await readlink(`/proc/self/fd/${fd}`).catch(() => '')) === path) count++;
+    }
+    if (count === 0) return 0;
+  }
+  return count;
+}
 
 function opensslDecrypt(data: Uint8Array, password: string): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -138,6 +152,19 @@ describe('Box class: encryption', () => {
       });
     });
   }
+
+  it('a stopped encrypted session upload closes the local file it was reading', async () => {
+    // Bigger than the read-ahead, so that the file is still being read when the upload stops.
+    const path = join(env.dir, 'stopped-upload.bin');
+    await writeFile(path, randomBytes(8 * 1024 * 1024));
+    const box = make(0, { useResumableUpload: true, localFile: path });
+    box.on('fragmentComplete', (e) => {
+      e.interrupt = true;
+    });
+    await rejectsWithCode(box.uploadFile('stopped-upload.bin', ''), ErrorCode.UploadAborted);
+    assert.equal(await descriptorsOn(path), 0, 'no descriptor left open on the source file');
+    await box.abortUpload();
+  });
 
   it('resumes an interrupted encrypted download through DownloadTempFile (AES and age)', async () => {
     for (const algorithm of [0, 11]) {
