@@ -9,6 +9,7 @@ export {
   streamSource,
   type UploadData,
   type UploadSource,
+  uploadInput,
   uploadSource,
 } from './source.js';
 export { openUploadBytes } from './upload-bytes.js';

@@ -90,6 +90,23 @@ export function streamSource(stream: Readable | ReadableStream<Uint8Array>, size
   };
 }
 
+/**
+ * What an upload reads, from per-call options and the instance's properties: the per-call `localFile` or
+ * `data` when given (per-call data wins over the instance's localFile; a per-call `localFile: ''` turns the
+ * instance's off), else the instance's localFile, else its resourceData. Hand the result to uploadSource.
+ */
+export function uploadInput(
+  perCall: { localFile?: string | undefined; data?: UploadData | undefined },
+  instance: { localFile: string; resourceData: UploadData | undefined },
+): { localFile: string; data: UploadData | undefined } {
+  if (perCall.localFile) return { localFile: perCall.localFile, data: undefined };
+  if (perCall.data !== undefined) return { localFile: '', data: perCall.data };
+  if (perCall.localFile === undefined && instance.localFile) {
+    return { localFile: instance.localFile, data: undefined };
+  }
+  return { localFile: '', data: instance.resourceData };
+}
+
 /** Normalises what the caller gave: a local file path wins over data, as in the reference classes. */
 export async function uploadSource(
   localFile: string | undefined,

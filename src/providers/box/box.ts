@@ -3,7 +3,7 @@ import { type CallOptions, CloudClient, type CloudClientOptions } from '../../co
 import type { EncryptionSettings } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import type { HttpErrorInfo } from '../../core/http/index.js';
-import { uploadSource } from '../../core/transfer/index.js';
+import { uploadInput, uploadSource } from '../../core/transfer/index.js';
 import { BoxApi } from './api.js';
 import {
   type DownloadDestination,
@@ -337,7 +337,7 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
       const changes = items.changedFields(ref, current, this.originals.get(current), parent);
       let item: WireItem | undefined;
       if (Object.keys(changes).length > 0) item = await items.updateItem(this.api, ref, changes, signal);
-      const { localFile, data } = this.uploadInput(options);
+      const { localFile, data } = uploadInput(options, this);
       if (ref.kind === 'file' && (localFile || data !== undefined)) {
         item = await this.uploadTo({ kind: 'version', fileId: ref.id }, options, signal);
       }
@@ -381,7 +381,7 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     options: BoxUploadOptions,
     signal: AbortSignal,
   ): Promise<WireItem> {
-    const { localFile, data } = this.uploadInput(options);
+    const { localFile, data } = uploadInput(options, this);
     const source = await uploadSource(localFile || undefined, data, options.size);
     const state = this.sessionState(options.resumeUrl ?? this.resumeUrl);
     try {
@@ -397,18 +397,6 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     } finally {
       this.sessionsInFlight.delete(state.resumeUrl);
     }
-  }
-
-  /**
-   * What an upload reads: the per-call `localFile` or `data` when given (per-call data wins over the
-   * instance's localFile), else the instance's localFile, else its resourceData.
-   */
-  private uploadInput(options: BoxUploadOptions): { localFile: string; data: BoxUploadOptions['data'] } {
-    if (options.localFile) return { localFile: options.localFile, data: undefined };
-    if (options.data !== undefined) return { localFile: '', data: options.data };
-    if (options.localFile === undefined && this.localFile)
-      return { localFile: this.localFile, data: undefined };
-    return { localFile: '', data: this.resourceData };
   }
 
   /**

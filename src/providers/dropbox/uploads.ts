@@ -7,6 +7,7 @@ import {
   openUploadBytes,
   sessionRandomness,
   type UploadSource,
+  uploadInput,
   uploadSource,
 } from '../../core/transfer/index.js';
 import { ACCEPTS, address, revisionId } from './addressing.js';
@@ -74,9 +75,7 @@ export async function uploadFile(
   const client = ctx.client;
   const path = address(newFileResource, ACCEPTS.uploadTarget, 'newFileResource').value;
   const target = commitInfo(ctx, path, options.overwrite ?? client.overwrite);
-  // Per-call data wins over the instance's localFile; the instance's localFile over its resourceData.
-  const localFile = options.localFile ?? (options.data !== undefined ? '' : client.localFile);
-  const data = options.data ?? (localFile ? undefined : client.resourceData);
+  const { localFile, data } = uploadInput(options, client);
   const source = await uploadSource(localFile || undefined, data, options.size);
   const settings = ctx.encryption();
   const encryption = isEncryptionEnabled(settings) ? settings : undefined;
