@@ -5,7 +5,7 @@ import { CiphertextTempFile, createDecryptStream, type EncryptionSettings } from
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import type { HttpRequest } from '../../core/http/index.js';
 import { sleep } from '../../core/http/retry.js';
-import { openDownloadSink } from '../../core/transfer/index.js';
+import { type DownloadSink, openDownloadSink } from '../../core/transfer/index.js';
 import type { BoxApi } from './api.js';
 import { BoxErrorCode, boxErrorMapper } from './errors.js';
 import { type BoxRef, formatId } from './ids.js';
@@ -264,7 +264,11 @@ export async function downloadThumbnail(job: DownloadJob): Promise<Uint8Array | 
   return deliver(response.body, dest);
 }
 
-/** Writes a whole response body to a destination (no resume), through `transforms` if any. */
+/**
+ * Writes a whole response body to a destination, through `transforms` if any. These bodies (thumbnails,
+ * custom requests) cannot be resumed, so a new file that fails midway is removed rather than left looking
+ * complete; an existing file being overwritten is untouched until the new one is complete.
+ */
 async function deliver(
   body: Readable,
   dest: DownloadDestination,
@@ -281,13 +285,29 @@ async function deliver(
     await pipe(body, ...transforms, dest.writable);
     return undefined;
   }
-  const sink = await openDownloadSink({ kind: 'file', path: dest.path, overwrite: dest.overwrite });
+  // Nothing reads the body while the file is being opened: an error it fails with meanwhile (a broken
+  // connection) is held here for the caller instead of going unhandled.
+  let early: unknown;
+  body.on('error', (e) => {
+    early ??= e;
+  });
+  const existed = await exists(dest.path);
+  let sink: DownloadSink;
   try {
+    sink = await openDownloadSink({ kind: 'file', path: dest.path, overwrite: dest.overwrite });
+  } catch (e) {
+    // Error 608 or an unwritable path: release the connection the unread body holds.
+    body.destroy();
+    throw e;
+  }
+  try {
+    if (early) throw early;
     await pipe(body, ...transforms, sink.writable);
     await sink.commit();
   } catch (e) {
     await sink.abort();
-    throw e;
+    if (!existed) await unlink(dest.path).catch(() => undefined);
+    throw early ?? e;
   }
   return undefined;
 }

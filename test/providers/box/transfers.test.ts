@@ -248,6 +248,29 @@ describe('Box class: simple transfers', () => {
     assert.match(await b.uploadFile('after-abort.bin', '', { data: content }), /^f:/);
   });
 
+  it('sendCustomRequest: a body that breaks midway fails the call (no uncaught error) and leaves no file', async () => {
+    const path = join(env.dir, 'custom-body.json');
+    env.server.faults.add({ host: 'api', path: '/folders/0', resetAfterBytes: 100 });
+    await rejectsWithCode(
+      box.sendCustomRequest('GET', '/folders/0', '', { localFile: path }),
+      ErrorCode.ConnectionFailed,
+    );
+    await assert.rejects(stat(path), { code: 'ENOENT' }, 'no truncated file that looks complete');
+    await box.sendCustomRequest('GET', '/folders/0', '', { localFile: path });
+    const whole = await readFile(path, 'utf8');
+    assert.equal(JSON.parse(whole).id, '0');
+    // An existing file stays as it was, whether the body breaks or the call is 608.
+    env.server.faults.add({ host: 'api', path: '/folders/0', resetAfterBytes: 100 });
+    await assert.rejects(
+      box.sendCustomRequest('GET', '/folders/0', '', { localFile: path, overwrite: true }),
+    );
+    await rejectsWithCode(
+      box.sendCustomRequest('GET', '/folders/0', '', { localFile: path }),
+      ErrorCode.LocalFileExists,
+    );
+    assert.equal(await readFile(path, 'utf8'), whole);
+  });
+
   it('downloads thumbnails (format, size, 202 → error 700 with RetryAfter, placeholders)', async () => {
     const png = await box.uploadFile('picture.png', '', { data: Buffer.from('not really a png') });
     const t = env.box({ downloadType: 1 });
