@@ -1,4 +1,5 @@
 export { fixedSizeParts, runParallel } from './chunks.js';
+export { deliverBody } from './deliver.js';
 export { DROPBOX_HASH_BLOCK, DropboxContentHasher, HashingStream, type HashName, hashBytes } from './hash.js';
 export { sessionRandomness } from './session-randomness.js';
 export { type DownloadSink, type DownloadTarget, openDownloadSink } from './sink.js';

@@ -5,16 +5,13 @@ import { CiphertextTempFile, createDecryptStream, type EncryptionSettings } from
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import type { HttpRequest } from '../../core/http/index.js';
 import { sleep } from '../../core/http/retry.js';
-import { type DownloadSink, openDownloadSink } from '../../core/transfer/index.js';
+import { type DownloadTarget, deliverBody, openDownloadSink } from '../../core/transfer/index.js';
 import type { BoxApi } from './api.js';
 import { BoxErrorCode, boxErrorMapper } from './errors.js';
 import { type BoxRef, formatId } from './ids.js';
 
-/** Where downloaded bytes go. */
-export type DownloadDestination =
-  | { kind: 'file'; path: string; overwrite: boolean }
-  | { kind: 'bytes' }
-  | { kind: 'stream'; writable: Writable };
+/** Where downloaded bytes go (a file, bytes, or a stream). */
+export type DownloadDestination = DownloadTarget;
 
 export interface DownloadJob {
   api: BoxApi;
@@ -261,55 +258,7 @@ export async function downloadThumbnail(job: DownloadJob): Promise<Uint8Array | 
     );
   }
   api.settings.set('RetryAfter', 0, true);
-  return deliver(response.body, dest);
-}
-
-/**
- * Writes a whole response body to a destination, through `transforms` if any. These bodies (thumbnails,
- * custom requests) cannot be resumed, so a new file that fails midway is removed rather than left looking
- * complete; an existing file being overwritten is untouched until the new one is complete.
- */
-async function deliver(
-  body: Readable,
-  dest: DownloadDestination,
-  transforms: Transform[] = [],
-): Promise<Uint8Array | undefined> {
-  // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
-  const pipe = pipeline as (...streams: any[]) => Promise<void>;
-  if (dest.kind === 'bytes') {
-    const out = collector();
-    await pipe(body, ...transforms, out.writable);
-    return out.bytes();
-  }
-  if (dest.kind === 'stream') {
-    await pipe(body, ...transforms, dest.writable);
-    return undefined;
-  }
-  // Nothing reads the body while the file is being opened: an error it fails with meanwhile (a broken
-  // connection) is held here for the caller instead of going unhandled.
-  let early: unknown;
-  body.on('error', (e) => {
-    early ??= e;
-  });
-  const existed = await exists(dest.path);
-  let sink: DownloadSink;
-  try {
-    sink = await openDownloadSink({ kind: 'file', path: dest.path, overwrite: dest.overwrite });
-  } catch (e) {
-    // Error 608 or an unwritable path: release the connection the unread body holds.
-    body.destroy();
-    throw e;
-  }
-  try {
-    if (early) throw early;
-    await pipe(body, ...transforms, sink.writable);
-    await sink.commit();
-  } catch (e) {
-    await sink.abort();
-    if (!existed) await unlink(dest.path).catch(() => undefined);
-    throw early ?? e;
-  }
-  return undefined;
+  return deliverBody(response.body, dest);
 }
 
 /** `sendCustomRequest` delivers its response body like a download; JSON is also kept for XPath. */
@@ -318,7 +267,7 @@ export async function deliverResponse(
   dest: DownloadDestination,
   keepJson: ((text: string) => void) | undefined,
 ): Promise<Uint8Array | undefined> {
-  if (!keepJson) return deliver(body, dest);
+  if (!keepJson) return deliverBody(body, dest);
   const limit = 16 * 1024 * 1024;
   const kept: Buffer[] = [];
   let size = 0;
@@ -329,7 +278,7 @@ export async function deliverResponse(
       done(null, chunk);
     },
   });
-  const result = await deliver(body, dest, [tee]);
+  const result = await deliverBody(body, dest, [tee]);
   if (size <= limit) keepJson(Buffer.concat(kept).toString('utf8'));
   return result;
 }

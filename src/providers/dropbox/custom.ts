@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import { invalidArgument } from '../../core/errors.js';
-import { openDownloadSink } from '../../core/transfer/index.js';
+import { deliverBody } from '../../core/transfer/index.js';
 import type { DropboxContext } from './context.js';
 import type { CustomRequestOptions, CustomResponse } from './types.js';
 
@@ -43,18 +42,11 @@ export async function sendCustomRequest(
   const localFile = options.localFile ?? ctx.client.localFile;
   const result: CustomResponse = { status: response.status, headers: response.headers };
   if (localFile) {
-    const sink = await openDownloadSink({
+    await deliverBody(response.body, {
       kind: 'file',
       path: localFile,
       overwrite: options.overwrite ?? ctx.client.overwrite,
     });
-    try {
-      await pipeline(response.body, sink.writable, { end: false });
-      await sink.commit();
-    } catch (e) {
-      await sink.abort();
-      throw e;
-    }
     if (isJson && (await stat(localFile)).size <= XPATH_FILE_LIMIT) {
       ctx.rememberJson(await readFile(localFile, 'utf8'));
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Dropbox } from '../../../src/providers/dropbox/index.js';
@@ -137,6 +137,17 @@ describe('sendCustomRequest', () => {
     );
     assert.equal(missing.code, 604);
     assert.equal((await rejection(c.sendCustomRequest('DELETE', '/files/x', ''))).code, 1000);
+  });
+  test('a body that breaks midway fails the call (no uncaught error) and leaves no file', async () => {
+    const c = env.client();
+    const file = join(env.dir, 'broken-answer.json');
+    env.server.faults.add({ path: '/2/users/get_current_account', resetAfterBytes: 20 });
+    assert.equal(
+      (await rejection(c.sendCustomRequest('POST', '/users/get_current_account', '', { localFile: file })))
+        .code,
+      100,
+    );
+    await assert.rejects(stat(file), { code: 'ENOENT' });
   });
 });
 

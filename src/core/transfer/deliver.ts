@@ -1,0 +1,63 @@
+import { stat, unlink } from 'node:fs/promises';
+import { type Readable, type Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type DownloadSink, type DownloadTarget, openDownloadSink } from './sink.js';
+
+/**
+ * Writes a whole response body that cannot be resumed (a thumbnail, a custom request's answer) to a
+ * download target, through `transforms` if any; returns the bytes for a `bytes` target.
+ * - An error of the body while the file is being opened (nothing reads it yet) is held and thrown here,
+ *   instead of going unhandled.
+ * - When the file cannot be opened (error 608, an unwritable path), the unread body is destroyed, which
+ *   releases its connection.
+ * - A new file that fails midway is removed rather than left looking complete; an existing file being
+ *   overwritten stays as it was until the new content is complete (openDownloadSink).
+ */
+export async function deliverBody(
+  body: Readable,
+  target: DownloadTarget,
+  transforms: Transform[] = [],
+): Promise<Uint8Array | undefined> {
+  // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
+  const pipe = pipeline as (...streams: any[]) => Promise<void>;
+  if (target.kind === 'bytes') {
+    const chunks: Buffer[] = [];
+    const collect = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk);
+        done();
+      },
+    });
+    await pipe(body, ...transforms, collect);
+    return Buffer.concat(chunks);
+  }
+  if (target.kind === 'stream') {
+    await pipe(body, ...transforms, target.writable);
+    return undefined;
+  }
+  let early: unknown;
+  body.on('error', (e) => {
+    early ??= e;
+  });
+  const existed = await stat(target.path).then(
+    () => true,
+    () => false,
+  );
+  let sink: DownloadSink;
+  try {
+    sink = await openDownloadSink(target);
+  } catch (e) {
+    body.destroy();
+    throw e;
+  }
+  try {
+    if (early) throw early;
+    await pipe(body, ...transforms, sink.writable);
+    await sink.commit();
+  } catch (e) {
+    await sink.abort();
+    if (!existed) await unlink(target.path).catch(() => undefined);
+    throw early ?? e;
+  }
+  return undefined;
+}
