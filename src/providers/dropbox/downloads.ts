@@ -213,6 +213,10 @@ async function plainDownload(
     };
   } catch (e) {
     await sink.abort().catch(() => {});
+    // Without ranges there is no resuming: a new file cut short must not stay behind looking complete.
+    if (!options.ranges && inPlace && destination.kind === 'file') {
+      await rm(destination.path, { force: true });
+    }
     throw e;
   }
 }

@@ -216,6 +216,12 @@ describe('downloadFile: thumbnails, previews, exports, folders', () => {
     const text = zip.toString('latin1');
     assert.ok(text.includes('folder/one.txt') && text.includes('folder/two.txt'));
     assert.equal((await rejection(c.downloadFile('/dl/folder', { startByte: 10 }))).code, 609);
+    // A ZIP cannot be resumed: one cut short leaves no file that looks complete.
+    const file = join(env.dir, 'folder-cut.zip');
+    const fault = env.server.faults.add({ path: '/2/files/download_zip', resetAfterBytes: 40, times: 10 });
+    await rejection(c.downloadFile('/dl/folder', { localFile: file }));
+    env.server.faults.clear(fault);
+    await assert.rejects(stat(file), { code: 'ENOENT' });
   });
 
   test('deleted and missing resources are 604', async () => {
