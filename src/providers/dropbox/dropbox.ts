@@ -137,10 +137,9 @@ export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> imp
     const own: Partial<DropboxProperties> = {};
     const rest: Record<string, unknown> = { ...options };
     for (const key of OWN_PROPERTIES) {
-      if (key in rest) {
-        (own as Record<string, unknown>)[key] = rest[key];
-        delete rest[key];
-      }
+      // An option given as undefined keeps the default, as for the core options.
+      if (rest[key] !== undefined) (own as Record<string, unknown>)[key] = rest[key];
+      delete rest[key];
     }
     const holder: { redactor?: Redactor } = {};
     super(dropboxSettings, rest as CloudClientOptions<DropboxSettingTable>, {

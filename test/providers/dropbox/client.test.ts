@@ -125,6 +125,11 @@ describe('the class surface', () => {
     assert.equal(d.searchKind, 1);
     assert.equal(d.startByte, 5);
     assert.throws(() => new Dropbox({ noSuchOption: 1 } as never), /Unknown option/);
+    // An option given as undefined keeps the default, as every other option does.
+    const u = new Dropbox({ downloadType: undefined, uploadSessionId: undefined, resourceMarker: undefined });
+    assert.equal(u.downloadType, 0);
+    assert.equal(u.uploadSessionId, '');
+    assert.equal(u.resourceMarker, '');
   });
 
   test('the reference defaults of the properties', () => {
