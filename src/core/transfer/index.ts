@@ -14,3 +14,4 @@ export {
   uploadSource,
 } from './source.js';
 export { openUploadBytes } from './upload-bytes.js';
+export { type UploadSessionState, UploadSessions } from './upload-sessions.js';

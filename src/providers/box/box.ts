@@ -3,7 +3,7 @@ import { type CallOptions, CloudClient, type CloudClientOptions } from '../../co
 import type { EncryptionSettings } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import type { HttpErrorInfo } from '../../core/http/index.js';
-import { uploadInput, uploadSource } from '../../core/transfer/index.js';
+import { UploadSessions, uploadInput, uploadSource } from '../../core/transfer/index.js';
 import { BoxApi } from './api.js';
 import {
   type DownloadDestination,
@@ -35,7 +35,7 @@ import type {
   BoxResource,
   BoxUploadOptions,
 } from './types.js';
-import { abortUpload, pollUploadStatus, type ResumableState, type UploadTarget, upload } from './uploads.js';
+import { abortUpload, pollUploadStatus, type UploadTarget, upload } from './uploads.js';
 import { USER_FIELDS, type WireItem, type WireUser } from './wire.js';
 
 /** The Box properties besides the ones every class has (see CoreProperties). */
@@ -94,8 +94,8 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
   private originals = new WeakMap<BoxResource, BoxResource>();
   /** What each marker is a marker of (a folder, a query, a file): another listing starts afresh. */
   private markerOwners = { resource: '', search: '', version: '' };
-  /** Upload sessions this instance is sending right now. */
-  private readonly sessionsInFlight = new Set<string>();
+  /** The upload sessions this instance is sending right now, each call with its own resumeUrl/startByte. */
+  private readonly uploadSessions: UploadSessions<'resumeUrl'> = new UploadSessions(this, 'resumeUrl');
 
   constructor(options: BoxOptions = {}) {
     const own: Partial<BoxProperties> = {};
@@ -383,7 +383,7 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
   ): Promise<WireItem> {
     const { localFile, data } = uploadInput(options, this);
     const source = await uploadSource(localFile || undefined, data, options.size);
-    const state = this.sessionState(options.resumeUrl ?? this.resumeUrl);
+    const state = this.uploadSessions.open(options.resumeUrl ?? this.resumeUrl, 0);
     try {
       return await upload({
         api: this.api,
@@ -395,41 +395,8 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
         state,
       });
     } finally {
-      this.sessionsInFlight.delete(state.resumeUrl);
+      state.close();
     }
-  }
-
-  /**
-   * The resumeUrl / startByte of one upload call. They are the instance's documented outputs, so they are
-   * copied to the instance, but only while the instance shows this upload's session: concurrent uploads on
-   * one instance do not overwrite each other's, and a resumeUrl that another upload of this instance is
-   * still sending is not taken for one to resume.
-   */
-  private sessionState(given: string): ResumableState {
-    const box = this;
-    const inFlight = this.sessionsInFlight;
-    let url = inFlight.has(given) ? '' : given;
-    let start = 0;
-    if (url) inFlight.add(url);
-    return {
-      get resumeUrl() {
-        return url;
-      },
-      set resumeUrl(value: string) {
-        const shown = box.resumeUrl === url || box.resumeUrl === '';
-        inFlight.delete(url);
-        url = value;
-        if (value) inFlight.add(value);
-        if (shown) box.resumeUrl = value;
-      },
-      get startByte() {
-        return start;
-      },
-      set startByte(value: number) {
-        start = value;
-        if (box.resumeUrl === url) box.startByte = value;
-      },
-    };
   }
 
   // ---- downloads --------------------------------------------------------------------------------------
@@ -448,7 +415,8 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
         signal,
         file,
         destination,
-        startByte: options.startByte ?? this.startByte,
+        // While the instance shows an upload under way, its startByte is that upload's progress, not ours.
+        startByte: options.startByte ?? (this.uploadSessions.showsUpload ? 0 : this.startByte),
         encryption: this.downloadType === 1 ? undefined : this.encryptionIfOn(),
       };
       const bytes = this.downloadType === 1 ? await downloadThumbnail(job) : await downloadContent(job);

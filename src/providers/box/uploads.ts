@@ -19,6 +19,7 @@ import {
   openUploadBytes,
   runParallel,
   sessionRandomness,
+  type UploadSessionState,
   type UploadSource,
 } from '../../core/transfer/index.js';
 import type { BoxApi } from './api.js';
@@ -38,7 +39,7 @@ export type UploadTarget =
   | { kind: 'new'; folderId: string; name: string }
   | { kind: 'version'; fileId: string; name?: string };
 
-/** The instance properties a resumable upload reads and keeps up to date (the reference's outputs). */
+/** The instance properties pollUploadStatus and abortUpload read and set (the reference's outputs). */
 export interface ResumableState {
   resumeUrl: string;
   startByte: number;
@@ -52,7 +53,8 @@ export interface UploadJob {
   encryption: EncryptionSettings | undefined;
   target: UploadTarget;
   resumable: boolean;
-  state: ResumableState;
+  /** This call's upload session (its URL) and resume offset; see UploadSessions. */
+  state: UploadSessionState;
 }
 
 /** Uploads per the reference: simple by default, resumable (upload sessions) when asked and big enough. */
@@ -64,7 +66,7 @@ export async function upload(job: UploadJob): Promise<WireItem> {
   const minimum = api.settings.get('MinResumableUploadSize');
   // A session for a file under Box's minimum would be refused (file_size_too_small): such files go in one
   // request. An upload already under way (resumeUrl) is always resumed.
-  if (job.resumable && (job.state.resumeUrl || (size !== undefined && size >= minimum))) {
+  if (job.resumable && (job.state.session || (size !== undefined && size >= minimum))) {
     if (size === undefined) {
       throw new CloudStorageError(
         ErrorCode.StreamError,
@@ -253,8 +255,8 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
   const { api, signal, source, encryption, state } = job;
   let session: WireUploadSession;
   let uploaded: Map<number, WireUploadPart>;
-  if (state.resumeUrl) {
-    ({ session, parts: uploaded } = await sessionStatus(api, state.resumeUrl, signal));
+  if (state.session) {
+    ({ session, parts: uploaded } = await sessionStatus(api, state.session, signal));
     const expected = Math.max(1, Math.ceil(size / session.part_size));
     if (session.total_parts !== expected) {
       throw cannotResume(
@@ -264,11 +266,11 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
   } else {
     session = await createSession(job, size);
     uploaded = new Map();
-    state.resumeUrl =
+    state.session =
       session.session_endpoints?.upload_part ?? api.url(`/files/upload_sessions/${session.id}`, 'upload');
   }
   rememberSession(api, session);
-  const resumeUrl = state.resumeUrl;
+  const resumeUrl = state.session;
   state.startByte = contiguousEnd(uploaded);
 
   let randomness: EncryptionRandomness | undefined;
@@ -355,7 +357,7 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
   tracker.finish();
 
   const item = await commit(job, session, resumeUrl, [...uploaded.values()], whole.digest('base64'));
-  state.resumeUrl = '';
+  state.session = '';
   state.startByte = 0;
   return item;
 }

@@ -2,6 +2,7 @@ import type { Settings } from '../../core/config.js';
 import type { EncryptionSettings } from '../../core/crypto/index.js';
 import type { HttpClient } from '../../core/http/index.js';
 import type { Redactor } from '../../core/redact.js';
+import type { UploadSessions } from '../../core/transfer/index.js';
 import type { DropboxApi } from './api.js';
 import type { Dropbox } from './dropbox.js';
 import { resourceEvent, sharedLinkEvent } from './mapping.js';
@@ -20,6 +21,8 @@ export interface DropboxContext {
   settings: Settings<DropboxSettingTable>;
   redactor: Redactor;
   encryption(): EncryptionSettings;
+  /** The upload sessions the instance is sending (per-call state, mirrored to uploadSessionId/startByte). */
+  uploadSessions: UploadSessions<'uploadSessionId'>;
   /** Keeps a JSON body for the XPath settings. */
   rememberJson(text: string): void;
 }

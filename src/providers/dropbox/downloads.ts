@@ -76,7 +76,8 @@ export async function downloadFile(
     ctx,
     signal,
     destination,
-    startByte: options.startByte ?? client.startByte,
+    // While the instance shows an upload under way, its startByte is that upload's progress, not ours.
+    startByte: options.startByte ?? (ctx.uploadSessions.showsUpload ? 0 : client.startByte),
     overwrite: options.overwrite ?? client.overwrite,
   };
   if (!Number.isSafeInteger(call.startByte) || call.startByte < 0) {

@@ -1,6 +1,7 @@
 import type { OAuthServiceProfile } from '../../core/auth/index.js';
 import { type CallOptions, CloudClient, type CloudClientOptions } from '../../core/client.js';
 import type { Redactor } from '../../core/redact.js';
+import { UploadSessions } from '../../core/transfer/index.js';
 import { getAccountInfo } from './account.js';
 import { DropboxApi } from './api.js';
 import type { DropboxContext } from './context.js';
@@ -154,6 +155,7 @@ export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> imp
       settings: this.settings,
       redactor: this.redactor,
       encryption: () => this.encryption(),
+      uploadSessions: new UploadSessions(this, 'uploadSessionId'),
       rememberJson: (text) => this.rememberJson(text),
     };
     Object.assign(this, own);

@@ -6,6 +6,7 @@ import {
   DropboxContentHasher,
   openUploadBytes,
   sessionRandomness,
+  type UploadSessionState,
   type UploadSource,
   uploadInput,
   uploadSource,
@@ -87,16 +88,24 @@ export async function uploadFile(
         : source.size;
   const plan: Plan = { target, source, localFile: localFile || undefined, encryption, size };
 
-  const sessionId = options.uploadSessionId ?? client.uploadSessionId;
-  const startByte = options.startByte ?? client.startByte;
+  // The instance's uploadSessionId/startByte follow the upload, unless per-call options named the session.
+  const perCall = options.uploadSessionId !== undefined || options.startByte !== undefined;
+  const state = ctx.uploadSessions.open(
+    options.uploadSessionId ?? client.uploadSessionId,
+    options.startByte ?? client.startByte,
+    !perCall,
+  );
   const resumable = options.useResumableUpload ?? client.useResumableUpload;
   // Dropbox takes at most 150 MiB in one request: bigger (or unknown) sizes need a session.
   const needsSession = size === undefined || size > MAX_REQUEST_BYTES;
-  if (resumable || needsSession || sessionId || startByte > 0) {
-    const perCall = options.uploadSessionId !== undefined || options.startByte !== undefined;
-    return uploadInSession(ctx, plan, { sessionId, startByte, updateInstance: !perCall }, signal);
+  try {
+    if (resumable || needsSession || state.session || state.startByte > 0) {
+      return await uploadInSession(ctx, plan, state, signal);
+    }
+    return await simpleUpload(ctx, plan, signal);
+  } finally {
+    state.close();
   }
-  return simpleUpload(ctx, plan, signal);
 }
 
 /** Error 612 (also fired as `error`) when Dropbox stored other bytes than the ones sent. */
@@ -130,13 +139,6 @@ async function simpleUpload(ctx: DropboxContext, plan: Plan, signal: AbortSignal
   return metadata.id;
 }
 
-interface SessionState {
-  sessionId: string;
-  startByte: number;
-  /** Whether the instance's uploadSessionId / startByte follow the upload (not when per-call options gave them). */
-  updateInstance: boolean;
-}
-
 /**
  * An upload session: start (empty) unless resuming, then append_v2 fragment after fragment from startByte,
  * then finish with the commit. After each fragment, startByte (and the fragmentComplete event) say how far
@@ -150,12 +152,12 @@ interface SessionState {
 async function uploadInSession(
   ctx: DropboxContext,
   plan: Plan,
-  state: SessionState,
+  state: UploadSessionState,
   signal: AbortSignal,
 ): Promise<string> {
   const client = ctx.client;
   const fragmentSize = ctx.settings.get('FragmentSize');
-  if (state.startByte > 0 && !state.sessionId) {
+  if (state.startByte > 0 && !state.session) {
     throw new CloudStorageError(
       ErrorCode.CannotResume,
       `startByte is ${state.startByte} but uploadSessionId is empty: set the upload session id the interrupted upload reported, or set startByte to 0 to start over.`,
@@ -167,13 +169,13 @@ async function uploadInSession(
       `startByte ${state.startByte} is past the end of the data (${plan.size} bytes to upload).`,
     );
   }
+  /** Records how far the upload is (UploadSessions copies it to the instance when it shows this upload). */
   const publish = (sessionId: string, offset: number) => {
-    if (!state.updateInstance) return;
-    client.uploadSessionId = sessionId;
-    client.startByte = offset;
+    state.session = sessionId;
+    state.startByte = offset;
   };
 
-  let sessionId = state.sessionId;
+  let sessionId = state.session;
   if (!sessionId) {
     const started = await ctx.api.upload<UploadSessionStartResult>(
       'files/upload_session/start',

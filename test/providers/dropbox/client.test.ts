@@ -205,6 +205,39 @@ describe('instance state', () => {
     for (const [i, b] of back.entries()) assert.deepEqual(Buffer.from(b.data!), payloads[i]);
   });
 
+  test('an upload started while another one is sending does not take its session for a resume', async () => {
+    const c = env.client({ useResumableUpload: true, fragmentSize: 10_000 });
+    const a = Buffer.alloc(80_000, 7);
+    const b = Buffer.alloc(30_000, 9);
+    let second: Promise<string> | undefined;
+    const onFragment = () => {
+      // A is under way: its session shows in uploadSessionId/startByte when B starts.
+      second ??= c.uploadFile('/state/staggered-b.bin', { data: b });
+    };
+    c.on('fragmentComplete', onFragment);
+    await c.uploadFile('/state/staggered-a.bin', { data: a });
+    await second;
+    c.off('fragmentComplete', onFragment);
+    assert.deepEqual(Buffer.from((await c.downloadFile('/state/staggered-a.bin')).data!), a);
+    assert.deepEqual(Buffer.from((await c.downloadFile('/state/staggered-b.bin')).data!), b);
+    assert.equal(c.uploadSessionId, '');
+    assert.equal(c.startByte, 0);
+  });
+
+  test('a download during an upload does not start at the startByte of the upload', async () => {
+    const c = env.client({ useResumableUpload: true, fragmentSize: 10_000 });
+    const existing = Buffer.alloc(50_000, 3);
+    await c.uploadFile('/state/read-meanwhile.bin', { data: existing });
+    let download: Promise<{ data?: Uint8Array }> | undefined;
+    const onFragment = () => {
+      download ??= c.downloadFile('/state/read-meanwhile.bin');
+    };
+    c.on('fragmentComplete', onFragment);
+    await c.uploadFile('/state/being-written.bin', { data: Buffer.alloc(60_000, 4) });
+    c.off('fragmentComplete', onFragment);
+    assert.deepEqual(Buffer.from((await download!).data!), existing);
+  });
+
   test('reset() returns the class to its initial state', async () => {
     const c = env.client();
     await c.listResources('');
