@@ -174,6 +174,8 @@ export class EmulatorServer {
   private readonly hosts = new Map<string, EmulatorHost>();
   private readonly closers: Array<() => Promise<void> | void> = [];
   private started = false;
+  /** Ends the fault-injection delays under way (at stop, so that no timer outlives the server). */
+  private readonly delays = new Set<() => void>();
 
   constructor(private readonly options: EmulatorServerOptions = {}) {
     this.blobs = new BlobStore(options.blobDir);
@@ -231,6 +233,8 @@ export class EmulatorServer {
   }
 
   async stop(): Promise<void> {
+    this.started = false;
+    for (const end of [...this.delays]) end();
     for (const close of this.closers.splice(0)) await close();
     await Promise.all(
       [...this.hosts.values()].map(
@@ -243,7 +247,6 @@ export class EmulatorServer {
       ),
     );
     await this.blobs.close();
-    this.started = false;
   }
 
   private async handle(host: EmulatorHost, raw: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -271,7 +274,11 @@ export class EmulatorServer {
     const { handler, params, allowed } = host.router.match(method, url.pathname);
     const req = makeRequest(host.name, method, url, raw, params, fault);
     try {
-      if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault?.delayMs) {
+        await this.delay(fault.delayMs);
+        // The server stopped, or the client left, meanwhile: there is no one to answer.
+        if (!this.started || raw.destroyed) return;
+      }
       if (fault?.resetConnection) {
         raw.socket.destroy();
         return;
@@ -304,6 +311,19 @@ export class EmulatorServer {
     } catch (e) {
       this.sendError(host, req, res, e);
     }
+  }
+
+  /** Waits `ms` (a fault's delay), or less when the server stops. */
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const end = () => {
+        clearTimeout(timer);
+        this.delays.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      this.delays.add(end);
+    });
   }
 
   private sendError(host: EmulatorHost, req: EmulatorRequest, res: ServerResponse, e: unknown): void {

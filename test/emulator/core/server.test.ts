@@ -114,6 +114,28 @@ describe('EmulatorServer', () => {
     assert.ok(Date.now() - t0 >= 250);
   });
 
+  it('stop() ends a delay under way: no timer outlives the server, and the delayed handler never runs', async () => {
+    const own = new EmulatorServer();
+    let ran = false;
+    own.host('api').router.get('/slow', (_req, res) => {
+      ran = true;
+      sendJson(res, 200, {});
+    });
+    await own.start();
+    own.faults.add({ path: '/slow', delayMs: 200 });
+    const pending = request(`${own.url('api')}/slow`).then(
+      () => 'answered',
+      () => 'failed',
+    );
+    // The request has reached the server (the fault is taken) before it stops.
+    while (own.faults.pending > 0) await new Promise((r) => setTimeout(r, 5));
+    await own.stop();
+    assert.equal(await pending, 'failed');
+    // Past the delay: the handler would have run by now had the timer survived the stop.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(ran, false);
+  });
+
   it('matches faults by host and method', async () => {
     server.faults.add({ host: 'download', method: 'GET', status: 503 });
     const api = await request(`${server.url('api')}/items/4`);
