@@ -3,14 +3,9 @@ import { type CallOptions, CloudClient, type CloudClientOptions } from '../../co
 import type { EncryptionSettings } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import type { HttpErrorInfo } from '../../core/http/index.js';
-import { UploadSessions, uploadInput, uploadSource } from '../../core/transfer/index.js';
+import { type DownloadTarget, UploadSessions, uploadInput, uploadSource } from '../../core/transfer/index.js';
 import { BoxApi } from './api.js';
-import {
-  type DownloadDestination,
-  deliverResponse,
-  downloadContent,
-  downloadThumbnail,
-} from './downloads.js';
+import { deliverResponse, downloadContent, downloadThumbnail } from './downloads.js';
 import { boxErrorMapper } from './errors.js';
 import { type BoxRef, checkName, formatId, parseId } from './ids.js';
 import * as items from './items.js';
@@ -425,7 +420,7 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     });
   }
 
-  private destination(options: BoxDownloadOptions): DownloadDestination {
+  private destination(options: BoxDownloadOptions): DownloadTarget {
     if (options.writable) return { kind: 'stream', writable: options.writable };
     const localFile = options.localFile ?? this.localFile;
     if (localFile) return { kind: 'file', path: localFile, overwrite: options.overwrite ?? this.overwrite };

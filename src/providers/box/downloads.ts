@@ -10,14 +10,11 @@ import type { BoxApi } from './api.js';
 import { BoxErrorCode, boxErrorMapper } from './errors.js';
 import { type BoxRef, formatId } from './ids.js';
 
-/** Where downloaded bytes go (a file, bytes, or a stream). */
-export type DownloadDestination = DownloadTarget;
-
 export interface DownloadJob {
   api: BoxApi;
   signal: AbortSignal;
   file: BoxRef;
-  destination: DownloadDestination;
+  destination: DownloadTarget;
   startByte: number;
   encryption: EncryptionSettings | undefined;
 }
@@ -264,7 +261,7 @@ export async function downloadThumbnail(job: DownloadJob): Promise<Uint8Array | 
 /** `sendCustomRequest` delivers its response body like a download; JSON is also kept for XPath. */
 export async function deliverResponse(
   body: Readable,
-  dest: DownloadDestination,
+  dest: DownloadTarget,
   keepJson: ((text: string) => void) | undefined,
 ): Promise<Uint8Array | undefined> {
   if (!keepJson) return deliverBody(body, dest);

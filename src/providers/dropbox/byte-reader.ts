@@ -48,15 +48,6 @@ export class ByteReader {
     return n - left;
   }
 
-  /** Whether the stream has no more bytes. */
-  async atEnd(): Promise<boolean> {
-    if (this.pending && this.pending.length > 0) return false;
-    const chunk = await this.next(Number.POSITIVE_INFINITY);
-    if (!chunk) return true;
-    this.pending = chunk;
-    return false;
-  }
-
   /** Stops reading and releases the stream. */
   close(): void {
     this.done = true;
