@@ -1,5 +1,5 @@
 import { stat, unlink } from 'node:fs/promises';
-import { type Readable, type Transform, Writable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type DownloadSink, type DownloadTarget, openDownloadSink } from './sink.js';
 
@@ -21,15 +21,9 @@ export async function deliverBody(
   // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
   const pipe = pipeline as (...streams: any[]) => Promise<void>;
   if (target.kind === 'bytes') {
-    const chunks: Buffer[] = [];
-    const collect = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        chunks.push(chunk);
-        done();
-      },
-    });
-    await pipe(body, ...transforms, collect);
-    return Buffer.concat(chunks);
+    const sink = await openDownloadSink(target);
+    await pipe(body, ...transforms, sink.writable);
+    return sink.commit();
   }
   if (target.kind === 'stream') {
     await pipe(body, ...transforms, target.writable);
