@@ -25,7 +25,6 @@ import {
 import type { BoxApi } from './api.js';
 import { formatId } from './ids.js';
 import { multipartUpload } from './multipart.js';
-import { sessionIdOf } from './session-crypto.js';
 import {
   ITEM_FIELDS,
   type WireFiles,
@@ -164,6 +163,12 @@ function firstEntry(result: WireFiles): WireItem {
 
 const sha1b64 = (data: Uint8Array) => createHash('sha1').update(data).digest('base64');
 const sha1hex = (data: Uint8Array) => createHash('sha1').update(data).digest('hex');
+
+/** The upload session id at the end of a session URL (`…/files/upload_sessions/<id>`). */
+function sessionIdOf(resumeUrl: string): string {
+  const path = new URL(resumeUrl).pathname.replace(/\/+$/, '');
+  return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
+}
 
 /** The byte up to which every part is on the server: where an interrupted upload continues. */
 function contiguousEnd(parts: Map<number, WireUploadPart>): number {
