@@ -366,14 +366,48 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
     options: CallOptions | undefined,
     body: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const signals = [this.interruptController.signal, ...(options?.signal ? [options.signal] : [])];
-    const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+    const signal = this.callSignal(options);
     this.running++;
     try {
       return await body(signal);
     } finally {
       this.running--;
     }
+  }
+
+  /**
+   * Runs a public iterator (`iterateResources`, …): one signal for the whole walk, so interrupt() and the
+   * caller's signal also stop it between pages, and the instance busy only while a page is being fetched,
+   * so an iterator the caller abandons early never leaves the instance busy.
+   */
+  protected async *iterate<T>(
+    options: CallOptions | undefined,
+    make: (signal: AbortSignal) => AsyncIterable<T>,
+  ): AsyncGenerator<T> {
+    const signal = this.callSignal(options);
+    const source = make(signal)[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        if (signal.aborted) throw interrupted(signal.reason);
+        let next: IteratorResult<T>;
+        this.running++;
+        try {
+          next = await source.next();
+        } finally {
+          this.running--;
+        }
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      await source.return?.();
+    }
+  }
+
+  /** The signal of one call: fires on interrupt() (of the moment the call starts) or the caller's signal. */
+  private callSignal(options: CallOptions | undefined): AbortSignal {
+    const signals = [this.interruptController.signal, ...(options?.signal ? [options.signal] : [])];
+    return signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
   }
 
   /** The encryption settings in force for a call; invalid settings fail before any request. */
@@ -457,4 +491,10 @@ function splitOptions(table: SettingTable, options: object) {
     else throw new CloudStorageError(ErrorCode.InvalidArgument, `Unknown option "${key}".`);
   }
   return { settingValues, propertyValues };
+}
+
+/** The error of a call stopped by interrupt() or its signal. */
+function interrupted(reason: unknown): CloudStorageError {
+  if (reason instanceof CloudStorageError) return reason;
+  return new CloudStorageError(ErrorCode.Interrupted, 'The operation was interrupted.', { cause: reason });
 }

@@ -29,6 +29,17 @@ class Probe extends CloudClient<CoreEvents, typeof probeSettings> {
       return JSON.parse(text) as { subject: string; items: string[] };
     });
   }
+  /** Three pages of two items each, one request per page. */
+  iterateItems(options?: CallOptions) {
+    const base = this.base;
+    const http = this.http;
+    return this.iterate(options, async function* (signal) {
+      for (let page = 1; page <= 3; page++) {
+        const r = await http.request({ method: 'GET', url: `${base}/page/${page}`, signal });
+        yield* (await r.json<{ items: string[] }>()).items;
+      }
+    });
+  }
   encryptionInUse() {
     return this.encryption();
   }
@@ -56,6 +67,11 @@ describe('CloudClient (the base of the four classes)', () => {
         );
       sendJson(res, 200, { subject: check.subject, items: ['a', 'b', 'c'] });
     });
+    server
+      .host('api')
+      .router.get('/page/:n', (req, res) =>
+        sendJson(res, 200, { items: [`${req.params.n}a`, `${req.params.n}b`] }),
+      );
     await server.start();
     base = server.url('api');
   });
@@ -124,6 +140,49 @@ describe('CloudClient (the base of the four classes)', () => {
     await assert.rejects(second, (e: CloudStorageError) => e.code === ErrorCode.Interrupted);
     // The instance still works after an interrupt.
     assert.equal((await p.whoAmI()).items.length, 3);
+    await p.close();
+  });
+
+  it('iterators: busy only while fetching a page, stopped between pages by interrupt() or a signal', async () => {
+    const { accessToken } = oauth.issueToken({ clientId: 'probe' });
+    const p = new Probe(base, { authorization: `Bearer ${accessToken}` });
+    const all: string[] = [];
+    for await (const item of p.iterateItems()) {
+      assert.equal(p.idle, true, 'not busy while the caller holds an item');
+      all.push(item);
+    }
+    assert.deepEqual(all, ['1a', '1b', '2a', '2b', '3a', '3b']);
+
+    // Abandoned after the first item: the instance is not left busy, and no further page is asked for.
+    const before = server.requestLog.filter((e) => e.path.startsWith('/page/')).length;
+    for await (const _ of p.iterateItems()) break;
+    assert.equal(p.idle, true);
+    assert.equal(server.requestLog.filter((e) => e.path.startsWith('/page/')).length, before + 1);
+
+    const seen: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const item of p.iterateItems()) {
+          seen.push(item);
+          if (item === '1b') p.interrupt();
+        }
+      })(),
+      (e: CloudStorageError) => e.code === ErrorCode.Interrupted,
+    );
+    assert.deepEqual(seen, ['1a', '1b']);
+
+    const controller = new AbortController();
+    const seen2: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const item of p.iterateItems({ signal: controller.signal })) {
+          seen2.push(item);
+          controller.abort();
+        }
+      })(),
+      (e: CloudStorageError) => e.code === ErrorCode.Interrupted,
+    );
+    assert.deepEqual(seen2, ['1a'], 'stops at once, even inside a page');
     await p.close();
   });
 

@@ -681,16 +681,19 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     }
   }
 
-  private async *walk(
+  /** Walks every page of a marker-paged listing as one iteration (see CloudClient.iterate). */
+  private walk(
     options: CallOptions,
     fetch: (marker: string, signal: AbortSignal) => Promise<BoxPage>,
   ): AsyncGenerator<BoxResource> {
-    let marker = '';
-    do {
-      const page = await this.run(options, (signal) => fetch(marker, signal));
-      yield* page.resources;
-      marker = page.marker;
-    } while (marker);
+    return this.iterate(options, async function* (signal) {
+      let marker = '';
+      do {
+        const page = await fetch(marker, signal);
+        yield* page.resources;
+        marker = page.marker;
+      } while (marker);
+    });
   }
 
   /** The default OAuth endpoints: Box's, or the ones of the server ApiUrl points at (an emulator). */

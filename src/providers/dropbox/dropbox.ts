@@ -389,28 +389,4 @@ export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> imp
     this._nextChangeMarker = '';
     this.longpollBackoff.until = 0;
   }
-
-  /** Runs an async generator as one call: busy while it runs, stopped by interrupt() or the signal. */
-  private async *iterate<T>(
-    options: CallOptions | undefined,
-    make: (signal: AbortSignal) => AsyncGenerator<T>,
-  ): AsyncGenerator<T> {
-    let generator: AsyncGenerator<T> | undefined;
-    let release!: () => void;
-    const done = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const started = new Promise<AbortSignal>((resolve) => {
-      void this.run(options, (signal) => {
-        resolve(signal);
-        return done;
-      });
-    });
-    try {
-      generator = make(await started);
-      yield* generator;
-    } finally {
-      release();
-    }
-  }
 }
