@@ -160,6 +160,8 @@ export interface EmulatorServerOptions {
   port?: number;
   /** Directory for the blob store (default: the system temp directory). */
   blobDir?: string;
+  /** The most entries the request log keeps (the oldest go first); default 10,000. */
+  requestLogLimit?: number;
 }
 
 /**
@@ -264,6 +266,9 @@ export class EmulatorServer {
       ...(fault ? { fault } : {}),
     };
     this.requestLog.push(entry);
+    // A long-running `cloudstorage serve` must not grow without bound.
+    const excess = this.requestLog.length - (this.options.requestLogLimit ?? 10_000);
+    if (excess > 0) this.requestLog.splice(0, excess);
     res.on('finish', () => {
       entry.status = res.statusCode;
     });

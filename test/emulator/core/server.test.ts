@@ -148,6 +148,23 @@ describe('EmulatorServer', () => {
   });
 });
 
+describe('request log', () => {
+  it('keeps the most recent entries up to its limit', async () => {
+    const server = new EmulatorServer({ requestLogLimit: 3 });
+    server.host('api').router.get('/n/:i', (_req, res) => sendJson(res, 200, {}));
+    await server.start();
+    try {
+      for (let i = 0; i < 5; i++) await (await request(`${server.url('api')}/n/${i}`)).body.dump();
+      assert.deepEqual(
+        server.requestLog.map((e) => e.path),
+        ['/n/2', '/n/3', '/n/4'],
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('BlobStore', () => {
   it('streams to disk with hashes, ranges, concatenation and cleanup', async () => {
     const server = new EmulatorServer({ blobDir: tmpdir() });
