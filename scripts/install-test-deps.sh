@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(openssl curl tinyproxy microsocks rclone age chromium redis-server unzip util-linux)
+DEBIAN_PACKAGES=(openssl curl file python3 tinyproxy microsocks rclone age chromium redis-server unzip util-linux)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
