@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { AtomicFile } from '../atomic-file.js';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 
 /** Where a download goes. */
@@ -70,8 +69,24 @@ export async function openDownloadSink(target: DownloadTarget, startByte = 0): P
 
   const { path, overwrite } = target;
   const existing = await sizeOf(path);
-  let writePath = path;
-  let flags = 'w';
+  if (startByte === 0 && existing !== undefined) {
+    // Replacing a file: the old one stays until the new content is complete.
+    if (!overwrite) {
+      throw new CloudStorageError(
+        ErrorCode.LocalFileExists,
+        `${path} already exists; set overwrite to replace it.`,
+      );
+    }
+    const file = await AtomicFile.open(path, { overwrite: true });
+    return {
+      writable: file.stream,
+      async commit() {
+        await file.commit();
+        return undefined;
+      },
+      abort: () => file.abort(),
+    };
+  }
   if (startByte > 0) {
     if (existing === undefined) {
       throw new CloudStorageError(
@@ -85,20 +100,13 @@ export async function openDownloadSink(target: DownloadTarget, startByte = 0): P
         `Cannot resume the download: ${path} has ${existing} bytes but startByte is ${startByte}. Set startByte to the size of the partial file.`,
       );
     }
-    flags = 'a';
-  } else if (existing !== undefined) {
-    if (!overwrite) {
-      throw new CloudStorageError(
-        ErrorCode.LocalFileExists,
-        `${path} already exists; set overwrite to replace it.`,
-      );
-    }
-    writePath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.partial`);
   }
 
+  // A new file (or the partial file being resumed) is written in place: what an interruption leaves is
+  // what startByte resumes from.
   let stream: ReturnType<typeof createWriteStream>;
   try {
-    stream = createWriteStream(writePath, { flags, mode: 0o644 });
+    stream = createWriteStream(path, { flags: startByte > 0 ? 'a' : 'w', mode: 0o644 });
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve());
       stream.once('error', reject);
@@ -113,12 +121,10 @@ export async function openDownloadSink(target: DownloadTarget, startByte = 0): P
     async commit() {
       if (!stream.writableEnded) stream.end();
       await finished(stream);
-      if (writePath !== path) await rename(writePath, path);
       return undefined;
     },
     async abort() {
       stream.destroy();
-      if (writePath !== path) await rm(writePath, { force: true });
     },
   };
 }
