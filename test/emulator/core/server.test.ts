@@ -172,6 +172,7 @@ describe('BlobStore', () => {
     const b = randomBytes(1234);
     const ia = await server.blobs.put(a, { hashes: ['sha1', 'md5', 'sha256'] });
     const ib = await server.blobs.put(b);
+    await assert.rejects(server.blobs.concat([ia.id, ib.id], { maxBytes: 100 }), /exceeds 100 bytes/);
     assert.equal(ia.size, a.length);
     assert.equal(ia.hashes.sha1, createHash('sha1').update(a).digest('hex'));
     assert.equal(ia.hashes.md5, createHash('md5').update(a).digest('hex'));
@@ -182,18 +183,37 @@ describe('BlobStore', () => {
         .update(Buffer.concat([a, b]))
         .digest('hex'),
     );
-    const slice: Buffer[] = [];
-    for await (const c of server.blobs.read(ia.id, 10, 19)) slice.push(c as Buffer);
-    assert.ok(Buffer.concat(slice).equals(a.subarray(10, 20)));
-    assert.equal(await server.blobs.diskUsage(), a.length + b.length + a.length + b.length);
-    server.blobs.retain(ib.id);
+    const read = async (id: string, start?: number, end?: number) => {
+      const out: Buffer[] = [];
+      for await (const c of server.blobs.read(id, start, end)) out.push(c as Buffer);
+      return Buffer.concat(out);
+    };
+    assert.ok((await read(ia.id, 10, 19)).equals(a.subarray(10, 20)));
+    // The concatenation reads across its parts, at any range, without a copy on disk.
+    const ab = Buffer.concat([a, b]);
+    assert.ok((await read(joined.id)).equals(ab));
+    for (const [start, end] of [
+      [a.length - 5, a.length + 5],
+      [a.length, a.length + 1233],
+      [0, 0],
+      [a.length + 1233, a.length + 1233],
+      [100, a.length + 5000],
+    ] as const) {
+      assert.ok(
+        (await read(joined.id, start, end)).equals(ab.subarray(start, Math.min(end, ab.length - 1) + 1)),
+      );
+    }
+    assert.equal(await server.blobs.diskUsage(), a.length + b.length, 'parts are shared, not copied');
+    // The parts live as long as the concatenation does.
     await server.blobs.release(ib.id);
-    assert.equal(server.blobs.size(ib.id), b.length, 'still referenced once');
-    await server.blobs.release(ib.id);
+    assert.equal(server.blobs.size(ib.id), b.length, 'still referenced by the concatenation');
+    await server.blobs.release(joined.id);
     assert.throws(() => server.blobs.size(ib.id));
+    assert.throws(() => server.blobs.size(joined.id));
+    assert.equal(server.blobs.size(ia.id), a.length, 'its own reference keeps it');
     await assert.rejects(server.blobs.put(randomBytes(100), { maxBytes: 50 }), /exceeds 50 bytes/);
     const dir = server.blobs.path;
-    assert.equal((await readdir(dir)).length, 2, 'the released blob and the refused one left no file');
+    assert.equal((await readdir(dir)).length, 1, 'released and refused blobs left no file');
     await server.stop();
     assert.equal(existsSync(dir), false, 'the blob directory is removed at stop');
   });
