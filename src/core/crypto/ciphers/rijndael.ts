@@ -138,11 +138,25 @@ export class Rijndael implements BlockCipher {
   }
 
   encryptBlock(data: Uint8Array, o: number): void {
-    const { s, t } = tables!;
-    const [t0, t1, t2, t3] = t as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+    this.crypt(data, o, tables!.s, tables!.t, this.fwd, this.ek);
+  }
+
+  /** The equivalent inverse cipher has the same shape as the forward one, with its own tables and keys. */
+  decryptBlock(data: Uint8Array, o: number): void {
+    this.crypt(data, o, tables!.si, tables!.u, this.inv, this.dk);
+  }
+
+  private crypt(
+    data: Uint8Array,
+    o: number,
+    sbox: Uint8Array,
+    roundTables: readonly Uint32Array[],
+    shifts: readonly Uint8Array[],
+    k: Uint32Array,
+  ): void {
+    const [t0, t1, t2, t3] = roundTables as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
+    const [f1, f2, f3] = shifts as [Uint8Array, Uint8Array, Uint8Array];
     const nb = this.nb;
-    const [f1, f2, f3] = this.fwd as [Uint8Array, Uint8Array, Uint8Array];
-    const k = this.ek;
     let st = this.state;
     let nx = this.next;
     for (let j = 0; j < nb; j++) st[j] = (readU32BE(data, o + 4 * j) ^ k[j]!) >>> 0;
@@ -162,43 +176,10 @@ export class Rijndael implements BlockCipher {
     const last = this.rounds * nb;
     for (let j = 0; j < nb; j++) {
       const v =
-        (s[st[j]! >>> 24]! << 24) |
-        (s[(st[f1[j]!]! >>> 16) & 0xff]! << 16) |
-        (s[(st[f2[j]!]! >>> 8) & 0xff]! << 8) |
-        s[st[f3[j]!]! & 0xff]!;
-      writeU32BE(data, o + 4 * j, (v ^ k[last + j]!) >>> 0);
-    }
-  }
-
-  decryptBlock(data: Uint8Array, o: number): void {
-    const { si, u } = tables!;
-    const [u0, u1, u2, u3] = u as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
-    const nb = this.nb;
-    const [f1, f2, f3] = this.inv as [Uint8Array, Uint8Array, Uint8Array];
-    const k = this.dk;
-    let st = this.state;
-    let nx = this.next;
-    for (let j = 0; j < nb; j++) st[j] = (readU32BE(data, o + 4 * j) ^ k[j]!) >>> 0;
-    for (let r = 1; r < this.rounds; r++) {
-      for (let j = 0; j < nb; j++) {
-        nx[j] =
-          u0[st[j]! >>> 24]! ^
-          u1[(st[f1[j]!]! >>> 16) & 0xff]! ^
-          u2[(st[f2[j]!]! >>> 8) & 0xff]! ^
-          u3[st[f3[j]!]! & 0xff]! ^
-          k[r * nb + j]!;
-      }
-      const swap = st;
-      st = nx;
-      nx = swap;
-    }
-    const last = this.rounds * nb;
-    for (let j = 0; j < nb; j++) {
-      const v =
-        (si[st[j]! >>> 24]! << 24) |
-        (si[(st[f1[j]!]! >>> 16) & 0xff]! << 16) |
-        (si[(st[f2[j]!]! >>> 8) & 0xff]! << 8) |
-        si[st[f3[j]!]! & 0xff]!;
+        (sbox[st[j]! >>> 24]! << 24) |
+        (sbox[(st[f1[j]!]! >>> 16) & 0xff]! << 16) |
+        (sbox[(st[f2[j]!]! >>> 8) & 0xff]! << 8) |
+        sbox[st[f3[j]!]! & 0xff]!;
       writeU32BE(data, o + 4 * j, (v ^ k[last + j]!) >>> 0);
     }
   }
