@@ -1,6 +1,15 @@
 import type { RouteContext } from '../dispatch.js';
 import { routeError } from '../errors.js';
-import { type FileRevision, LookupFailure, type Node, RouteFailure, WriteFailure } from '../model.js';
+import { fileMetadata } from '../metadata.js';
+import {
+  type CommitOptions,
+  type FileRevision,
+  LookupFailure,
+  type Node,
+  RouteFailure,
+  type StoredContent,
+  WriteFailure,
+} from '../model.js';
 import { PATTERN, type ParsedPath, parsePath } from '../paths.js';
 import { type StoneType, StoneValidationError, str } from '../stone.js';
 
@@ -96,4 +105,23 @@ function translate(tags: { lookup?: string; write?: string }, e: unknown): unkno
   }
   if (e instanceof RouteFailure) return routeError({ '.tag': e.tag });
   return e;
+}
+
+/**
+ * Stores content as the file at `path` and answers its metadata. On failure (a WriteFailure) the content's
+ * blob reference is released, so a refused upload or restore leaves nothing behind.
+ */
+export function commitContent(
+  ctx: RouteContext<unknown>,
+  path: string,
+  content: StoredContent,
+  options: CommitOptions,
+) {
+  try {
+    const node = ctx.account.ns.commitFile(writeTarget(ctx, path), content, options);
+    return fileMetadata(ctx.account.ns, node);
+  } catch (e) {
+    void ctx.state.blobs.release(content.blobId);
+    throw e;
+  }
 }

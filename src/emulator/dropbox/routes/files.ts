@@ -32,7 +32,16 @@ import {
   union,
   withDefault,
 } from '../stone.js';
-import { parse, pathType, resolve, revType, withErrors, withErrorsAsync, writeTarget } from './common.js';
+import {
+  commitContent,
+  parse,
+  pathType,
+  resolve,
+  revType,
+  withErrors,
+  withErrorsAsync,
+  writeTarget,
+} from './common.js';
 import { linkTarget } from './sharing.js';
 
 /** The `files` namespace on the api and notify hosts: metadata, listing, changes, search, relocation. */
@@ -330,22 +339,15 @@ const restore = defineRoute({
     const ns = ctx.account.ns;
     const revision = ns.revisions.get(ctx.arg.rev);
     if (!revision || revision.export) throw routeError({ '.tag': 'invalid_revision' });
-    const parts = withErrors({ write: 'path_write' }, () => writeTarget(ctx, ctx.arg.path));
     ctx.state.blobs.retain(revision.blobId);
-    try {
-      const node = withErrors({ write: 'path_write' }, () =>
-        ns.commitFile(parts, revision, {
-          mode: { tag: 'overwrite', value: undefined },
-          autorename: false,
-          clientModified: new Date(revision.clientModified),
-          strictConflict: false,
-        }),
-      );
-      return fileMetadata(ns, node);
-    } catch (e) {
-      void ctx.state.blobs.release(revision.blobId);
-      throw e;
-    }
+    return withErrors({ write: 'path_write' }, () =>
+      commitContent(ctx, ctx.arg.path, revision, {
+        mode: { tag: 'overwrite', value: undefined },
+        autorename: false,
+        clientModified: new Date(revision.clientModified),
+        strictConflict: false,
+      }),
+    );
   },
 });
 

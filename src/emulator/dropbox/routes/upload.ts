@@ -2,7 +2,6 @@ import { BlobTooLargeError, type HttpError } from '../../core/index.js';
 import { ContentHasher, Crc32 } from '../content-hash.js';
 import { defineRoute, type RouteContext, type RouteDef } from '../dispatch.js';
 import { routeError } from '../errors.js';
-import { fileMetadata } from '../metadata.js';
 import { type StoredContent, WriteFailure } from '../model.js';
 import { PATTERN } from '../paths.js';
 import type { UploadSession } from '../sessions.js';
@@ -19,7 +18,7 @@ import {
   union,
   withDefault,
 } from '../stone.js';
-import { pathType, revType, writeTarget } from './common.js';
+import { commitContent, pathType, revType } from './common.js';
 
 /**
  * Uploads on the content host: `files/upload` (one request, at most 150 MiB) and upload sessions
@@ -86,19 +85,12 @@ async function assemble(ctx: RouteContext<unknown>, session: UploadSession): Pro
 
 /** Stores content at the commit path, or throws the WriteFailure (the content blob is released then). */
 function commit(ctx: RouteContext<unknown>, content: StoredContent, info: CommitInfo) {
-  try {
-    const parts = writeTarget(ctx, info.path);
-    const node = ctx.account.ns.commitFile(parts, content, {
-      mode: info.mode,
-      autorename: info.autorename,
-      clientModified: info.client_modified,
-      strictConflict: info.strict_conflict,
-    });
-    return fileMetadata(ctx.account.ns, node);
-  } catch (e) {
-    void ctx.state.blobs.release(content.blobId);
-    throw e;
-  }
+  return commitContent(ctx, info.path, content, {
+    mode: info.mode,
+    autorename: info.autorename,
+    clientModified: info.client_modified,
+    strictConflict: info.strict_conflict,
+  });
 }
 
 const upload = defineRoute({
