@@ -20,17 +20,22 @@
  *
  * Not part of `npm test`.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { BoxEmulator } from '../src/emulator/box/index.js';
 import { EmulatorServer } from '../src/emulator/core/index.js';
 import { Box } from '../src/providers/box/index.js';
+import {
+  sameFiles,
+  serveUntilStdinEnds,
+  startEmulatorProcess,
+  stopEmulatorProcess,
+} from './lib/emulator-process.js';
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const MiB = 1024 * 1024;
@@ -44,19 +49,18 @@ interface Endpoints {
 
 /** `box.ts serve <blobDir>`: the emulator, until stdin closes; its endpoints go to stdout as JSON. */
 async function serve(blobDir: string): Promise<void> {
-  const server = new EmulatorServer({ blobDir });
-  const emulator = new BoxEmulator({ accessTokenLifetimeSeconds: 24 * 3600 });
-  emulator.install(server);
-  await server.start();
-  const endpoints: Endpoints = {
-    api: emulator.urls.api,
-    upload: emulator.urls.upload,
-    token: emulator.issueToken(),
-  };
-  process.stdout.write(`${JSON.stringify(endpoints)}\n`);
-  process.stdin.resume();
-  await new Promise<void>((resolve) => process.stdin.once('end', () => resolve()));
-  await server.stop();
+  await serveUntilStdinEnds<Endpoints>(async () => {
+    const server = new EmulatorServer({ blobDir });
+    const emulator = new BoxEmulator({ accessTokenLifetimeSeconds: 24 * 3600 });
+    emulator.install(server);
+    await server.start();
+    const endpoints: Endpoints = {
+      api: emulator.urls.api,
+      upload: emulator.urls.upload,
+      token: emulator.issueToken(),
+    };
+    return { endpoints, stop: () => server.stop() };
+  });
 }
 
 function boxFor(endpoints: Endpoints): Box {
@@ -102,22 +106,9 @@ async function makeInput(path: string, bytes: number): Promise<void> {
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }
 
-async function startEmulator(blobDir: string): Promise<{ endpoints: Endpoints; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', self, 'serve', blobDir], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once('line', (l) => {
-      rl.close();
-      resolve(l);
-    });
-    child.once('exit', (code) => reject(new Error(`the emulator exited (${code})`)));
-  });
-  return { endpoints: JSON.parse(line) as Endpoints, child };
+function startEmulator(blobDir: string) {
+  return startEmulatorProcess<Endpoints>(self, blobDir);
 }
-
-const sameFiles = (a: string, b: string) => spawnSync('cmp', ['-s', a, b]).status === 0;
 
 async function main(): Promise<void> {
   const sizeMiB = Number(process.env.BENCH_SIZE_MB ?? 1024);
@@ -244,8 +235,7 @@ async function main(): Promise<void> {
     console.log(`\nChecks:\n  ${checks.join('\n  ')}`);
     if (checks.some((c) => c.endsWith('DIFFERENT'))) process.exitCode = 1;
   } finally {
-    child.stdin?.end();
-    await new Promise((resolve) => child.once('exit', resolve));
+    await stopEmulatorProcess(child);
     await rm(dir, { recursive: true, force: true });
   }
 }

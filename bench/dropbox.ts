@@ -18,17 +18,22 @@
  *   npx tsx bench/dropbox.ts                 # 1 GiB, best of 2 rounds
  *   BENCH_SIZE_MB=64 BENCH_ROUNDS=3 npx tsx bench/dropbox.ts
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { EmulatorServer } from '../src/emulator/core/index.js';
 import { DropboxEmulator } from '../src/emulator/dropbox/index.js';
 import { Dropbox } from '../src/providers/dropbox/index.js';
+import {
+  sameFiles,
+  serveUntilStdinEnds,
+  startEmulatorProcess,
+  stopEmulatorProcess,
+} from './lib/emulator-process.js';
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const MiB = 1024 * 1024;
@@ -42,15 +47,14 @@ interface Endpoints {
 
 /** `dropbox.ts serve <blobDir>`: runs the emulator until stdin closes; prints its endpoints as JSON. */
 async function serve(blobDir: string): Promise<void> {
-  const server = new EmulatorServer({ blobDir });
-  const emulator = new DropboxEmulator();
-  emulator.install(server);
-  await server.start();
-  const endpoints: Endpoints = { ...emulator.urls, token: emulator.issueToken().accessToken };
-  process.stdout.write(`${JSON.stringify(endpoints)}\n`);
-  process.stdin.resume();
-  await new Promise<void>((resolve) => process.stdin.once('end', () => resolve()));
-  await server.stop();
+  await serveUntilStdinEnds<Endpoints>(async () => {
+    const server = new EmulatorServer({ blobDir });
+    const emulator = new DropboxEmulator();
+    emulator.install(server);
+    await server.start();
+    const endpoints: Endpoints = { ...emulator.urls, token: emulator.issueToken().accessToken };
+    return { endpoints, stop: () => server.stop() };
+  });
 }
 
 /** `dropbox.ts upload|download <endpoints json> <file> <remote path> <fragment MiB>`: one class transfer. */
@@ -141,24 +145,8 @@ function sync(): void {
   spawnSync('sync');
 }
 
-function sameFiles(a: string, b: string): boolean {
-  return spawnSync('cmp', ['-s', a, b]).status === 0;
-}
-
-async function startEmulator(blobDir: string): Promise<{ endpoints: Endpoints; child: ChildProcess }> {
-  const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ['--import', 'tsx', self, 'serve', blobDir], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    rl.once('line', (l) => {
-      rl.close();
-      resolve(l);
-    });
-    child.once('exit', (code) => reject(new Error(`the emulator exited (${code})`)));
-  });
-  return { endpoints: JSON.parse(line) as Endpoints, child };
+function startEmulator(blobDir: string) {
+  return startEmulatorProcess<Endpoints>(fileURLToPath(import.meta.url), blobDir);
 }
 
 async function main(): Promise<void> {
@@ -275,8 +263,7 @@ async function main(): Promise<void> {
     console.log(`\nChecks:\n  ${checks.join('\n  ')}`);
     if (checks.some((c) => c.endsWith('DIFFERENT'))) process.exitCode = 1;
   } finally {
-    child.stdin?.end();
-    await new Promise((resolve) => child.once('exit', resolve));
+    await stopEmulatorProcess(child);
     await rm(dir, { recursive: true, force: true });
   }
 }
