@@ -1,15 +1,8 @@
 import type { ServerResponse } from 'node:http';
-import type { EmulatorRequest, EmulatorServer } from '../server.js';
+import { type EmulatorRequest, type EmulatorServer, sendJson } from '../server.js';
 import { consentPage, errorPage, PAGE_HEADERS } from './consent-page.js';
 import { OAuthError } from './errors.js';
-import {
-  parseCookies,
-  readParams,
-  safeDecode,
-  safeEqual,
-  sendJsonBody,
-  withoutUndefined,
-} from './http-util.js';
+import { parseCookies, readParams, safeDecode, safeEqual, withoutUndefined } from './http-util.js';
 import type {
   GrantType,
   IssuedTokens,
@@ -357,12 +350,12 @@ export class OAuthAuthorizationServer {
         default:
           throw new OAuthError('unsupported_grant_type', `grant_type ${grantType} is not supported.`);
       }
-      sendJsonBody(res, 200, body, TOKEN_HEADERS);
+      sendJson(res, 200, body, TOKEN_HEADERS);
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e;
       const headers: Record<string, string> = { ...TOKEN_HEADERS };
       if (e.status === 401 && req.headers.authorization) headers['www-authenticate'] = 'Basic realm="oauth"';
-      sendJsonBody(res, e.status, e.toJSON(), headers);
+      sendJson(res, e.status, e.toJSON(), headers);
     }
   }
 
@@ -632,7 +625,7 @@ export class OAuthAuthorizationServer {
       res.end();
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e;
-      sendJsonBody(res, e.status, e.toJSON(), TOKEN_HEADERS);
+      sendJson(res, e.status, e.toJSON(), TOKEN_HEADERS);
     }
   }
 

@@ -1,5 +1,4 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
 import type { EmulatorRequest } from '../server.js';
 import { OAuthError } from './errors.js';
 
@@ -51,21 +50,6 @@ export async function readParams(req: EmulatorRequest): Promise<URLSearchParams>
   }
   for (const [k, v] of new URLSearchParams(text)) params.set(k, v);
   return params;
-}
-
-export function sendJsonBody(
-  res: ServerResponse,
-  status: number,
-  value: unknown,
-  headers: Record<string, string>,
-): void {
-  const body = JSON.stringify(value);
-  res.writeHead(status, {
-    ...headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-  });
-  res.end(body);
 }
 
 export function withoutUndefined<T extends object>(o: T): Partial<T> {
