@@ -83,7 +83,8 @@ const USER_STANDARD = [
   'avatar_url',
   'notification_email',
 ];
-const VERSION_STANDARD = [
+/** The standard fields of a file version (`type` and `id` first). */
+export const VERSION_STANDARD = [
   'type',
   'id',
   'sha1',

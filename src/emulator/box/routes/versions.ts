@@ -11,7 +11,7 @@ import {
 import { badRequest, notFound } from '../errors.js';
 import { currentVersion, type FileRecord, type FileVersionRecord } from '../model.js';
 import { offsetPage } from '../paging.js';
-import { parseFields } from '../shapes.js';
+import { parseFields, VERSION_STANDARD } from '../shapes.js';
 
 /**
  * File versions: list (previous versions only, newest first, offset paging), get, delete (to the version
@@ -57,21 +57,8 @@ function get(c: BoxCall): void {
   sendBox(c.res, 200, c.ctx.shapes.version(file, v, fields ?? [...STANDARD_PLUS_NUMBER]));
 }
 
-const STANDARD_PLUS_NUMBER = [
-  'sha1',
-  'name',
-  'size',
-  'created_at',
-  'modified_at',
-  'modified_by',
-  'trashed_at',
-  'trashed_by',
-  'restored_at',
-  'restored_by',
-  'purged_at',
-  'uploader_display_name',
-  'version_number',
-];
+/** A single version answers with its standard fields plus its number (`type` and `id` are always added). */
+const STANDARD_PLUS_NUMBER = [...VERSION_STANDARD.slice(2), 'version_number'];
 
 function remove(c: BoxCall): void {
   const store = c.ctx.store;
