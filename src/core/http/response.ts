@@ -116,8 +116,8 @@ function parseJson<T>(text: string, url: string, redactor: Redactor): T {
   }
 }
 
-/** A response whose body was read into memory. */
-export class BufferedResponse implements HttpResponse {
+/** What both kinds of response share: the status line, headers and final URL; json() over text(). */
+abstract class ResponseBase implements HttpResponse {
   readonly status: number;
   readonly statusText: string;
   readonly headers: Record<string, string>;
@@ -125,16 +125,31 @@ export class BufferedResponse implements HttpResponse {
   readonly url: string;
   private readonly redactor: Redactor;
 
-  constructor(
-    init: ResponseInit,
-    private readonly data: Buffer,
-  ) {
+  constructor(init: ResponseInit) {
     this.status = init.status;
     this.statusText = init.statusText;
     this.headers = init.headers;
     this.rawHeaders = init.rawHeaders;
     this.url = init.url;
     this.redactor = init.redactor;
+  }
+
+  abstract get body(): Readable;
+  abstract bytes(): Promise<Uint8Array>;
+  abstract text(): Promise<string>;
+
+  async json<T = unknown>(): Promise<T> {
+    return parseJson<T>(await this.text(), this.url, this.redactor);
+  }
+}
+
+/** A response whose body was read into memory. */
+export class BufferedResponse extends ResponseBase {
+  constructor(
+    init: ResponseInit,
+    private readonly data: Buffer,
+  ) {
+    super(init);
   }
 
   /** A fresh stream over the bytes on each access. */
@@ -149,42 +164,26 @@ export class BufferedResponse implements HttpResponse {
   async text(): Promise<string> {
     return this.data.toString('utf8');
   }
-
-  async json<T = unknown>(): Promise<T> {
-    return parseJson<T>(this.data.toString('utf8'), this.url, this.redactor);
-  }
 }
 
 /** A response whose body is still on the wire: read it once, as a stream or with bytes()/text()/json(). */
-export class StreamedResponse implements HttpResponse {
-  readonly status: number;
-  readonly statusText: string;
-  readonly headers: Record<string, string>;
-  readonly rawHeaders: Array<[string, string]>;
-  readonly url: string;
-  private readonly redactor: Redactor;
-
+export class StreamedResponse extends ResponseBase {
   constructor(
     init: ResponseInit,
-    readonly body: Readable,
+    private readonly stream: Readable,
   ) {
-    this.status = init.status;
-    this.statusText = init.statusText;
-    this.headers = init.headers;
-    this.rawHeaders = init.rawHeaders;
-    this.url = init.url;
-    this.redactor = init.redactor;
+    super(init);
+  }
+
+  get body(): Readable {
+    return this.stream;
   }
 
   async bytes(): Promise<Uint8Array> {
-    return readAll(this.body);
+    return readAll(this.stream);
   }
 
   async text(): Promise<string> {
-    return (await readAll(this.body)).toString('utf8');
-  }
-
-  async json<T = unknown>(): Promise<T> {
-    return parseJson<T>(await this.text(), this.url, this.redactor);
+    return (await readAll(this.stream)).toString('utf8');
   }
 }
