@@ -7,6 +7,8 @@ export {
   CallbackTokenStore,
   FileTokenStore,
   MemoryTokenStore,
+  RedisTokenStore,
+  type RedisTokenStoreOptions,
   storeTokensCallback,
 } from './core/auth/index.js';
 export {

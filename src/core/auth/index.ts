@@ -18,6 +18,8 @@ export {
   FileTokenStore,
   type FileTokenStoreOptions,
   MemoryTokenStore,
+  RedisTokenStore,
+  type RedisTokenStoreOptions,
   storeTokensCallback,
 } from './stores/index.js';
 export { requestToken, type TokenResponse } from './token-endpoint.js';

@@ -67,6 +67,8 @@ const DEFAULT_EXPIRED_CHECK = (r: UnauthorizedResponse): boolean =>
 export class OAuthClient extends OAuthState implements AuthProvider, OAuthProperties {
   private readonly http: HttpRequester;
   private readonly store: TokenStore | undefined;
+  /** Whether the last renewal took the tokens another client had stored (see adoptedSharedToken). */
+  private adoptedShared = false;
   private readonly service: OAuthServiceProfile;
   private readonly openBrowser: BrowserLauncher;
   private readonly log: ((event: LogEvent) => void) | undefined;
@@ -169,6 +171,10 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
     return this.headerValue();
   }
 
+  adoptedSharedToken(): boolean {
+    return this.adoptedShared;
+  }
+
   async handleUnauthorized(response: UnauthorizedResponse): Promise<boolean> {
     if (this.authorization || response.status !== 401) return false;
     // With OAuthAutomaticRefresh off, only authorize() gets new tokens.
@@ -178,6 +184,7 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
     this.emitLog(2, 'The server reports the access token as expired; getting a new one.');
     // The server knows better than our clock: treat the token as expired, whatever its expiresAt says.
     if (this.token) this.token = { ...this.token, expiresAt: 0 };
+    this.adoptedShared = false;
     await this.renew(false);
     return true;
   }
@@ -351,6 +358,7 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
       const stored = this.store ? await this.store.get() : undefined;
       if (stored?.accessToken && stored.accessToken !== mine?.accessToken && !this.needsRenewal(stored)) {
         this.adopt(stored);
+        this.adoptedShared = true;
         this.emitLog(2, 'Another client refreshed the tokens; using the stored ones.');
         return;
       }

@@ -259,13 +259,16 @@ export class HttpClient {
 
   private async run(op: Operation): Promise<HttpResponse> {
     let attempt = 0;
-    let reauthorized = false;
+    let reauthorizations = 0;
     for (;;) {
       let ex: Exchange | undefined;
       try {
         ex = await this.followRedirects(op);
-        if (ex.status === 401 && ex.authenticated && this.auth && !reauthorized) {
-          reauthorized = true;
+        // Once; twice when the first renewal adopted a token from a shared store (it may have expired since).
+        const mayReauthorize =
+          reauthorizations === 0 || (reauthorizations === 1 && this.auth?.adoptedSharedToken?.() === true);
+        if (ex.status === 401 && ex.authenticated && this.auth && mayReauthorize) {
+          reauthorizations++;
           const bodyText = this.redactor.redact((await readHead(ex.body, ERROR_BODY_LIMIT)).toString('utf8'));
           const again = await this.auth.handleUnauthorized({
             status: ex.status,

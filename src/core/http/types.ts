@@ -127,4 +127,9 @@ export interface AuthProvider {
     headers: Record<string, string>;
     bodyText: string;
   }): Promise<boolean>;
+  /**
+   * Whether the last renewal adopted a token another client had put in a shared store, rather than one just
+   * issued: such a token may have been revoked or expired since, so one more 401 earns one more renewal.
+   */
+  adoptedSharedToken?(): boolean;
 }

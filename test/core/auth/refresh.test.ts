@@ -211,6 +211,20 @@ describe('one retry after a 401', () => {
     assert.equal(e.tokenRequests(), 2);
   });
 
+  test('a second 401 after adopting a token another client stored earns one more renewal', async () => {
+    const e = await env();
+    const store = new MemoryTokenStore();
+    const c = scan.client(makeClient(e, { store }));
+    await c.oauth.authorize();
+    const mine = (await store.get())!;
+    // Another client stored a token that the server has since revoked; ours is refused as expired.
+    await store.set({ ...mine, accessToken: 'revoked-elsewhere' });
+    e.server.faults.add({ path: '/me', expiredToken: true });
+    assert.equal((await c.me()).id, 'user-42');
+    assert.deepEqual(meStatuses(e), [401, 401, 200]);
+    assert.equal(e.tokenRequests(), 2, 'one refresh, after the adopted token was refused too');
+  });
+
   test("a 401 the provider's predicate does not call expired is not retried", async () => {
     const e = await env();
     const c = scan.client(makeClient(e, { service: { isExpiredTokenResponse: () => false } }));
