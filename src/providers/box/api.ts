@@ -3,6 +3,7 @@ import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { TypedEmitter } from '../../core/events.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../core/http/index.js';
 import { sleep } from '../../core/http/retry.js';
+import { trimTrailingSlashes } from '../../core/http/url.js';
 import type { Redactor } from '../../core/redact.js';
 import { boxErrorMapper } from './errors.js';
 import type { BoxSettingTable } from './settings.js';
@@ -34,11 +35,11 @@ export class BoxApi {
   ) {}
 
   get apiUrl(): string {
-    return trimSlash(this.settings.get('ApiUrl'));
+    return trimTrailingSlashes(this.settings.get('ApiUrl'));
   }
 
   get uploadUrl(): string {
-    return trimSlash(this.settings.get('UploadUrl'));
+    return trimTrailingSlashes(this.settings.get('UploadUrl'));
   }
 
   url(path: string, host: 'api' | 'upload' = 'api'): string {
@@ -101,8 +102,4 @@ export class BoxApi {
       );
     }
   }
-}
-
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, '');
 }

@@ -3,6 +3,7 @@ import { type CallOptions, CloudClient, type CloudClientOptions } from '../../co
 import type { EncryptionSettings } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import type { HttpErrorInfo } from '../../core/http/index.js';
+import { trimTrailingSlashes } from '../../core/http/url.js';
 import { type DownloadTarget, UploadSessions, uploadInput, uploadSource } from '../../core/transfer/index.js';
 import { BoxApi } from './api.js';
 import { deliverResponse, downloadContent, downloadThumbnail } from './downloads.js';
@@ -699,7 +700,7 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
   /** The default OAuth endpoints: Box's, or the ones of the server ApiUrl points at (an emulator). */
   private defaultOAuthUrl(which: 'auth' | 'token'): string {
     const api = this.settings.get('ApiUrl');
-    if (api.replace(/\/+$/, '') === BOX_API_URL) return which === 'auth' ? BOX_AUTH_URL : BOX_TOKEN_URL;
+    if (trimTrailingSlashes(api) === BOX_API_URL) return which === 'auth' ? BOX_AUTH_URL : BOX_TOKEN_URL;
     return new URL(which === 'auth' ? '/api/oauth2/authorize' : '/oauth2/token', api).href;
   }
 

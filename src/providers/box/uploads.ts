@@ -12,6 +12,7 @@ import {
 } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import { sleep } from '../../core/http/retry.js';
+import { trimTrailingSlashes } from '../../core/http/url.js';
 import {
   fileSource,
   fixedSizeParts,
@@ -165,8 +166,8 @@ const sha1b64 = (data: Uint8Array) => createHash('sha1').update(data).digest('ba
 const sha1hex = (data: Uint8Array) => createHash('sha1').update(data).digest('hex');
 
 /** The upload session id at the end of a session URL (`…/files/upload_sessions/<id>`). */
-function sessionIdOf(resumeUrl: string): string {
-  const path = new URL(resumeUrl).pathname.replace(/\/+$/, '');
+export function sessionIdOf(resumeUrl: string): string {
+  const path = trimTrailingSlashes(new URL(resumeUrl).pathname);
   return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
 }
 

@@ -8,6 +8,7 @@ import type {
   ProgressReporter,
 } from '../../core/http/index.js';
 import { sleep } from '../../core/http/retry.js';
+import { trimTrailingSlashes } from '../../core/http/url.js';
 import { DropboxApiError } from './errors.js';
 import type { DropboxSettingTable } from './settings.js';
 import type { FullAccount } from './wire.js';
@@ -89,7 +90,7 @@ export class DropboxApi {
         : host === 'content'
           ? this.settings.get('ContentBaseUrl')
           : this.settings.get('NotifyBaseUrl');
-    return `${base.replace(/\/+$/, '')}/2/${route}`;
+    return `${trimTrailingSlashes(base)}/2/${route}`;
   }
 
   /** An RPC call; its JSON answer is also kept for the XPath settings. */

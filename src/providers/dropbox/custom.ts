@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { invalidArgument } from '../../core/errors.js';
+import { trimTrailingSlashes } from '../../core/http/url.js';
 import { deliverBody } from '../../core/transfer/index.js';
 import type { DropboxContext } from './context.js';
 import type { CustomRequestOptions, CustomResponse } from './types.js';
@@ -25,7 +26,7 @@ export async function sendCustomRequest(
   if (method !== 'GET' && method !== 'POST') {
     throw invalidArgument(`sendCustomRequest takes GET or POST (the default); got "${httpMethod}".`);
   }
-  const base = ctx.settings.get('ApiBaseUrl').replace(/\/+$/, '');
+  const base = trimTrailingSlashes(ctx.settings.get('ApiBaseUrl'));
   const path = requestPath.startsWith('/') ? requestPath : `/${requestPath}`;
   const headers: Record<string, string> = await ctx.api.pathRootHeaders(signal);
   if (requestBody) headers['Content-Type'] = 'application/json';
