@@ -147,6 +147,8 @@ export class DropboxApi {
       signal,
       // Downloads change nothing: safe to repeat.
       idempotent: true,
+      // Every transfer fires progress (HttpClient.download resumes it across reconnections).
+      progress: { direction: 1 },
     };
   }
 

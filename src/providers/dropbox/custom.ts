@@ -38,6 +38,7 @@ export async function sendCustomRequest(
     ...(requestBody ? { body: requestBody } : {}),
     signal,
     stream: true,
+    progress: { direction: 1 },
   });
   const isJson = /\bjson\b/i.test(response.headers['content-type'] ?? '');
   const localFile = options.localFile ?? ctx.client.localFile;
