@@ -1,9 +1,12 @@
 import { lstat } from 'node:fs/promises';
+import { type Readable, Transform, type Writable } from 'node:stream';
+import type { CallOptions } from './client.js';
 import type { Settings, SettingTable } from './config.js';
 import type { EncryptionSettings } from './crypto/index.js';
 import { invalidArgument } from './errors.js';
 import type { HttpClient } from './http/index.js';
 import type { Redactor } from './redact.js';
+import { type DownloadTarget, deliverBody, type UploadData } from './transfer/index.js';
 
 /**
  * The pieces every provider class is built from (see docs/PROVIDERS.md). A provider class is a thin
@@ -89,4 +92,107 @@ export async function localPathExists(path: string): Promise<boolean> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw e;
   }
+}
+
+// ---- per-call options and results of transfers: one convention for every class ------------------------
+
+/**
+ * Per-call options of a download (downloadFile): each overrides the instance property of the same name for
+ * this call. The bytes go to `stream` when given, else to `localFile`, else to `resourceData` (and `data`).
+ */
+export interface DownloadOptions extends CallOptions {
+  localFile?: string;
+  /** Write the bytes to this stream; it is ended when the download is complete. */
+  stream?: Writable;
+  startByte?: number;
+  overwrite?: boolean;
+}
+
+/** What downloadFile returns (a class may add fields, such as the resource's metadata). */
+export interface DownloadResult {
+  /** The file written, when the bytes went to a file. */
+  localFile?: string;
+  /** The bytes, when neither localFile nor a stream was given (they are also in resourceData). */
+  data?: Uint8Array;
+  /** Bytes received from the server by this call (the ciphertext for encrypted content). */
+  bytesReceived: number;
+}
+
+/** Per-call options of an upload (uploadFile, and a class's other content uploads). */
+export interface UploadOptions extends CallOptions {
+  localFile?: string;
+  /** The bytes to upload when no localFile: bytes, a Node stream or a web stream (wins over resourceData). */
+  data?: UploadData;
+  /** Size of a `data` stream, when known (progress, resumable uploads). */
+  size?: number;
+  useResumableUpload?: boolean;
+}
+
+/** Per-call options of sendCustomRequest: the body goes where a download would. */
+export interface CustomRequestOptions extends CallOptions {
+  localFile?: string;
+  stream?: Writable;
+  overwrite?: boolean;
+}
+
+/** What sendCustomRequest received. */
+export interface CustomResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The body, when it went to resourceData (neither localFile nor a stream). */
+  body?: Uint8Array;
+}
+
+/** Where the bytes of one download call go: `options.stream`, else localFile (option, then property), else bytes. */
+export function downloadTarget(
+  options: { localFile?: string; stream?: Writable; overwrite?: boolean },
+  client: { localFile: string; overwrite: boolean },
+): DownloadTarget {
+  if (options.stream) return { kind: 'stream', writable: options.stream };
+  const localFile = options.localFile ?? client.localFile;
+  if (localFile) return { kind: 'file', path: localFile, overwrite: options.overwrite ?? client.overwrite };
+  return { kind: 'bytes' };
+}
+
+/**
+ * The offset a download call starts at: the option, else the instance's startByte, except while the
+ * instance shows an upload under way (its startByte is then that upload's progress, not ours).
+ */
+export function downloadStartByte(
+  options: { startByte?: number },
+  client: { startByte: number },
+  showsUpload: boolean,
+): number {
+  const start = options.startByte ?? (showsUpload ? 0 : client.startByte);
+  if (!Number.isSafeInteger(start) || start < 0) {
+    throw invalidArgument(`startByte must be a whole number of bytes ≥ 0; got ${start}.`);
+  }
+  return start;
+}
+
+/** A JSON answer of sendCustomRequest up to this size is also kept for the XPath settings. */
+const CUSTOM_JSON_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Delivers a sendCustomRequest answer like a download (a file, a stream or bytes); a JSON body up to 16 MiB
+ * is also handed to `keepJson` (the XPath settings) as it passes, without a second read.
+ */
+export async function deliverCustomResponse(
+  body: Readable,
+  target: DownloadTarget,
+  keepJson: ((text: string) => void) | undefined,
+): Promise<Uint8Array | undefined> {
+  if (!keepJson) return deliverBody(body, target);
+  const kept: Buffer[] = [];
+  let size = 0;
+  const tee = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size <= CUSTOM_JSON_LIMIT) kept.push(chunk);
+      done(null, chunk);
+    },
+  });
+  const result = await deliverBody(body, target, [tee]);
+  if (size <= CUSTOM_JSON_LIMIT) keepJson(Buffer.concat(kept).toString('utf8'));
+  return result;
 }

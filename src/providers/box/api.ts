@@ -1,13 +1,11 @@
 import type { Settings } from '../../core/config.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
-import type { TypedEmitter } from '../../core/events.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../core/http/index.js';
 import { sleep } from '../../core/http/retry.js';
 import { trimTrailingSlashes } from '../../core/http/url.js';
 import type { Redactor } from '../../core/redact.js';
 import { boxErrorMapper } from './errors.js';
 import type { BoxSettingTable } from './settings.js';
-import type { BoxEvents } from './types.js';
 
 export type BoxSettings = Settings<BoxSettingTable>;
 
@@ -22,15 +20,14 @@ export interface BoxRequest extends Omit<HttpRequest, 'url'> {
 }
 
 /**
- * What every area of the Box class (listing, uploads, metadata, …) uses to talk to Box: the base URLs,
- * JSON requests with Box's error mapping, and the instance's settings and events.
+ * The Box calls every area of the class (listing, uploads, metadata, …) makes: the base URLs (ApiUrl,
+ * UploadUrl), JSON requests and answers, Box's error mapping, and the 429 policy below.
  */
 export class BoxApi {
   constructor(
-    readonly http: HttpClient,
-    readonly settings: BoxSettings,
-    readonly events: TypedEmitter<BoxEvents>,
-    readonly redactor: Redactor,
+    private readonly http: HttpClient,
+    private readonly settings: BoxSettings,
+    private readonly redactor: Redactor,
     private readonly remember: (json: string) => void,
   ) {}
 

@@ -1,7 +1,5 @@
-import type { Writable } from 'node:stream';
-import type { CallOptions } from '../../core/client.js';
 import type { CoreEvents } from '../../core/events.js';
-import type { UploadData } from '../../core/transfer/index.js';
+import type { DownloadOptions, UploadOptions } from '../../core/provider.js';
 
 /** `resource_type`: what a resource is. */
 export const BoxResourceType = { File: 0, Folder: 1 } as const;
@@ -166,24 +164,11 @@ export interface BoxPage<T = BoxResource> {
 }
 
 /** Per-call options of uploads (uploadFile, updateResource): override the instance properties for one call. */
-export interface BoxUploadOptions extends CallOptions {
-  localFile?: string;
-  /**
-   * Upload source (bytes, a Node Readable or a web ReadableStream). Given per call, it wins over the
-   * instance's localFile; the instance's resourceData is used only when no localFile is set.
-   */
-  data?: UploadData;
-  /** Size of a stream given as `data` (needed for resumable uploads of streams). */
-  size?: number;
-  useResumableUpload?: boolean;
+export interface BoxUploadOptions extends UploadOptions {
   resumeUrl?: string;
 }
 
-/** Per-call options of downloads (downloadFile, sendCustomRequest). */
-export interface BoxDownloadOptions extends CallOptions {
-  localFile?: string;
-  startByte?: number;
-  overwrite?: boolean;
-  /** Write the bytes to this stream instead of localFile / resourceData. */
-  writable?: Writable;
+/** Per-call options of downloadFile (see core DownloadOptions). */
+export interface BoxDownloadOptions extends DownloadOptions {
+  downloadType?: BoxDownloadTypeValue;
 }
