@@ -131,8 +131,8 @@ export async function waitForChanges(
   ctx: DropboxContext,
   timeout: number,
   signal: AbortSignal,
-  backoff: { until: number },
 ): Promise<boolean> {
+  const backoff = ctx.longpollBackoff;
   if (!Number.isInteger(timeout) || timeout < 30 || timeout > 480) {
     throw invalidArgument(`waitForChanges takes a timeout of 30 to 480 seconds; got ${timeout}.`);
   }

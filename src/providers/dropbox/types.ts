@@ -1,6 +1,9 @@
-import type { Readable, Writable } from 'node:stream';
-import type { CallOptions } from '../../core/client.js';
 import type { CoreEvents, FragmentCompleteEvent } from '../../core/events.js';
+import type {
+  DownloadOptions as CoreDownloadOptions,
+  DownloadResult as CoreDownloadResult,
+  UploadOptions as CoreUploadOptions,
+} from '../../core/provider.js';
 
 /**
  * The public types of the Dropbox class: the items of its collections (resources, shared links), the
@@ -188,51 +191,24 @@ export interface SharedLinkPage {
   marker: string;
 }
 
-/** Per-call options of uploadFile: each overrides the instance property of the same name for this call. */
-export interface UploadOptions extends CallOptions {
-  localFile?: string;
-  /** The bytes to upload when no localFile: bytes, a Node stream or a web stream. */
-  data?: Uint8Array | Readable | ReadableStream<Uint8Array>;
-  /** Size of a `data` stream, when known (progress, and whether a simple upload fits). */
-  size?: number;
+/** Per-call options of uploadFile (see core UploadOptions): each overrides the instance property of the same name. */
+export interface UploadOptions extends CoreUploadOptions {
   startByte?: number;
   overwrite?: boolean;
-  useResumableUpload?: boolean;
   uploadSessionId?: string;
 }
 
-/** Per-call options of downloadFile. */
-export interface DownloadOptions extends CallOptions {
-  localFile?: string;
-  /** Write the bytes to this stream instead of a file or resourceData. */
-  stream?: Writable;
-  startByte?: number;
-  overwrite?: boolean;
+/** Per-call options of downloadFile (see core DownloadOptions). */
+export interface DownloadOptions extends CoreDownloadOptions {
   downloadType?: DropboxDownloadTypeValue;
 }
 
-/** What downloadFile fetched. */
-export interface DownloadResult {
+/** What downloadFile fetched (see core DownloadResult), with the metadata Dropbox gave for it. */
+export interface DownloadResult extends CoreDownloadResult {
   /** Metadata of the downloaded file (or folder, for a ZIP). */
   resource: DropboxResource;
   /** The file written (localFile, with the export extension appended for export-only files). */
   localFile?: string;
-  /** The bytes, when neither localFile nor a stream was given (also in resourceData). */
-  data?: Uint8Array;
-  /** Bytes received by this call (ciphertext for encrypted content). */
-  bytesReceived: number;
 }
 
-/** Per-call options of sendCustomRequest. */
-export interface CustomRequestOptions extends CallOptions {
-  localFile?: string;
-  overwrite?: boolean;
-}
-
-/** What sendCustomRequest received. */
-export interface CustomResponse {
-  status: number;
-  headers: Record<string, string>;
-  /** The body, unless it went to localFile. */
-  body?: Uint8Array;
-}
+export type { CustomRequestOptions, CustomResponse } from '../../core/provider.js';
