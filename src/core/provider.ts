@@ -59,7 +59,7 @@ export function publishPage<T>(
 
 /**
  * A new size for a collection (`resourceCount = n`): truncates, or adds blank entries to fill in; a size
- * that is not a whole number ≥ 0 is error 600, not silently ignored.
+ * that is not a whole number ≥ 0 is error 1000 (invalid argument), not silently ignored.
  */
 export function resizeCollection<T>(list: T[], n: number, blank: () => T, what: string): T[] {
   if (!Number.isInteger(n) || n < 0) throw invalidArgument(`${what} must be a whole number ≥ 0; got ${n}.`);
@@ -70,7 +70,7 @@ export function resizeCollection<T>(list: T[], n: number, blank: () => T, what: 
 
 /**
  * Checks a value against an enumerated property or option (`downloadType`, `searchKind`, …) and returns it;
- * anything else is error 600 naming the values allowed.
+ * anything else is error 1000 (invalid argument) naming the values allowed.
  */
 export function enumValue<T extends number | string>(
   value: unknown,
@@ -81,6 +81,20 @@ export function enumValue<T extends number | string>(
   if (allowed.includes(value as T)) return value as T;
   const list = allowed.map((v) => (meanings?.[String(v)] ? `${v} (${meanings[String(v)]})` : String(v)));
   throw invalidArgument(`${what} must be one of ${list.join(', ')}; got ${JSON.stringify(value)}.`);
+}
+
+/**
+ * Checks a value against an enum table of the reference (`{ FileContent: 0, FileThumbnail: 1 }`) and
+ * returns it; anything else is error 1000 naming each value allowed with its name.
+ */
+export function enumMember<T extends Readonly<Record<string, number | string>>>(
+  value: unknown,
+  table: T,
+  what: string,
+): T[keyof T] {
+  const meanings: Record<string, string> = {};
+  for (const [name, v] of Object.entries(table)) meanings[String(v)] = name;
+  return enumValue(value, Object.values(table) as Array<T[keyof T]>, what, meanings);
 }
 
 /** Whether something (a file, a folder, a link) is at a local path; follows no symbolic link. */
@@ -163,7 +177,11 @@ export function downloadStartByte(
   client: { startByte: number },
   showsUpload: boolean,
 ): number {
-  const start = options.startByte ?? (showsUpload ? 0 : client.startByte);
+  return checkStartByte(options.startByte ?? (showsUpload ? 0 : client.startByte));
+}
+
+/** A startByte (of an upload or a download) must be a whole number of bytes ≥ 0: error 1000 otherwise. */
+export function checkStartByte(start: number): number {
   if (!Number.isSafeInteger(start) || start < 0) {
     throw invalidArgument(`startByte must be a whole number of bytes ≥ 0; got ${start}.`);
   }

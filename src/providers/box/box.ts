@@ -4,6 +4,7 @@ import {
   type CustomRequestOptions,
   type CustomResponse,
   type DownloadResult,
+  enumMember,
   resizeCollection,
   takeOwnOptions,
 } from '../../core/provider.js';
@@ -21,15 +22,16 @@ import { emptyAccount, emptyMetadata, emptyResource } from './mapping.js';
 import * as meta from './metadata.js';
 import { boxOAuthService } from './oauth.js';
 import { type BoxSettingTable, boxSettings, installResourceReaders } from './settings.js';
-import type {
-  BoxAccount,
-  BoxDownloadOptions,
-  BoxDownloadTypeValue,
-  BoxEvents,
-  BoxMetadata,
-  BoxPage,
-  BoxResource,
-  BoxUploadOptions,
+import {
+  type BoxAccount,
+  type BoxDownloadOptions,
+  BoxDownloadType,
+  type BoxDownloadTypeValue,
+  type BoxEvents,
+  type BoxMetadata,
+  type BoxPage,
+  type BoxResource,
+  type BoxUploadOptions,
 } from './types.js';
 import { abortUpload, pollUploadStatus, uploadFile } from './uploads.js';
 
@@ -68,7 +70,6 @@ const OWN_PROPERTIES = [
  * object. Resource ids carry their type: `f:123` a file, `d:123` a folder, `d:0` (or '') the root.
  */
 export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxProperties {
-  downloadType: BoxDownloadTypeValue = 0;
   useResumableUpload = false;
   resumeUrl = '';
   resourceMarker = '';
@@ -82,6 +83,7 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
   account: BoxAccount = emptyAccount();
 
   private readonly ctx: BoxContext;
+  private _downloadType: BoxDownloadTypeValue = 0;
 
   constructor(options: BoxOptions = {}) {
     const { own, rest } = takeOwnOptions<BoxProperties>(options, OWN_PROPERTIES);
@@ -106,6 +108,14 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     };
     installResourceReaders(this.settings, () => this.resources);
     Object.assign(this, own);
+  }
+
+  /** `download_type`: 0 the content, 1 a thumbnail (ThumbnailFormat, ThumbnailSize); anything else is refused. */
+  get downloadType(): BoxDownloadTypeValue {
+    return this._downloadType;
+  }
+  set downloadType(value: BoxDownloadTypeValue) {
+    this._downloadType = enumMember(value, BoxDownloadType, 'downloadType');
   }
 
   // ---- collections ------------------------------------------------------------------------------------

@@ -9,14 +9,14 @@ import {
   type DownloadResult,
   downloadStartByte,
   downloadTarget,
-  enumValue,
+  enumMember,
   localPathExists,
 } from '../../core/provider.js';
 import { type DownloadTarget, deliverBody, openDownloadSink } from '../../core/transfer/index.js';
 import { type BoxContext, encryptionIfOn } from './context.js';
 import { BoxErrorCode, boxErrorMapper } from './errors.js';
 import { type BoxRef, formatId, parseId } from './ids.js';
-import { type BoxDownloadOptions, BoxDownloadType, type BoxDownloadTypeValue } from './types.js';
+import { type BoxDownloadOptions, BoxDownloadType } from './types.js';
 
 export interface DownloadJob {
   ctx: BoxContext;
@@ -26,8 +26,6 @@ export interface DownloadJob {
   startByte: number;
   encryption: EncryptionSettings | undefined;
 }
-
-export const DOWNLOAD_TYPES = Object.values(BoxDownloadType);
 
 /**
  * `downloadFile`: a file's content (or, with downloadType 1, a thumbnail) to `options.stream`, localFile
@@ -42,9 +40,9 @@ export async function downloadFile(
 ): Promise<DownloadResult> {
   const client = ctx.client;
   const file = parseId(fileId, 'download', 'file id');
-  const downloadType = enumValue<BoxDownloadTypeValue>(
+  const downloadType = enumMember(
     options.downloadType ?? client.downloadType,
-    DOWNLOAD_TYPES,
+    BoxDownloadType,
     'downloadType',
   );
   const destination = downloadTarget(options, client);

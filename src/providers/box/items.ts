@@ -1,8 +1,9 @@
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
+import { enumMember } from '../../core/provider.js';
 import { uploadInput } from '../../core/transfer/index.js';
 import { type BoxContext, remember } from './context.js';
 import { type BoxRef, checkName, existing, formatId, itemPath, parseId } from './ids.js';
-import type { BoxResource, BoxUploadOptions } from './types.js';
+import { type BoxResource, BoxSyncState, type BoxUploadOptions } from './types.js';
 import { uploadTo } from './uploads.js';
 import { ITEM_FIELDS, type WireItem } from './wire.js';
 
@@ -222,8 +223,15 @@ export function changedFields(
   if (current.name && differs('name')) changes.name = current.name;
   if (differs('description') && (original || current.description)) changes.description = current.description;
   if (parent && differs('parentId')) changes.parent = { id: parent.id };
-  if (ref.kind === 'folder' && SYNC_STATE_WIRE[current.syncState] && differs('syncState')) {
-    changes.sync_state = SYNC_STATE_WIRE[current.syncState];
+  if (differs('syncState') && (original || current.syncState !== 0)) {
+    // Only Synced and NotSynced can be set, and only on folders (files are always Undefined).
+    const state = enumMember(current.syncState, BoxSyncState, 'syncState');
+    if (ref.kind !== 'folder' || !SYNC_STATE_WIRE[state]) {
+      throw invalidArgument(
+        `syncState can be set to 1 (Synced) or 2 (NotSynced), on folders only; got ${state} for a ${ref.kind}.`,
+      );
+    }
+    changes.sync_state = SYNC_STATE_WIRE[state];
   }
   if (differs('tags') && (original || current.tags)) {
     changes.tags = current.tags

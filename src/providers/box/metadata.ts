@@ -1,10 +1,10 @@
 import { CloudStorageError, invalidArgument } from '../../core/errors.js';
-import { publishPage } from '../../core/provider.js';
+import { enumMember, publishPage } from '../../core/provider.js';
 import type { BoxContext } from './context.js';
 import { BoxErrorCode } from './errors.js';
 import { type BoxRef, existing, formatId, itemPath } from './ids.js';
 import { metadataFromInstance, metadataListEvent } from './mapping.js';
-import type { BoxMetadata } from './types.js';
+import { type BoxMetadata, BoxMetadataModOp, BoxMetadataValueType } from './types.js';
 import type { WireMetadataInstance, WirePatchOperation } from './wire.js';
 
 /**
@@ -33,6 +33,18 @@ export function containerOf(scope: string, schema: string): Container {
 
 function containerPath(ref: BoxRef, c: Container): string {
   return `/${itemPath(ref)}/metadata/${c.scope}/${c.schema}`;
+}
+
+/**
+ * The items of the Metadata collection, each checked: valueType and modOp must be values of their enums
+ * (error 1000 naming the item), so that a typo is not silently skipped or sent as a string.
+ */
+function checkedItems(items: readonly BoxMetadata[]): readonly BoxMetadata[] {
+  items.forEach((m, i) => {
+    enumMember(m.valueType, BoxMetadataValueType, `metadata[${i}].valueType`);
+    enumMember(m.modOp, BoxMetadataModOp, `metadata[${i}].modOp`);
+  });
+  return items;
 }
 
 /** Whether an item's filters (empty = any) match the call's resource and container. */
@@ -87,7 +99,7 @@ export async function createMetadata(
   const ref = existing(id);
   const c = containerOf(scope, schema);
   const resourceId = formatId(ref.kind, ref.id);
-  const chosen = ctx.client.metadata.filter((m) => m.modOp === 1 && applies(m, resourceId, c));
+  const chosen = checkedItems(ctx.client.metadata).filter((m) => m.modOp === 1 && applies(m, resourceId, c));
   const values: Record<string, unknown> = {};
   for (const m of chosen) {
     checkItemName(m.name, 'name');
@@ -162,7 +174,7 @@ async function fetchMetadata(
 }
 
 /** The order of the items (MetadataUpdateOrder, or the collection's), skipping indices that do not exist. */
-function ordered(items: BoxMetadata[], order: string): BoxMetadata[] {
+function ordered(items: readonly BoxMetadata[], order: string): readonly BoxMetadata[] {
   if (order.trim() === '') return items;
   return order
     .split(',')
@@ -210,7 +222,7 @@ export async function updateMetadata(
   const ref = existing(id);
   const c = containerOf(scope, schema);
   const resourceId = formatId(ref.kind, ref.id);
-  const chosen = ordered(ctx.client.metadata, ctx.settings.get('MetadataUpdateOrder')).filter(
+  const chosen = ordered(checkedItems(ctx.client.metadata), ctx.settings.get('MetadataUpdateOrder')).filter(
     (m) => m.modOp !== 0 && applies(m, resourceId, c),
   );
   if (chosen.length === 0) {

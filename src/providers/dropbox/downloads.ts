@@ -9,7 +9,7 @@ import {
 } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { DownloadResult as HttpDownloadResult, HttpRequest } from '../../core/http/index.js';
-import { downloadStartByte, downloadTarget, enumValue, localPathExists } from '../../core/provider.js';
+import { downloadStartByte, downloadTarget, enumMember, localPathExists } from '../../core/provider.js';
 import { type DownloadTarget, DropboxContentHasher, openDownloadSink } from '../../core/transfer/index.js';
 import { ACCEPTS, address } from './addressing.js';
 import { parseResultHeader } from './api.js';
@@ -20,7 +20,6 @@ import {
   type DownloadOptions,
   type DownloadResult,
   DropboxDownloadType,
-  type DropboxDownloadTypeValue,
   type DropboxResource,
 } from './types.js';
 import type { ExportResult, FileMetadata, Metadata } from './wire.js';
@@ -51,8 +50,6 @@ const THUMBNAIL_SIZES = [
 ];
 const THUMBNAIL_MODES = ['strict', 'bestfit', 'fitone_bestfit'];
 
-export const DOWNLOAD_TYPES = Object.values(DropboxDownloadType);
-
 interface Call {
   ctx: DropboxContext;
   signal: AbortSignal;
@@ -68,9 +65,9 @@ export async function downloadFile(
 ): Promise<DownloadResult> {
   const client = ctx.client;
   const path = address(resource, ACCEPTS.readable, 'resource').value;
-  const downloadType = enumValue<DropboxDownloadTypeValue>(
+  const downloadType = enumMember(
     options.downloadType ?? client.downloadType,
-    DOWNLOAD_TYPES,
+    DropboxDownloadType,
     'downloadType',
   );
   const destination = downloadTarget(options, client);

@@ -3,6 +3,7 @@ import { type CallOptions, CloudClient, type CloudClientOptions } from '../../co
 import {
   type CustomRequestOptions,
   type CustomResponse,
+  enumMember,
   resizeCollection,
   takeOwnOptions,
 } from '../../core/provider.js';
@@ -33,9 +34,11 @@ import {
   type DownloadOptions,
   type DownloadResult,
   type DropboxAccount,
+  DropboxDownloadType,
   type DropboxDownloadTypeValue,
   type DropboxEvents,
   type DropboxResource,
+  DropboxSearchKind,
   type DropboxSearchKindValue,
   type DropboxSharedLink,
   EMPTY_ACCOUNT,
@@ -107,8 +110,6 @@ export type DropboxOptions = CloudClientOptions<DropboxSettingTable> & Partial<D
  * ```
  */
 export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> implements DropboxProperties {
-  /** `download_type`: 0 content, 1 thumbnail, 2 preview. */
-  downloadType: DropboxDownloadTypeValue = 0;
   useResumableUpload = false;
   /** The upload session of a resumable upload; set it (with startByte) to resume one. */
   uploadSessionId = '';
@@ -118,7 +119,6 @@ export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> imp
   searchMarker = '';
   /** Marker of the next page of listSharedLinks. */
   sharedLinkMarker = '';
-  searchKind: DropboxSearchKindValue = 0;
   searchNamesOnly = false;
   /** Comma-separated Dropbox categories: image, document, pdf, spreadsheet, presentation, audio, video, folder, paper, others. */
   searchCategories = '';
@@ -135,6 +135,8 @@ export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> imp
   private _changeMarker = '';
   private _nextChangeMarker = '';
   private readonly ctx: DropboxContext;
+  private _downloadType: DropboxDownloadTypeValue = 0;
+  private _searchKind: DropboxSearchKindValue = 0;
 
   constructor(options: DropboxOptions = {}) {
     const { own, rest } = takeOwnOptions<DropboxProperties>(options, OWN_PROPERTIES);
@@ -157,6 +159,22 @@ export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> imp
       longpollBackoff: { until: 0 },
     };
     Object.assign(this, own);
+  }
+
+  /** `download_type`: 0 content, 1 thumbnail, 2 preview; anything else is refused. */
+  get downloadType(): DropboxDownloadTypeValue {
+    return this._downloadType;
+  }
+  set downloadType(value: DropboxDownloadTypeValue) {
+    this._downloadType = enumMember(value, DropboxDownloadType, 'downloadType');
+  }
+
+  /** `search_kind`: 0 active files, 1 deleted files; anything else is refused. */
+  get searchKind(): DropboxSearchKindValue {
+    return this._searchKind;
+  }
+  set searchKind(value: DropboxSearchKindValue) {
+    this._searchKind = enumMember(value, DropboxSearchKind, 'searchKind');
   }
 
   // ---- collections and markers ------------------------------------------------------------------------

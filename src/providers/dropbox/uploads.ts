@@ -2,6 +2,7 @@ import { PassThrough, pipeline } from 'node:stream';
 import { ciphertextSize, type EncryptionSettings, isEncryptionEnabled } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { ProgressTracker } from '../../core/http/index.js';
+import { checkStartByte } from '../../core/provider.js';
 import {
   DropboxContentHasher,
   openUploadBytes,
@@ -92,7 +93,7 @@ export async function uploadFile(
   const perCall = options.uploadSessionId !== undefined || options.startByte !== undefined;
   const state = ctx.uploadSessions.open(
     options.uploadSessionId ?? client.uploadSessionId,
-    options.startByte ?? client.startByte,
+    checkStartByte(options.startByte ?? client.startByte),
     !perCall,
   );
   const resumable = options.useResumableUpload ?? client.useResumableUpload;
