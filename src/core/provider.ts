@@ -2,9 +2,11 @@ import { lstat } from 'node:fs/promises';
 import { type Readable, Transform, type Writable } from 'node:stream';
 import type { CallOptions } from './client.js';
 import type { Settings, SettingTable } from './config.js';
-import type { EncryptionSettings } from './crypto/index.js';
-import { invalidArgument } from './errors.js';
-import type { HttpClient } from './http/index.js';
+import { type EncryptionSettings, isEncryptionEnabled } from './crypto/index.js';
+import { CloudStorageError, invalidArgument } from './errors.js';
+import { IDEMPOTENT_METHODS } from './http/client.js';
+import type { HttpClient, HttpRequest, HttpResponse } from './http/index.js';
+import { sleep } from './http/retry.js';
 import type { Redactor } from './redact.js';
 import { type DownloadTarget, deliverBody, type UploadData } from './transfer/index.js';
 
@@ -24,6 +26,45 @@ export interface ProviderContext<Client, S extends SettingTable> {
   encryption(overrides?: { encryptionAlgorithm?: number; encryptionPassword?: string }): EncryptionSettings;
   /** Keeps a JSON body for the XPath settings. */
   rememberJson(text: string): void;
+}
+
+/** The encryption settings of a call when encryption is on (a password or a key), else undefined. */
+export function encryptionInForce(ctx: { encryption(): EncryptionSettings }): EncryptionSettings | undefined {
+  const settings = ctx.encryption();
+  return isEncryptionEnabled(settings) ? settings : undefined;
+}
+
+/**
+ * Sends a request, and sends it again after a 429 that the HTTP client did not repeat itself. The client
+ * repeats only idempotent requests; but a 429 means the service did not run the request, so a POST (an
+ * upload, a new folder, a copy) may go again too, after Retry-After, up to MaxRetries times and when the
+ * wait is at most MaxRetryAfter, as long as its body can be sent again (not a one-shot stream).
+ * `retryAfterOf` reads the wait from the error (default its Retry-After; 1 s when there is none).
+ */
+export async function requestRepeatingRateLimited(
+  http: HttpClient,
+  request: HttpRequest,
+  limits: { maxRetries: number; maxRetryAfter: number },
+  retryAfterOf: (e: CloudStorageError) => number | undefined = (e) => e.retryAfter,
+): Promise<HttpResponse> {
+  const idempotent = request.idempotent ?? IDEMPOTENT_METHODS.has(request.method.toUpperCase());
+  const body = request.body;
+  const repeatable =
+    body === undefined ||
+    typeof body === 'string' ||
+    body instanceof Uint8Array ||
+    typeof body === 'function';
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await http.request(request);
+    } catch (e) {
+      const limited = e instanceof CloudStorageError && e.httpStatus === 429;
+      if (!limited || idempotent || !repeatable || attempt >= limits.maxRetries) throw e;
+      const seconds = retryAfterOf(e) ?? 1;
+      if (seconds > limits.maxRetryAfter) throw e;
+      await sleep(seconds * 1000, request.signal);
+    }
+  }
 }
 
 /**

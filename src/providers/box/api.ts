@@ -1,8 +1,8 @@
 import type { Settings } from '../../core/config.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../core/http/index.js';
-import { sleep } from '../../core/http/retry.js';
 import { trimTrailingSlashes } from '../../core/http/url.js';
+import { requestRepeatingRateLimited } from '../../core/provider.js';
 import type { Redactor } from '../../core/redact.js';
 import { boxErrorMapper } from './errors.js';
 import type { BoxSettingTable } from './settings.js';
@@ -45,38 +45,16 @@ export class BoxApi {
   }
 
   /**
-   * Sends a request; error responses become CloudStorageErrors (Box's codes mapped, see errors.ts).
-   *
-   * The HTTP client retries only requests that are safe to repeat. A 429 is different: Box did not run
-   * the request, so a POST (an upload, a new folder, a copy) is sent again too, after Retry-After (up to
-   * MaxRetryAfter), when its body can be sent again.
+   * Sends a request; error responses become CloudStorageErrors (Box's codes mapped, see errors.ts). A 429
+   * is sent again even for a POST (core requestRepeatingRateLimited): Box did not run the request.
    */
-  async request(req: BoxRequest): Promise<HttpResponse> {
+  request(req: BoxRequest): Promise<HttpResponse> {
     const { path, host, subject, ...rest } = req;
-    const repeatable =
-      rest.body === undefined ||
-      typeof rest.body === 'string' ||
-      rest.body instanceof Uint8Array ||
-      typeof rest.body === 'function';
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.http.request({
-          mapError: boxErrorMapper(this.redactor, subject),
-          ...rest,
-          url: this.url(path, host),
-        });
-      } catch (e) {
-        const wait = e instanceof CloudStorageError && e.httpStatus === 429 ? (e.retryAfter ?? 1) : undefined;
-        const again =
-          wait !== undefined &&
-          repeatable &&
-          rest.method.toUpperCase() === 'POST' &&
-          attempt < this.settings.get('MaxRetries') &&
-          wait <= this.settings.get('MaxRetryAfter');
-        if (!again) throw e;
-        await sleep(wait * 1000, rest.signal);
-      }
-    }
+    return requestRepeatingRateLimited(
+      this.http,
+      { mapError: boxErrorMapper(this.redactor, subject), ...rest, url: this.url(path, host) },
+      { maxRetries: this.settings.get('MaxRetries'), maxRetryAfter: this.settings.get('MaxRetryAfter') },
+    );
   }
 
   /** Sends a request and parses its JSON answer (undefined for an empty body, such as a 204). */

@@ -53,8 +53,3 @@ export function publishResources(ctx: BoxContext, page: BoxResource[], continuin
     },
   );
 }
-
-/** The encryption settings of a call when encryption is on (a password or a key), else undefined. */
-export function encryptionIfOn(ctx: BoxContext) {
-  return ctx.client.encryptionPassword || ctx.settings.get('EncryptionKey') ? ctx.encryption() : undefined;
-}

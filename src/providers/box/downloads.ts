@@ -9,11 +9,12 @@ import {
   type DownloadResult,
   downloadStartByte,
   downloadTarget,
+  encryptionInForce,
   enumMember,
   localPathExists,
 } from '../../core/provider.js';
 import { type DownloadTarget, deliverBody, openDownloadSink } from '../../core/transfer/index.js';
-import { type BoxContext, encryptionIfOn } from './context.js';
+import type { BoxContext } from './context.js';
 import { BoxErrorCode, boxErrorMapper } from './errors.js';
 import { type BoxRef, formatId, parseId } from './ids.js';
 import { type BoxDownloadOptions, BoxDownloadType } from './types.js';
@@ -52,7 +53,7 @@ export async function downloadFile(
     file,
     destination,
     startByte: downloadStartByte(options, client, ctx.uploadSessions.showsUpload),
-    encryption: downloadType === 1 ? undefined : encryptionIfOn(ctx),
+    encryption: downloadType === 1 ? undefined : encryptionInForce(ctx),
   };
   const { data, bytesReceived } =
     downloadType === 1 ? await downloadThumbnail(job) : await downloadContent(job);

@@ -13,6 +13,7 @@ import {
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import { sleep } from '../../core/http/retry.js';
 import { trimTrailingSlashes } from '../../core/http/url.js';
+import { encryptionInForce } from '../../core/provider.js';
 import {
   fileSource,
   fixedSizeParts,
@@ -25,7 +26,7 @@ import {
   uploadInput,
   uploadSource,
 } from '../../core/transfer/index.js';
-import { type BoxContext, encryptionIfOn } from './context.js';
+import type { BoxContext } from './context.js';
 import { checkName, formatId, parseId } from './ids.js';
 import { multipartUpload } from './multipart.js';
 import type { BoxUploadOptions } from './types.js';
@@ -87,7 +88,7 @@ export async function uploadTo(
       ctx,
       signal,
       source,
-      encryption: encryptionIfOn(ctx),
+      encryption: encryptionInForce(ctx),
       target,
       resumable: options.useResumableUpload ?? client.useResumableUpload,
       state,

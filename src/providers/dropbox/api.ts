@@ -7,8 +7,8 @@ import type {
   HttpResponse,
   ProgressReporter,
 } from '../../core/http/index.js';
-import { sleep } from '../../core/http/retry.js';
 import { trimTrailingSlashes } from '../../core/http/url.js';
+import { requestRepeatingRateLimited } from '../../core/provider.js';
 import { DropboxApiError } from './errors.js';
 import type { DropboxSettingTable } from './settings.js';
 import type { FullAccount } from './wire.js';
@@ -152,38 +152,14 @@ export class DropboxApi {
     };
   }
 
-  /** A raw request with the 429 policy below; for sendCustomRequest and the calls above. */
-  async send(request: HttpRequest): Promise<HttpResponse> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.http.request(request);
-      } catch (e) {
-        const wait = this.rateLimitWait(e, request, attempt);
-        if (wait === undefined) throw e;
-        await sleep(wait, request.signal);
-      }
-    }
-  }
-
-  /**
-   * How long to wait before sending a rate-limited request again, or undefined to give up. Idempotent
-   * requests were already retried by the HttpClient; a one-shot stream body cannot be sent again.
-   */
-  private rateLimitWait(e: unknown, request: HttpRequest, attempt: number): number | undefined {
-    if (!(e instanceof DropboxApiError) || e.httpStatus !== 429) return undefined;
-    if (request.idempotent) return undefined;
-    const body = request.body;
-    if (
-      body !== undefined &&
-      typeof body !== 'string' &&
-      !(body instanceof Uint8Array) &&
-      typeof body !== 'function'
-    )
-      return undefined;
-    if (attempt >= this.settings.get('MaxRetries')) return undefined;
-    const seconds = e.retryAfter ?? retryAfterInBody(e) ?? 1;
-    if (seconds > this.settings.get('MaxRetryAfter')) return undefined;
-    return seconds * 1000;
+  /** A raw request, sent again after a 429 (core requestRepeatingRateLimited); for sendCustomRequest and the calls above. */
+  send(request: HttpRequest): Promise<HttpResponse> {
+    return requestRepeatingRateLimited(
+      this.http,
+      request,
+      { maxRetries: this.settings.get('MaxRetries'), maxRetryAfter: this.settings.get('MaxRetryAfter') },
+      (e) => e.retryAfter ?? (e instanceof DropboxApiError ? retryAfterInBody(e) : undefined),
+    );
   }
 
   /** `Dropbox-API-Path-Root` per the PathRoot setting ("root" needs the root namespace: fetched once). */

@@ -1,15 +1,16 @@
 import { rm } from 'node:fs/promises';
 import type { Transform, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import {
-  CiphertextTempFile,
-  createDecryptStream,
-  type EncryptionSettings,
-  isEncryptionEnabled,
-} from '../../core/crypto/index.js';
+import { CiphertextTempFile, createDecryptStream, type EncryptionSettings } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { DownloadResult as HttpDownloadResult, HttpRequest } from '../../core/http/index.js';
-import { downloadStartByte, downloadTarget, enumMember, localPathExists } from '../../core/provider.js';
+import {
+  downloadStartByte,
+  downloadTarget,
+  encryptionInForce,
+  enumMember,
+  localPathExists,
+} from '../../core/provider.js';
 import { type DownloadTarget, DropboxContentHasher, openDownloadSink } from '../../core/transfer/index.js';
 import { ACCEPTS, address } from './addressing.js';
 import { parseResultHeader } from './api.js';
@@ -122,10 +123,10 @@ export async function downloadFile(
           .export_hash,
     });
   }
-  const settings = ctx.encryption();
+  const settings = encryptionInForce(ctx);
   const hashOf = (headers: Record<string, string>) =>
     parseResultHeader<FileMetadata>(headers['dropbox-api-result'], 'files/download').content_hash;
-  if (isEncryptionEnabled(settings)) return encryptedDownload(call, path, resourceInfo, settings, hashOf);
+  if (settings) return encryptedDownload(call, path, resourceInfo, settings, hashOf);
   return plainDownload(call, 'files/download', { path }, resourceInfo, {
     ranges: true,
     expectedHash: hashOf,

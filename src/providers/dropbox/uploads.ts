@@ -1,8 +1,8 @@
 import { PassThrough, pipeline } from 'node:stream';
-import { ciphertextSize, type EncryptionSettings, isEncryptionEnabled } from '../../core/crypto/index.js';
+import { ciphertextSize, type EncryptionSettings } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { ProgressTracker } from '../../core/http/index.js';
-import { checkStartByte } from '../../core/provider.js';
+import { checkStartByte, encryptionInForce } from '../../core/provider.js';
 import {
   DropboxContentHasher,
   openUploadBytes,
@@ -79,8 +79,7 @@ export async function uploadFile(
   const target = commitInfo(ctx, path, options.overwrite ?? client.overwrite);
   const { localFile, data } = uploadInput(options, client);
   const source = await uploadSource(localFile || undefined, data, options.size);
-  const settings = ctx.encryption();
-  const encryption = isEncryptionEnabled(settings) ? settings : undefined;
+  const encryption = encryptionInForce(ctx);
   const size =
     source.size === undefined
       ? undefined
