@@ -99,6 +99,22 @@ export function publishPage<T>(
 }
 
 /**
+ * Every item of a paged listing, page after page: `fetch(marker)` gets the page after `marker` ('' the
+ * first) and says the marker of the next one ('' after the last). For a class's iterators (`iterateX`),
+ * which never touch the instance's collections or markers.
+ */
+export async function* walkPages<T>(
+  fetch: (marker: string) => Promise<{ items: readonly T[]; marker: string }>,
+): AsyncGenerator<T> {
+  let marker = '';
+  do {
+    const page = await fetch(marker);
+    yield* page.items;
+    marker = page.marker;
+  } while (marker);
+}
+
+/**
  * A new size for a collection (`resourceCount = n`): truncates, or adds blank entries to fill in; a size
  * that is not a whole number ≥ 0 is error 1000 (invalid argument), not silently ignored.
  */

@@ -1,4 +1,5 @@
 import { CloudStorageError, invalidArgument } from '../../core/errors.js';
+import { walkPages } from '../../core/provider.js';
 import { type BoxContext, publishResources, remember } from './context.js';
 import { BoxErrorCode } from './errors.js';
 import { type BoxRef, formatId, itemPath, parseId, stripIdList } from './ids.js';
@@ -21,18 +22,16 @@ import {
  * file is ignored: that listing starts from its first page.
  */
 
-function folderOf(folderId: string): BoxRef | 'trash' {
-  return folderId.trim().toLowerCase() === 'trash' ? 'trash' : parseId(folderId, 'folder', 'folder id');
+/** Every resource of a marker-paged listing (see core walkPages). */
+function walk(fetch: (marker: string) => Promise<BoxPage>): AsyncGenerator<BoxResource> {
+  return walkPages(async (marker) => {
+    const page = await fetch(marker);
+    return { items: page.resources, marker: page.marker };
+  });
 }
 
-/** Walks every page of a marker-paged listing. */
-async function* walk(fetch: (marker: string) => Promise<BoxPage>): AsyncGenerator<BoxResource> {
-  let marker = '';
-  do {
-    const page = await fetch(marker);
-    yield* page.resources;
-    marker = page.marker;
-  } while (marker);
+function folderOf(folderId: string): BoxRef | 'trash' {
+  return folderId.trim().toLowerCase() === 'trash' ? 'trash' : parseId(folderId, 'folder', 'folder id');
 }
 
 export async function listResources(
