@@ -3,7 +3,7 @@ import { type Readable, Transform, type Writable } from 'node:stream';
 import type { CallOptions } from './client.js';
 import type { Settings, SettingTable } from './config.js';
 import { type EncryptionSettings, isEncryptionEnabled } from './crypto/index.js';
-import { CloudStorageError, invalidArgument } from './errors.js';
+import { CloudStorageError, ErrorCode, invalidArgument } from './errors.js';
 import { IDEMPOTENT_METHODS } from './http/client.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http/index.js';
 import { sleep } from './http/retry.js';
@@ -96,6 +96,22 @@ export function publishPage<T>(
   if (options.continuing && options.accumulate) target.set([...target.get(), ...page]);
   else target.set([...page]);
   if (options.emit) for (const item of page) options.emit(item);
+}
+
+/**
+ * A service's JSON answer, parsed; an answer that is not JSON is error 600 naming `who` (`Dropbox
+ * files/list_folder`, `Box's answer from <url>`) and the start of what came instead.
+ */
+export function parseJsonAnswer<T>(text: string, who: string, redactor?: Redactor): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new CloudStorageError(
+      ErrorCode.ServerError,
+      `${who} is not JSON: ${text.slice(0, 200)}`,
+      redactor ? { cause: e, redactor } : { cause: e },
+    );
+  }
 }
 
 /**

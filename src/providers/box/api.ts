@@ -1,8 +1,7 @@
 import type { Settings } from '../../core/config.js';
-import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../core/http/index.js';
 import { trimTrailingSlashes } from '../../core/http/url.js';
-import { requestRepeatingRateLimited } from '../../core/provider.js';
+import { parseJsonAnswer, requestRepeatingRateLimited } from '../../core/provider.js';
 import type { Redactor } from '../../core/redact.js';
 import { boxErrorMapper } from './errors.js';
 import type { BoxSettingTable } from './settings.js';
@@ -67,14 +66,6 @@ export class BoxApi {
     const text = await response.text();
     if (text.trim() === '') return undefined as T;
     this.remember(text);
-    try {
-      return JSON.parse(text) as T;
-    } catch (e) {
-      throw new CloudStorageError(
-        ErrorCode.ServerError,
-        `Box's answer from ${response.url} is not JSON: ${text.slice(0, 200)}`,
-        { cause: e, redactor: this.redactor },
-      );
-    }
+    return parseJsonAnswer<T>(text, `Box's answer from ${response.url}`, this.redactor);
   }
 }

@@ -8,7 +8,7 @@ import type {
   ProgressReporter,
 } from '../../core/http/index.js';
 import { trimTrailingSlashes } from '../../core/http/url.js';
-import { requestRepeatingRateLimited } from '../../core/provider.js';
+import { parseJsonAnswer, requestRepeatingRateLimited } from '../../core/provider.js';
 import { DropboxApiError } from './errors.js';
 import type { DropboxSettingTable } from './settings.js';
 import type { FullAccount } from './wire.js';
@@ -110,7 +110,7 @@ export class DropboxApi {
     });
     const text = await response.text();
     this.rememberJson(text);
-    return parseJson<T>(text, route);
+    return parseJsonAnswer<T>(text, `Dropbox's answer to ${route}`);
   }
 
   /** An upload-style call: `body` is the data, `arg` goes in Dropbox-API-Arg; answers JSON. */
@@ -132,7 +132,7 @@ export class DropboxApi {
     });
     const text = await response.text();
     this.rememberJson(text);
-    return parseJson<T>(text, route);
+    return parseJsonAnswer<T>(text, `Dropbox's answer to ${route}`);
   }
 
   /** The request of a download-style call, for HttpClient.download (which adds Range and resumes). */
@@ -190,15 +190,4 @@ export class DropboxApi {
 function retryAfterInBody(e: DropboxApiError): number | undefined {
   const v = e.error?.retry_after;
   return typeof v === 'number' && v >= 0 ? v : undefined;
-}
-
-function parseJson<T>(text: string, route: string): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new CloudStorageError(
-      ErrorCode.ServerError,
-      `Dropbox ${route} answered with something that is not JSON: ${text.slice(0, 200)}`,
-    );
-  }
 }
