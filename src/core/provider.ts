@@ -156,6 +156,13 @@ export function enumValue<T extends number | string>(
   throw invalidArgument(`${what} must be one of ${list.join(', ')}; got ${JSON.stringify(value)}.`);
 }
 
+/** The value type of an enum table: `EnumValue<typeof BoxDownloadType>` is `0 | 1`. */
+export type EnumValue<T> = T[keyof T];
+
+/** `resource_type` of every reference class (brtFile / drtFile …): a file or a folder. */
+export const ResourceType = { File: 0, Folder: 1 } as const;
+export type ResourceTypeValue = EnumValue<typeof ResourceType>;
+
 /**
  * Checks a value against an enum table of the reference (`{ FileContent: 0, FileThumbnail: 1 }`) and
  * returns it; anything else is error 1000 naming each value allowed with its name.

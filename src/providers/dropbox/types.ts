@@ -1,8 +1,11 @@
 import type { CoreEvents, FragmentCompleteEvent } from '../../core/events.js';
-import type {
-  DownloadOptions as CoreDownloadOptions,
-  DownloadResult as CoreDownloadResult,
-  UploadOptions as CoreUploadOptions,
+import {
+  type DownloadOptions as CoreDownloadOptions,
+  type DownloadResult as CoreDownloadResult,
+  type UploadOptions as CoreUploadOptions,
+  type EnumValue,
+  ResourceType,
+  type ResourceTypeValue,
 } from '../../core/provider.js';
 
 /**
@@ -11,24 +14,24 @@ import type {
  */
 
 /** `resource_type`: drtFile / drtFolder. */
-export const DropboxResourceType = { File: 0, Folder: 1 } as const;
-export type DropboxResourceTypeValue = (typeof DropboxResourceType)[keyof typeof DropboxResourceType];
+export const DropboxResourceType = ResourceType;
+export type DropboxResourceTypeValue = ResourceTypeValue;
 
 /** `resource_access_type`. */
 export const DropboxAccessType = { Unrestricted: 0, ReadOnly: 1, Limited: 2, NoAccess: 3 } as const;
-export type DropboxAccessTypeValue = (typeof DropboxAccessType)[keyof typeof DropboxAccessType];
+export type DropboxAccessTypeValue = EnumValue<typeof DropboxAccessType>;
 
 /** `download_type`: what downloadFile fetches for a file. */
 export const DropboxDownloadType = { FileContent: 0, FileThumbnail: 1, FilePreview: 2 } as const;
-export type DropboxDownloadTypeValue = (typeof DropboxDownloadType)[keyof typeof DropboxDownloadType];
+export type DropboxDownloadTypeValue = EnumValue<typeof DropboxDownloadType>;
 
 /** `search_kind`. */
 export const DropboxSearchKind = { Active: 0, Deleted: 1 } as const;
-export type DropboxSearchKindValue = (typeof DropboxSearchKind)[keyof typeof DropboxSearchKind];
+export type DropboxSearchKindValue = EnumValue<typeof DropboxSearchKind>;
 
 /** `account_type`. */
 export const DropboxAccountType = { Basic: 0, Pro: 1, Business: 2 } as const;
-export type DropboxAccountTypeValue = (typeof DropboxAccountType)[keyof typeof DropboxAccountType];
+export type DropboxAccountTypeValue = EnumValue<typeof DropboxAccountType>;
 
 /**
  * `shared_link_visibility`: the reference's five values, and two Dropbox has since added (reported as 5 and
@@ -44,7 +47,7 @@ export const DropboxLinkVisibility = {
   OnlyYou: 6,
   Unknown: -1,
 } as const;
-export type DropboxLinkVisibilityValue = (typeof DropboxLinkVisibility)[keyof typeof DropboxLinkVisibility];
+export type DropboxLinkVisibilityValue = EnumValue<typeof DropboxLinkVisibility>;
 
 /** One item of the Resource collection (`resource_*[i]`). */
 export interface DropboxResource {
