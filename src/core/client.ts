@@ -32,6 +32,7 @@ import {
   type ProxySSL,
 } from './http/index.js';
 import { installXPath, xpathSettings, xpathSettingTable } from './json-xpath.js';
+import { resizeCollection } from './provider.js';
 import { Redactor } from './redact.js';
 import { clientCertificateFrom, SSL_STORE_DEFAULTS } from './ssl-properties.js';
 
@@ -311,6 +312,24 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
   /** Response headers of the last request, names as received. */
   get parsedHeaders(): ParsedHeader[] {
     return this.http.parsedHeaders.map(([field, value]) => ({ field, value }));
+  }
+
+  /** `parsed_header_count`. */
+  get parsedHeaderCount(): number {
+    return this.http.parsedHeaders.length;
+  }
+
+  /** `query_param_count`: the size of the QueryParams collection; setting it truncates or adds blank entries. */
+  get queryParamCount(): number {
+    return this.queryParams.length;
+  }
+  set queryParamCount(n: number) {
+    this.queryParams = resizeCollection(
+      this.queryParams,
+      n,
+      () => ({ name: '', value: '' }),
+      'queryParamCount',
+    );
   }
 
   /** False while a method is running. */

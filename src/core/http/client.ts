@@ -52,7 +52,7 @@ export interface HttpClientOptions {
 /** How much of an error response body is read for the error message and the provider's mapper. */
 const ERROR_BODY_LIMIT = 64 * 1024;
 const EMPTY = new Uint8Array(0);
-const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
+export const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
 
 /** One call of {@link HttpClient.request}, across its retries and redirects. */
 interface Operation {

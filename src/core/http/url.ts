@@ -48,3 +48,14 @@ export function buildUrl(url: string | URL, query?: QueryParams): URL {
 export function originOf(url: URL): string {
   return url.origin;
 }
+
+/**
+ * `url` without its trailing slashes. A loop, not `/\/+$/`: that pattern is quadratic on a long run of
+ * slashes followed by anything else, and URLs here come from settings and from servers (Box's upload
+ * session URLs).
+ */
+export function trimTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url.charCodeAt(end - 1) === 0x2f) end--;
+  return end === url.length ? url : url.slice(0, end);
+}

@@ -1,12 +1,10 @@
 import type { Settings } from '../../core/config.js';
-import { CloudStorageError, ErrorCode } from '../../core/errors.js';
-import type { TypedEmitter } from '../../core/events.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../core/http/index.js';
-import { sleep } from '../../core/http/retry.js';
+import { trimTrailingSlashes } from '../../core/http/url.js';
+import { parseJsonAnswer, requestRepeatingRateLimited } from '../../core/provider.js';
 import type { Redactor } from '../../core/redact.js';
 import { boxErrorMapper } from './errors.js';
 import type { BoxSettingTable } from './settings.js';
-import type { BoxEvents } from './types.js';
 
 export type BoxSettings = Settings<BoxSettingTable>;
 
@@ -21,24 +19,23 @@ export interface BoxRequest extends Omit<HttpRequest, 'url'> {
 }
 
 /**
- * What every area of the Box class (listing, uploads, metadata, …) uses to talk to Box: the base URLs,
- * JSON requests with Box's error mapping, and the instance's settings and events.
+ * The Box calls every area of the class (listing, uploads, metadata, …) makes: the base URLs (ApiUrl,
+ * UploadUrl), JSON requests and answers, Box's error mapping, and the 429 policy below.
  */
 export class BoxApi {
   constructor(
-    readonly http: HttpClient,
-    readonly settings: BoxSettings,
-    readonly events: TypedEmitter<BoxEvents>,
-    readonly redactor: Redactor,
+    private readonly http: HttpClient,
+    private readonly settings: BoxSettings,
+    private readonly redactor: Redactor,
     private readonly remember: (json: string) => void,
   ) {}
 
   get apiUrl(): string {
-    return trimSlash(this.settings.get('ApiUrl'));
+    return trimTrailingSlashes(this.settings.get('ApiUrl'));
   }
 
   get uploadUrl(): string {
-    return trimSlash(this.settings.get('UploadUrl'));
+    return trimTrailingSlashes(this.settings.get('UploadUrl'));
   }
 
   url(path: string, host: 'api' | 'upload' = 'api'): string {
@@ -47,38 +44,16 @@ export class BoxApi {
   }
 
   /**
-   * Sends a request; error responses become CloudStorageErrors (Box's codes mapped, see errors.ts).
-   *
-   * The HTTP client retries only requests that are safe to repeat. A 429 is different: Box did not run
-   * the request, so a POST (an upload, a new folder, a copy) is sent again too, after Retry-After (up to
-   * MaxRetryAfter), when its body can be sent again.
+   * Sends a request; error responses become CloudStorageErrors (Box's codes mapped, see errors.ts). A 429
+   * is sent again even for a POST (core requestRepeatingRateLimited): Box did not run the request.
    */
-  async request(req: BoxRequest): Promise<HttpResponse> {
+  request(req: BoxRequest): Promise<HttpResponse> {
     const { path, host, subject, ...rest } = req;
-    const repeatable =
-      rest.body === undefined ||
-      typeof rest.body === 'string' ||
-      rest.body instanceof Uint8Array ||
-      typeof rest.body === 'function';
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.http.request({
-          mapError: boxErrorMapper(this.redactor, subject),
-          ...rest,
-          url: this.url(path, host),
-        });
-      } catch (e) {
-        const wait = e instanceof CloudStorageError && e.httpStatus === 429 ? (e.retryAfter ?? 1) : undefined;
-        const again =
-          wait !== undefined &&
-          repeatable &&
-          rest.method.toUpperCase() === 'POST' &&
-          attempt < this.settings.get('MaxRetries') &&
-          wait <= this.settings.get('MaxRetryAfter');
-        if (!again) throw e;
-        await sleep(wait * 1000, rest.signal);
-      }
-    }
+    return requestRepeatingRateLimited(
+      this.http,
+      { mapError: boxErrorMapper(this.redactor, subject), ...rest, url: this.url(path, host) },
+      { maxRetries: this.settings.get('MaxRetries'), maxRetryAfter: this.settings.get('MaxRetryAfter') },
+    );
   }
 
   /** Sends a request and parses its JSON answer (undefined for an empty body, such as a 204). */
@@ -91,18 +66,6 @@ export class BoxApi {
     const text = await response.text();
     if (text.trim() === '') return undefined as T;
     this.remember(text);
-    try {
-      return JSON.parse(text) as T;
-    } catch (e) {
-      throw new CloudStorageError(
-        ErrorCode.ServerError,
-        `Box's answer from ${response.url} is not JSON: ${text.slice(0, 200)}`,
-        { cause: e, redactor: this.redactor },
-      );
-    }
+    return parseJsonAnswer<T>(text, `Box's answer from ${response.url}`, this.redactor);
   }
-}
-
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, '');
 }

@@ -1,17 +1,26 @@
 import { stat, unlink } from 'node:fs/promises';
-import { type Readable, Transform, Writable } from 'node:stream';
+import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CiphertextTempFile, createDecryptStream, type EncryptionSettings } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import type { HttpRequest } from '../../core/http/index.js';
 import { sleep } from '../../core/http/retry.js';
+import {
+  type DownloadResult,
+  downloadStartByte,
+  downloadTarget,
+  encryptionInForce,
+  enumMember,
+  localPathExists,
+} from '../../core/provider.js';
 import { type DownloadTarget, deliverBody, openDownloadSink } from '../../core/transfer/index.js';
-import type { BoxApi } from './api.js';
+import type { BoxContext } from './context.js';
 import { BoxErrorCode, boxErrorMapper } from './errors.js';
-import { type BoxRef, formatId } from './ids.js';
+import { type BoxRef, formatId, parseId } from './ids.js';
+import { type BoxDownloadOptions, BoxDownloadType } from './types.js';
 
 export interface DownloadJob {
-  api: BoxApi;
+  ctx: BoxContext;
   signal: AbortSignal;
   file: BoxRef;
   destination: DownloadTarget;
@@ -20,16 +29,61 @@ export interface DownloadJob {
 }
 
 /**
+ * `downloadFile`: a file's content (or, with downloadType 1, a thumbnail) to `options.stream`, localFile
+ * or resourceData (see core DownloadOptions). Resumes from startByte; decrypts when encryption is on;
+ * VersionId picks a version. A folder id is error 607.
+ */
+export async function downloadFile(
+  ctx: BoxContext,
+  fileId: string,
+  options: BoxDownloadOptions,
+  signal: AbortSignal,
+): Promise<DownloadResult> {
+  const client = ctx.client;
+  const file = parseId(fileId, 'download', 'file id');
+  const downloadType = enumMember(
+    options.downloadType ?? client.downloadType,
+    BoxDownloadType,
+    'downloadType',
+  );
+  const destination = downloadTarget(options, client);
+  const job: DownloadJob = {
+    ctx,
+    signal,
+    file,
+    destination,
+    startByte: downloadStartByte(options, client, ctx.uploadSessions.showsUpload),
+    encryption: downloadType === 1 ? undefined : encryptionInForce(ctx),
+  };
+  const { data, bytesReceived } =
+    downloadType === 1 ? await downloadThumbnail(job) : await downloadContent(job);
+  if (data) client.resourceData = data;
+  return {
+    ...(destination.kind === 'file' ? { localFile: destination.path } : {}),
+    ...(data ? { data } : {}),
+    bytesReceived,
+  };
+}
+
+/** What one download delivered: the bytes (to bytes), and how many bytes came from the server. */
+interface Delivered {
+  data?: Uint8Array;
+  bytesReceived: number;
+}
+
+/**
  * Where the content is: Box answers `GET /files/{id}/content` with a 302 to a short-lived URL on its
  * download host (which takes no Authorization), or 202 + Retry-After while a fresh upload is not ready.
  * The redirect is resolved first so that the bytes, and any Range request of a resume, go straight to the
  * download host.
  */
-async function contentUrl(api: BoxApi, job: DownloadJob): Promise<Pick<HttpRequest, 'url' | 'authenticate'>> {
-  const version = api.settings.get('VersionId');
+async function contentUrl(job: DownloadJob): Promise<Pick<HttpRequest, 'url' | 'authenticate'>> {
+  const { ctx } = job;
+  const api = ctx.api;
+  const version = ctx.settings.get('VersionId');
   const path = `/files/${job.file.id}/content`;
   const query = version ? { version } : undefined;
-  const maxWait = api.settings.get('MaxRetryAfter');
+  const maxWait = ctx.settings.get('MaxRetryAfter');
   for (let attempt = 0; ; attempt++) {
     const response = await api.request({
       method: 'GET',
@@ -61,13 +115,6 @@ async function contentUrl(api: BoxApi, job: DownloadJob): Promise<Pick<HttpReque
     if (version) url.searchParams.set('version', version);
     return { url: url.href, authenticate: true };
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** Collects what is written into one buffer (downloads to resourceData). */
@@ -106,27 +153,27 @@ function unwrapSinkError(e: unknown): unknown {
  * when interrupted, DownloadTempFile names that file and the download resumes from it with startByte.
  * Returns the bytes for a download to bytes.
  */
-export async function downloadContent(job: DownloadJob): Promise<Uint8Array | undefined> {
-  const { api, signal, destination: dest, startByte, encryption } = job;
+async function downloadContent(job: DownloadJob): Promise<Delivered> {
+  const { ctx, signal, destination: dest, startByte, encryption } = job;
   if (encryption && startByte > 0 && dest.kind !== 'file') {
     throw new CloudStorageError(
       ErrorCode.CannotResume,
       'An encrypted download can be resumed only into localFile (through DownloadTempFile); download it again from the start.',
     );
   }
-  if (dest.kind === 'file' && startByte === 0 && !dest.overwrite && (await exists(dest.path))) {
+  if (dest.kind === 'file' && startByte === 0 && !dest.overwrite && (await localPathExists(dest.path))) {
     throw new CloudStorageError(
       ErrorCode.LocalFileExists,
       `${dest.path} already exists; set overwrite to replace it, or choose another localFile.`,
     );
   }
-  const where = await contentUrl(api, job);
+  const where = await contentUrl(job);
   const request: HttpRequest = {
     method: 'GET',
     ...where,
     progress: { direction: 1 },
     signal,
-    mapError: boxErrorMapper(api.redactor, formatId('file', job.file.id)),
+    mapError: boxErrorMapper(ctx.redactor, formatId('file', job.file.id)),
   };
 
   if (encryption && dest.kind === 'file') return encryptedToFile(job, request, dest, encryption);
@@ -134,24 +181,26 @@ export async function downloadContent(job: DownloadJob): Promise<Uint8Array | un
     const decrypt = createDecryptStream(encryption);
     const out = dest.kind === 'bytes' ? collector() : undefined;
     const delivered = pipeline(decrypt, out ? out.writable : (dest as { writable: Writable }).writable);
+    let bytesReceived: number;
     try {
-      await api.http.download(request, decrypt, { offset: 0 });
+      bytesReceived = (await ctx.http.download(request, decrypt, { offset: 0 })).bytesWritten;
       await delivered;
     } catch (e) {
       decrypt.destroy();
       await delivered.catch(() => undefined);
       throw unwrapSinkError(e);
     }
-    return out?.bytes();
+    return { ...(out ? { data: out.bytes() } : {}), bytesReceived };
   }
   if (dest.kind === 'file') {
-    const existed = await exists(dest.path);
+    const existed = await localPathExists(dest.path);
     const sink = await openDownloadSink(
       { kind: 'file', path: dest.path, overwrite: dest.overwrite },
       startByte,
     );
+    let bytesReceived: number;
     try {
-      await api.http.download(request, sink.writable, { offset: startByte });
+      bytesReceived = (await ctx.http.download(request, sink.writable, { offset: startByte })).bytesWritten;
       await sink.commit();
     } catch (e) {
       await sink.abort();
@@ -165,15 +214,16 @@ export async function downloadContent(job: DownloadJob): Promise<Uint8Array | un
       }
       throw e;
     }
-    return undefined;
+    return { bytesReceived };
   }
   if (dest.kind === 'stream') {
-    await api.http.download(request, dest.writable, { offset: startByte });
-    return undefined;
+    return {
+      bytesReceived: (await ctx.http.download(request, dest.writable, { offset: startByte })).bytesWritten,
+    };
   }
   const out = collector();
-  await api.http.download(request, out.writable, { offset: startByte });
-  return out.bytes();
+  const { bytesWritten } = await ctx.http.download(request, out.writable, { offset: startByte });
+  return { data: out.bytes(), bytesReceived: bytesWritten };
 }
 
 async function encryptedToFile(
@@ -181,29 +231,30 @@ async function encryptedToFile(
   request: HttpRequest,
   dest: { path: string; overwrite: boolean },
   encryption: EncryptionSettings,
-): Promise<undefined> {
-  const { api } = job;
+): Promise<Delivered> {
+  const { ctx } = job;
   const temp = await CiphertextTempFile.open({
     localFile: dest.path,
-    tempPath: api.settings.get('TempPath'),
-    downloadTempFile: api.settings.get('DownloadTempFile'),
+    tempPath: ctx.settings.get('TempPath'),
+    downloadTempFile: ctx.settings.get('DownloadTempFile'),
     startByte: job.startByte,
   });
+  let bytesReceived: number;
   try {
-    await api.http.download(request, temp.writable(), { offset: temp.offset });
+    bytesReceived = (await ctx.http.download(request, temp.writable(), { offset: temp.offset })).bytesWritten;
   } catch (e) {
-    api.settings.set('DownloadTempFile', await temp.keep());
+    ctx.settings.set('DownloadTempFile', await temp.keep());
     throw e;
   }
   try {
     await temp.decryptTo(encryption, { overwrite: dest.overwrite });
   } catch (e) {
     // The ciphertext is complete: keep it, so that another password can be tried without downloading again.
-    api.settings.set('DownloadTempFile', await temp.keep());
+    ctx.settings.set('DownloadTempFile', await temp.keep());
     throw unwrapSinkError(e);
   }
-  api.settings.set('DownloadTempFile', '');
-  return undefined;
+  ctx.settings.set('DownloadTempFile', '');
+  return { bytesReceived };
 }
 
 /** ThumbnailSize → pixels, and the formats each size exists in (ThumbnailFormat 0 JPG, 1 PNG). */
@@ -224,16 +275,16 @@ const THUMBNAIL_SIZES: Array<{ px: number; formats: Array<0 | 1> }> = [
  * followed. While Box still renders the thumbnail it answers 202: RetryAfter is set and error 700 thrown.
  * Thumbnails are never decrypted or resumed.
  */
-export async function downloadThumbnail(job: DownloadJob): Promise<Uint8Array | undefined> {
-  const { api, signal, destination: dest } = job;
-  const format = api.settings.get('ThumbnailFormat') as 0 | 1;
-  const size = THUMBNAIL_SIZES[api.settings.get('ThumbnailSize')]!;
+async function downloadThumbnail(job: DownloadJob): Promise<Delivered> {
+  const { ctx, signal, destination: dest } = job;
+  const format = ctx.settings.get('ThumbnailFormat') as 0 | 1;
+  const size = THUMBNAIL_SIZES[ctx.settings.get('ThumbnailSize')]!;
   if (!size.formats.includes(format)) {
     throw invalidArgument(
-      `ThumbnailSize ${api.settings.get('ThumbnailSize')} (${size.px}x${size.px}) exists only as ${size.formats[0] === 0 ? 'JPG (ThumbnailFormat=0)' : 'PNG (ThumbnailFormat=1)'}.`,
+      `ThumbnailSize ${ctx.settings.get('ThumbnailSize')} (${size.px}x${size.px}) exists only as ${size.formats[0] === 0 ? 'JPG (ThumbnailFormat=0)' : 'PNG (ThumbnailFormat=1)'}.`,
     );
   }
-  const response = await api.request({
+  const response = await ctx.api.request({
     method: 'GET',
     path: `/files/${job.file.id}/thumbnail.${format === 1 ? 'png' : 'jpg'}`,
     query: { min_width: size.px, min_height: size.px },
@@ -247,35 +298,21 @@ export async function downloadThumbnail(job: DownloadJob): Promise<Uint8Array | 
   if (response.status === 202) {
     response.body.destroy();
     const retryAfter = Math.max(1, Number(response.headers['retry-after'] ?? 1) || 1);
-    api.settings.set('RetryAfter', retryAfter, true);
+    ctx.settings.set('RetryAfter', retryAfter, true);
     throw new CloudStorageError(
       BoxErrorCode.ThumbnailNotReady,
       `Box is still generating the thumbnail of ${formatId('file', job.file.id)}: try again in ${retryAfter} s (RetryAfter).`,
       { httpStatus: 202, retryAfter },
     );
   }
-  api.settings.set('RetryAfter', 0, true);
-  return deliverBody(response.body, dest);
-}
-
-/** `sendCustomRequest` delivers its response body like a download; JSON is also kept for XPath. */
-export async function deliverResponse(
-  body: Readable,
-  dest: DownloadTarget,
-  keepJson: ((text: string) => void) | undefined,
-): Promise<Uint8Array | undefined> {
-  if (!keepJson) return deliverBody(body, dest);
-  const limit = 16 * 1024 * 1024;
-  const kept: Buffer[] = [];
-  let size = 0;
-  const tee = new Transform({
+  ctx.settings.set('RetryAfter', 0, true);
+  let bytesReceived = 0;
+  const count = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      if (size <= limit) kept.push(chunk);
+      bytesReceived += chunk.length;
       done(null, chunk);
     },
   });
-  const result = await deliverBody(body, dest, [tee]);
-  if (size <= limit) keepJson(Buffer.concat(kept).toString('utf8'));
-  return result;
+  const data = await deliverBody(response.body, dest, [count]);
+  return { ...(data ? { data } : {}), bytesReceived };
 }

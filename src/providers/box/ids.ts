@@ -105,3 +105,9 @@ export function stripIdList(value: string): string {
     })
     .join(',');
 }
+
+/** The id of a file or folder a method acts on; an empty id (the root, elsewhere) is refused here. */
+export function existing(resourceId: string): BoxRef {
+  if (resourceId.trim() === '') throw invalidId('The resource id is empty: give f:<id> or d:<id>.');
+  return parseId(resourceId, 'any');
+}

@@ -1,6 +1,7 @@
 /**
  * The Box class and its public types.
  */
+export type { CustomRequestOptions, CustomResponse, DownloadResult } from '../../core/provider.js';
 export { Box, type BoxOptions, type BoxProperties } from './box.js';
 export { BoxErrorCode } from './errors.js';
 export { type BoxSettingTable, boxSettings } from './settings.js';

@@ -1,9 +1,10 @@
 import { CloudStorageError, invalidArgument } from '../../core/errors.js';
-import type { BoxApi } from './api.js';
+import { walkPages } from '../../core/provider.js';
+import { type BoxContext, publishResources, remember } from './context.js';
 import { BoxErrorCode } from './errors.js';
-import { type BoxRef, formatId, itemPath, stripIdList } from './ids.js';
-import { resourceFromItem, resourceFromVersion } from './mapping.js';
-import type { BoxPage } from './types.js';
+import { type BoxRef, formatId, itemPath, parseId, stripIdList } from './ids.js';
+import { resourceFromItem, resourceFromVersion, resourceListEvent } from './mapping.js';
+import type { BoxPage, BoxResource } from './types.js';
 import {
   ITEM_FIELDS,
   VERSION_FIELDS,
@@ -14,10 +15,102 @@ import {
 } from './wire.js';
 
 /**
- * One page of each kind of listing. The class keeps the collection and the markers; these functions only
- * ask Box. Folder listings use Box's own markers (`usemarker=true`); search and versions are offset-paged
- * on Box, so their markers carry the next offset.
+ * listResources, search, listVersions (one page per call, into the Resources collection, paged by their
+ * markers), their iterators (every page, without touching the collection or markers), and
+ * getResourceInfo. Folder listings use Box's own markers (`usemarker=true`); search and versions are
+ * offset-paged on Box, so their markers carry the next offset. A marker left from another folder, query or
+ * file is ignored: that listing starts from its first page.
  */
+
+/** Every resource of a marker-paged listing (see core walkPages). */
+function walk(fetch: (marker: string) => Promise<BoxPage>): AsyncGenerator<BoxResource> {
+  return walkPages(async (marker) => {
+    const page = await fetch(marker);
+    return { items: page.resources, marker: page.marker };
+  });
+}
+
+function folderOf(folderId: string): BoxRef | 'trash' {
+  return folderId.trim().toLowerCase() === 'trash' ? 'trash' : parseId(folderId, 'folder', 'folder id');
+}
+
+export async function listResources(
+  ctx: BoxContext,
+  folderId: string,
+  signal: AbortSignal,
+): Promise<BoxPage> {
+  const folder = folderOf(folderId);
+  const owner = folder === 'trash' ? 'trash' : folder.id;
+  const marker = ctx.markerOwners.resource === owner ? ctx.client.resourceMarker : '';
+  const page = await folderPage(ctx, folder, marker, ctx.settings.get('MaxResults'), signal);
+  publishResources(ctx, page.resources, marker !== '');
+  ctx.client.resourceMarker = page.marker;
+  ctx.markerOwners.resource = owner;
+  return page;
+}
+
+export function iterateResources(
+  ctx: BoxContext,
+  folderId: string,
+  signal: AbortSignal,
+): AsyncGenerator<BoxResource> {
+  const folder = folderOf(folderId);
+  return walk((marker) => folderPage(ctx, folder, marker, ctx.settings.get('MaxResults'), signal));
+}
+
+export async function search(ctx: BoxContext, query: string, signal: AbortSignal): Promise<BoxPage> {
+  const params = ctx.client.queryParams.map((p) => ({ ...p }));
+  const owner = JSON.stringify([query, params]);
+  const marker = ctx.markerOwners.search === owner ? ctx.client.searchMarker : '';
+  const page = await searchPage(ctx, query, marker, ctx.settings.get('MaxSearchResults'), params, signal);
+  publishResources(ctx, page.resources, marker !== '');
+  ctx.client.searchMarker = page.marker;
+  ctx.markerOwners.search = owner;
+  return page;
+}
+
+export function iterateSearch(
+  ctx: BoxContext,
+  query: string,
+  signal: AbortSignal,
+): AsyncGenerator<BoxResource> {
+  const params = ctx.client.queryParams.map((p) => ({ ...p }));
+  return walk((marker) =>
+    searchPage(ctx, query, marker, ctx.settings.get('MaxSearchResults'), params, signal),
+  );
+}
+
+export async function listVersions(ctx: BoxContext, fileId: string, signal: AbortSignal): Promise<BoxPage> {
+  const file = parseId(fileId, 'file', 'file id');
+  const marker = ctx.markerOwners.version === file.id ? ctx.client.versionMarker : '';
+  const page = await versionPage(ctx, file, marker, ctx.settings.get('MaxResults'), signal);
+  publishResources(ctx, page.resources, marker !== '');
+  ctx.client.versionMarker = page.marker;
+  ctx.markerOwners.version = file.id;
+  return page;
+}
+
+export function iterateVersions(
+  ctx: BoxContext,
+  fileId: string,
+  signal: AbortSignal,
+): AsyncGenerator<BoxResource> {
+  const file = parseId(fileId, 'file', 'file id');
+  return walk((marker) => versionPage(ctx, file, marker, ctx.settings.get('MaxResults'), signal));
+}
+
+/** One resource ('' the root): `resources` then holds only it, and resourceList fires once. */
+export async function getResourceInfo(
+  ctx: BoxContext,
+  resourceId: string,
+  signal: AbortSignal,
+): Promise<BoxResource> {
+  const item = await fetchItem(ctx, parseId(resourceId, 'any'), signal);
+  const resource = remember(ctx, item);
+  ctx.client.resources = [resource];
+  ctx.client.emit('resourceList', resourceListEvent(resource));
+  return resource;
+}
 
 /** `limit` from MaxResults / MaxSearchResults (-1: let the server choose). */
 function limitParam(limit: number): Record<string, number> {
@@ -26,14 +119,14 @@ function limitParam(limit: number): Record<string, number> {
 
 /** A page of a folder (or of the trash, with `folder` = 'trash'). */
 export async function folderPage(
-  api: BoxApi,
+  ctx: BoxContext,
   folder: BoxRef | 'trash',
   marker: string,
   limit: number,
   signal: AbortSignal,
 ): Promise<BoxPage> {
   const path = folder === 'trash' ? '/folders/trash/items' : `/folders/${folder.id}/items`;
-  const page = await api.json<WireMarkerPage<WireItem>>({
+  const page = await ctx.api.json<WireMarkerPage<WireItem>>({
     method: 'GET',
     path,
     query: { fields: ITEM_FIELDS, usemarker: true, ...limitParam(limit), ...(marker ? { marker } : {}) },
@@ -69,7 +162,7 @@ const ID_LIST_PARAMS = new Set(['ancestor_folder_ids']);
 
 /** A page of search results. `extra` are the QueryParams (type, file_extensions, ancestor_folder_ids, …). */
 export async function searchPage(
-  api: BoxApi,
+  ctx: BoxContext,
   query: string,
   marker: string,
   limit: number,
@@ -86,7 +179,7 @@ export async function searchPage(
     if (p.name === 'query' || p.name === 'offset') continue;
     params.push([p.name, ID_LIST_PARAMS.has(p.name) ? stripIdList(p.value) : p.value]);
   }
-  const page = await api.json<WireOffsetPage<WireItem>>({
+  const page = await ctx.api.json<WireOffsetPage<WireItem>>({
     method: 'GET',
     path: '/search',
     query: params,
@@ -100,7 +193,7 @@ export async function searchPage(
 
 /** A page of a file's previous versions (Box excludes the current one). */
 export async function versionPage(
-  api: BoxApi,
+  ctx: BoxContext,
   file: BoxRef,
   marker: string,
   limit: number,
@@ -108,7 +201,7 @@ export async function versionPage(
 ): Promise<BoxPage> {
   const offset = offsetOf(marker, 'versionMarker');
   const fileId = formatId('file', file.id);
-  const page = await api.json<WireOffsetPage<WireFileVersion>>({
+  const page = await ctx.api.json<WireOffsetPage<WireFileVersion>>({
     method: 'GET',
     path: `/files/${file.id}/versions`,
     query: { fields: VERSION_FIELDS, offset, ...limitParam(limit) },
@@ -125,10 +218,10 @@ export async function versionPage(
  * One file or folder. A folder in the trash answers 404 `trashed` on its normal endpoint; its trash
  * endpoint still describes it, so getResourceInfo works on items listed from the trash.
  */
-export async function fetchItem(api: BoxApi, ref: BoxRef, signal: AbortSignal): Promise<WireItem> {
+export async function fetchItem(ctx: BoxContext, ref: BoxRef, signal: AbortSignal): Promise<WireItem> {
   const subject = formatId(ref.kind, ref.id);
   try {
-    return await api.json<WireItem>({
+    return await ctx.api.json<WireItem>({
       method: 'GET',
       path: `/${itemPath(ref)}`,
       query: { fields: ITEM_FIELDS },
@@ -137,7 +230,7 @@ export async function fetchItem(api: BoxApi, ref: BoxRef, signal: AbortSignal): 
     });
   } catch (e) {
     if (!(e instanceof CloudStorageError) || e.code !== BoxErrorCode.Trashed) throw e;
-    return api.json<WireItem>({
+    return ctx.api.json<WireItem>({
       method: 'GET',
       path: `/${itemPath(ref)}/trash`,
       query: { fields: ITEM_FIELDS },

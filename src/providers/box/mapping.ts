@@ -6,6 +6,7 @@ import type {
   BoxResource,
   BoxSharedLinkAccessValue,
   BoxSyncStateValue,
+  MetadataListEvent,
   ResourceListEvent,
 } from './types.js';
 import type { WireFileVersion, WireItem, WireMetadataInstance, WireUser } from './wire.js';
@@ -159,6 +160,18 @@ const STATUSES: Record<string, number> = {
   cannot_delete_edit: 2,
   cannot_delete_edit_upload: 3,
 };
+
+/** `on_metadata_list`. */
+export function metadataListEvent(m: BoxMetadata): MetadataListEvent {
+  return {
+    name: m.name,
+    value: m.value,
+    valueType: m.valueType,
+    containerScope: m.containerScope,
+    containerSchema: m.containerSchema,
+    resourceId: m.resourceId,
+  };
+}
 
 export function accountFromUser(u: WireUser): BoxAccount {
   return {

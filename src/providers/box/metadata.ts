@@ -1,9 +1,10 @@
 import { CloudStorageError, invalidArgument } from '../../core/errors.js';
-import type { BoxApi } from './api.js';
+import { enumMember, publishPage } from '../../core/provider.js';
+import type { BoxContext } from './context.js';
 import { BoxErrorCode } from './errors.js';
-import { type BoxRef, formatId, itemPath } from './ids.js';
-import { metadataFromInstance } from './mapping.js';
-import type { BoxMetadata } from './types.js';
+import { type BoxRef, existing, formatId, itemPath } from './ids.js';
+import { metadataFromInstance, metadataListEvent } from './mapping.js';
+import { type BoxMetadata, BoxMetadataModOp, BoxMetadataValueType } from './types.js';
 import type { WireMetadataInstance, WirePatchOperation } from './wire.js';
 
 /**
@@ -32,6 +33,18 @@ export function containerOf(scope: string, schema: string): Container {
 
 function containerPath(ref: BoxRef, c: Container): string {
   return `/${itemPath(ref)}/metadata/${c.scope}/${c.schema}`;
+}
+
+/**
+ * The items of the Metadata collection, each checked: valueType and modOp must be values of their enums
+ * (error 1000 naming the item), so that a typo is not silently skipped or sent as a string.
+ */
+function checkedItems(items: readonly BoxMetadata[]): readonly BoxMetadata[] {
+  items.forEach((m, i) => {
+    enumMember(m.valueType, BoxMetadataValueType, `metadata[${i}].valueType`);
+    enumMember(m.modOp, BoxMetadataModOp, `metadata[${i}].modOp`);
+  });
+  return items;
 }
 
 /** Whether an item's filters (empty = any) match the call's resource and container. */
@@ -77,34 +90,69 @@ function pointer(name: string): string {
 
 /** `createMetadata`: a new container holding the items with modOp Add that match it. */
 export async function createMetadata(
-  api: BoxApi,
-  ref: BoxRef,
-  c: Container,
-  items: BoxMetadata[],
+  ctx: BoxContext,
+  id: string,
+  scope: string,
+  schema: string,
   signal: AbortSignal,
 ): Promise<void> {
+  const ref = existing(id);
+  const c = containerOf(scope, schema);
   const resourceId = formatId(ref.kind, ref.id);
-  const chosen = items.filter((m) => m.modOp === 1 && applies(m, resourceId, c));
+  const chosen = checkedItems(ctx.client.metadata).filter((m) => m.modOp === 1 && applies(m, resourceId, c));
   const values: Record<string, unknown> = {};
   for (const m of chosen) {
     checkItemName(m.name, 'name');
     values[m.name] = encodeValue(m, c);
   }
-  await api.json({ method: 'POST', path: containerPath(ref, c), json: values, signal, subject: resourceId });
+  await ctx.api.json({
+    method: 'POST',
+    path: containerPath(ref, c),
+    json: values,
+    signal,
+    subject: resourceId,
+  });
   for (const m of chosen) m.modOp = 0;
 }
 
 /**
  * `listMetadata`: the items of one container, or of every container when scope and schema are both
- * empty (unlike the other metadata methods, where empty means global/properties).
+ * empty (unlike the other metadata methods, where empty means global/properties), into the Metadata
+ * collection (replaced), firing metadataList per item.
  */
 export async function listMetadata(
-  api: BoxApi,
+  ctx: BoxContext,
+  id: string,
+  scope: string,
+  schema: string,
+  signal: AbortSignal,
+): Promise<BoxMetadata[]> {
+  const list = await fetchMetadata(ctx, existing(id), scope, schema, signal);
+  publishPage(
+    {
+      get: () => ctx.client.metadata,
+      set: (items) => {
+        ctx.client.metadata = items;
+      },
+    },
+    list,
+    {
+      continuing: false,
+      accumulate: false,
+      emit: (m) => ctx.client.emit('metadataList', metadataListEvent(m)),
+    },
+  );
+  return list;
+}
+
+async function fetchMetadata(
+  ctx: BoxContext,
   ref: BoxRef,
   scope: string,
   schema: string,
   signal: AbortSignal,
 ): Promise<BoxMetadata[]> {
+  const api = ctx.api;
   const resourceId = formatId(ref.kind, ref.id);
   if (scope.trim() === '' && schema.trim() === '') {
     const all = await api.json<{ entries: WireMetadataInstance[] }>({
@@ -126,7 +174,7 @@ export async function listMetadata(
 }
 
 /** The order of the items (MetadataUpdateOrder, or the collection's), skipping indices that do not exist. */
-function ordered(items: BoxMetadata[], order: string): BoxMetadata[] {
+function ordered(items: readonly BoxMetadata[], order: string): readonly BoxMetadata[] {
   if (order.trim() === '') return items;
   return order
     .split(',')
@@ -165,14 +213,16 @@ function operation(m: BoxMetadata, c: Container): WirePatchOperation {
  * MetadataUpdateOrder. Box applies them in order and atomically. Error 701 when no item qualifies.
  */
 export async function updateMetadata(
-  api: BoxApi,
-  ref: BoxRef,
-  c: Container,
-  items: BoxMetadata[],
+  ctx: BoxContext,
+  id: string,
+  scope: string,
+  schema: string,
   signal: AbortSignal,
 ): Promise<void> {
+  const ref = existing(id);
+  const c = containerOf(scope, schema);
   const resourceId = formatId(ref.kind, ref.id);
-  const chosen = ordered(items, api.settings.get('MetadataUpdateOrder')).filter(
+  const chosen = ordered(checkedItems(ctx.client.metadata), ctx.settings.get('MetadataUpdateOrder')).filter(
     (m) => m.modOp !== 0 && applies(m, resourceId, c),
   );
   if (chosen.length === 0) {
@@ -182,7 +232,7 @@ export async function updateMetadata(
     );
   }
   const ops = chosen.map((m) => operation(m, c));
-  await api.json({
+  await ctx.api.json({
     method: 'PUT',
     path: containerPath(ref, c),
     headers: { 'Content-Type': 'application/json-patch+json' },
@@ -193,13 +243,17 @@ export async function updateMetadata(
   for (const m of chosen) m.modOp = 0;
 }
 
+/** `deleteMetadata`: a whole container and its items. */
 export async function deleteMetadata(
-  api: BoxApi,
-  ref: BoxRef,
-  c: Container,
+  ctx: BoxContext,
+  id: string,
+  scope: string,
+  schema: string,
   signal: AbortSignal,
 ): Promise<void> {
-  await api.request({
+  const ref = existing(id);
+  const c = containerOf(scope, schema);
+  await ctx.api.request({
     method: 'DELETE',
     path: containerPath(ref, c),
     signal,

@@ -1,5 +1,7 @@
 import { coreSettings } from '../../core/client.js';
-import { bool, int, readOnly, type SettingTable, str } from '../../core/config.js';
+import { bool, int, readOnly, type Settings, type SettingTable, str } from '../../core/config.js';
+import { CloudStorageError, ErrorCode } from '../../core/errors.js';
+import type { BoxResource } from './types.js';
 
 /** Box's public endpoints. */
 export const BOX_API_URL = 'https://api.box.com/2.0';
@@ -109,3 +111,31 @@ export const boxSettings = {
 } satisfies SettingTable;
 
 export type BoxSettingTable = typeof boxSettings;
+
+/** The `Resource…[i]` config settings: fields of resources[i] the reference exposes only as settings. */
+export function installResourceReaders(
+  settings: Settings<BoxSettingTable>,
+  resources: () => readonly BoxResource[],
+): void {
+  const at = (i: number | undefined): BoxResource => {
+    const list = resources();
+    const r = i === undefined ? undefined : list[i];
+    if (!r) {
+      throw new CloudStorageError(
+        ErrorCode.InvalidIndex,
+        `Resource index ${i} is out of range: resourceCount is ${list.length}.`,
+      );
+    }
+    return r;
+  };
+  const readers: Array<[keyof BoxSettingTable & string, (r: BoxResource) => string]> = [
+    ['ResourceClientCreatedTime', (r) => r.clientCreatedTime],
+    ['ResourceClientModifiedTime', (r) => r.clientModifiedTime],
+    ['ResourceExpirationTime', (r) => r.expirationTime],
+    ['ResourcePurgeTime', (r) => r.purgeTime],
+    ['ResourceSharedLinkCanDownload', (r) => (r.sharedLinkCanDownload ? 'True' : 'False')],
+    ['ResourceSharedLinkDownloadURL', (r) => r.sharedLinkDownloadUrl],
+    ['ResourceSharedLinkExpiration', (r) => r.sharedLinkExpiration],
+  ];
+  for (const [name, read] of readers) settings.defineReader(name, (i) => read(at(i)));
+}

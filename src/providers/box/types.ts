@@ -1,23 +1,27 @@
-import type { Writable } from 'node:stream';
-import type { CallOptions } from '../../core/client.js';
 import type { CoreEvents } from '../../core/events.js';
-import type { UploadData } from '../../core/transfer/index.js';
+import {
+  type DownloadOptions,
+  type EnumValue,
+  ResourceType,
+  type ResourceTypeValue,
+  type UploadOptions,
+} from '../../core/provider.js';
 
 /** `resource_type`: what a resource is. */
-export const BoxResourceType = { File: 0, Folder: 1 } as const;
-export type BoxResourceTypeValue = (typeof BoxResourceType)[keyof typeof BoxResourceType];
+export const BoxResourceType = ResourceType;
+export type BoxResourceTypeValue = ResourceTypeValue;
 
 /** `resource_sync_state` (folders only; files are always Undefined). Only Synced and NotSynced can be set. */
 export const BoxSyncState = { Undefined: 0, Synced: 1, NotSynced: 2, PartiallySynced: 3 } as const;
-export type BoxSyncStateValue = (typeof BoxSyncState)[keyof typeof BoxSyncState];
+export type BoxSyncStateValue = EnumValue<typeof BoxSyncState>;
 
 /** `resource_shared_link_access` and the CreateLinkAccess setting. */
 export const BoxSharedLinkAccess = { Open: 0, Company: 1, Collaborators: 2 } as const;
-export type BoxSharedLinkAccessValue = (typeof BoxSharedLinkAccess)[keyof typeof BoxSharedLinkAccess];
+export type BoxSharedLinkAccessValue = EnumValue<typeof BoxSharedLinkAccess>;
 
 /** `download_type`. */
 export const BoxDownloadType = { FileContent: 0, FileThumbnail: 1 } as const;
-export type BoxDownloadTypeValue = (typeof BoxDownloadType)[keyof typeof BoxDownloadType];
+export type BoxDownloadTypeValue = EnumValue<typeof BoxDownloadType>;
 
 /** `account_role`. */
 export const BoxAccountRole = { User: 0, Coadmin: 1, Admin: 2 } as const;
@@ -75,7 +79,7 @@ export interface BoxResource {
 
 /** `metadata_value_type`: how `value` is sent. Ignored for /global/properties (always strings). */
 export const BoxMetadataValueType = { String: 0, Number: 1, MultiSelect: 2 } as const;
-export type BoxMetadataValueTypeValue = (typeof BoxMetadataValueType)[keyof typeof BoxMetadataValueType];
+export type BoxMetadataValueTypeValue = EnumValue<typeof BoxMetadataValueType>;
 
 /** `metadata_mod_op`: what createMetadata / updateMetadata do with an item. */
 export const BoxMetadataModOp = {
@@ -87,7 +91,7 @@ export const BoxMetadataModOp = {
   Remove: 5,
   Test: 6,
 } as const;
-export type BoxMetadataModOpValue = (typeof BoxMetadataModOp)[keyof typeof BoxMetadataModOp];
+export type BoxMetadataModOpValue = EnumValue<typeof BoxMetadataModOp>;
 
 /** One entry of the Metadata collection: a name/value item of a container (`/scope/schema`). */
 export interface BoxMetadata {
@@ -166,24 +170,11 @@ export interface BoxPage<T = BoxResource> {
 }
 
 /** Per-call options of uploads (uploadFile, updateResource): override the instance properties for one call. */
-export interface BoxUploadOptions extends CallOptions {
-  localFile?: string;
-  /**
-   * Upload source (bytes, a Node Readable or a web ReadableStream). Given per call, it wins over the
-   * instance's localFile; the instance's resourceData is used only when no localFile is set.
-   */
-  data?: UploadData;
-  /** Size of a stream given as `data` (needed for resumable uploads of streams). */
-  size?: number;
-  useResumableUpload?: boolean;
+export interface BoxUploadOptions extends UploadOptions {
   resumeUrl?: string;
 }
 
-/** Per-call options of downloads (downloadFile, sendCustomRequest). */
-export interface BoxDownloadOptions extends CallOptions {
-  localFile?: string;
-  startByte?: number;
-  overwrite?: boolean;
-  /** Write the bytes to this stream instead of localFile / resourceData. */
-  writable?: Writable;
+/** Per-call options of downloadFile (see core DownloadOptions). */
+export interface BoxDownloadOptions extends DownloadOptions {
+  downloadType?: BoxDownloadTypeValue;
 }

@@ -12,6 +12,8 @@ import {
 } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import { sleep } from '../../core/http/retry.js';
+import { trimTrailingSlashes } from '../../core/http/url.js';
+import { encryptionInForce } from '../../core/provider.js';
 import {
   fileSource,
   fixedSizeParts,
@@ -21,10 +23,13 @@ import {
   sessionRandomness,
   type UploadSessionState,
   type UploadSource,
+  uploadInput,
+  uploadSource,
 } from '../../core/transfer/index.js';
-import type { BoxApi } from './api.js';
-import { formatId } from './ids.js';
+import type { BoxContext } from './context.js';
+import { checkName, formatId, parseId } from './ids.js';
 import { multipartUpload } from './multipart.js';
+import type { BoxUploadOptions } from './types.js';
 import {
   ITEM_FIELDS,
   type WireFiles,
@@ -38,14 +43,8 @@ export type UploadTarget =
   | { kind: 'new'; folderId: string; name: string }
   | { kind: 'version'; fileId: string; name?: string };
 
-/** The instance properties pollUploadStatus and abortUpload read and set (the reference's outputs). */
-export interface ResumableState {
-  resumeUrl: string;
-  startByte: number;
-}
-
 export interface UploadJob {
-  api: BoxApi;
+  ctx: BoxContext;
   signal: AbortSignal;
   /** The plaintext. */
   source: UploadSource;
@@ -56,13 +55,56 @@ export interface UploadJob {
   state: UploadSessionState;
 }
 
+/**
+ * `uploadFile`: a new file from localFile (or resourceData, or `options.data`) into `parentId` ('' = the
+ * root); returns its id (`f:…`).
+ */
+export async function uploadFile(
+  ctx: BoxContext,
+  fileName: string,
+  parentId: string,
+  options: BoxUploadOptions,
+  signal: AbortSignal,
+): Promise<string> {
+  checkName(fileName, 'file name');
+  const parent = parseId(parentId, 'folder', 'parent id');
+  const item = await uploadTo(ctx, { kind: 'new', folderId: parent.id, name: fileName }, options, signal);
+  return formatId('file', item.id);
+}
+
+/** An upload of this call's input (options first, then the instance properties) to a new file or a new version. */
+export async function uploadTo(
+  ctx: BoxContext,
+  target: UploadTarget,
+  options: BoxUploadOptions,
+  signal: AbortSignal,
+): Promise<WireItem> {
+  const client = ctx.client;
+  const { localFile, data } = uploadInput(options, client);
+  const source = await uploadSource(localFile || undefined, data, options.size);
+  const state = ctx.uploadSessions.open(options.resumeUrl ?? client.resumeUrl, 0);
+  try {
+    return await upload({
+      ctx,
+      signal,
+      source,
+      encryption: encryptionInForce(ctx),
+      target,
+      resumable: options.useResumableUpload ?? client.useResumableUpload,
+      state,
+    });
+  } finally {
+    state.close();
+  }
+}
+
 /** Uploads per the reference: simple by default, resumable (upload sessions) when asked and big enough. */
-export async function upload(job: UploadJob): Promise<WireItem> {
-  const { api, source, encryption } = job;
+async function upload(job: UploadJob): Promise<WireItem> {
+  const { ctx, source, encryption } = job;
   const plainSize = source.size;
   const size =
     plainSize === undefined ? undefined : encryption ? ciphertextSize(encryption, plainSize) : plainSize;
-  const minimum = api.settings.get('MinResumableUploadSize');
+  const minimum = ctx.settings.get('MinResumableUploadSize');
   // A session for a file under Box's minimum would be refused (file_size_too_small): such files go in one
   // request. An upload already under way (resumeUrl) is always resumed.
   if (job.resumable && (job.state.session || (size !== undefined && size >= minimum))) {
@@ -80,8 +122,8 @@ export async function upload(job: UploadJob): Promise<WireItem> {
 // ---- simple uploads --------------------------------------------------------------------------------------
 
 function attributesOf(job: UploadJob): Record<string, unknown> {
-  const created = job.api.settings.get('ClientCreatedTime');
-  const modified = job.api.settings.get('ClientModifiedTime');
+  const created = job.ctx.settings.get('ClientCreatedTime');
+  const modified = job.ctx.settings.get('ClientModifiedTime');
   const t = job.target;
   return {
     ...(t.kind === 'new' ? { name: t.name, parent: { id: t.folderId } } : t.name ? { name: t.name } : {}),
@@ -97,17 +139,17 @@ function attributesOf(job: UploadJob): Record<string, unknown> {
  * that the hash covers exactly the bytes that are then sent.
  */
 async function simpleUpload(job: UploadJob, size: number | undefined): Promise<WireItem> {
-  const { api, signal, source, encryption, target } = job;
+  const { ctx, signal, source, encryption, target } = job;
   let content: () => Readable = () => openUploadBytes(source, encryption);
   let length = size;
   let sha1: string | undefined;
   let spoolDir: string | undefined;
   try {
-    if (api.settings.get('HashSimpleUploads')) {
+    if (ctx.settings.get('HashSimpleUploads')) {
       if (!encryption && source.repeatable) {
         sha1 = await hashOf(source.open(), signal);
       } else {
-        spoolDir = await mkdtemp(join(api.settings.get('TempPath') || tmpdir(), 'cloudstorage-box-'));
+        spoolDir = await mkdtemp(join(ctx.settings.get('TempPath') || tmpdir(), 'cloudstorage-box-'));
         const spoolPath = join(spoolDir, 'upload');
         const hasher = new HashingStream(['sha1']);
         await pipeline(content(), hasher, createWriteStream(spoolPath), { signal });
@@ -120,7 +162,7 @@ async function simpleUpload(job: UploadJob, size: number | undefined): Promise<W
     const name = target.kind === 'new' ? target.name : (target.name ?? 'file');
     const body = multipartUpload(attributesOf(job), name, content, length);
     const path = target.kind === 'new' ? '/files/content' : `/files/${target.fileId}/content`;
-    const result = await api.json<WireFiles>({
+    const result = await ctx.api.json<WireFiles>({
       method: 'POST',
       path,
       host: 'upload',
@@ -165,8 +207,8 @@ const sha1b64 = (data: Uint8Array) => createHash('sha1').update(data).digest('ba
 const sha1hex = (data: Uint8Array) => createHash('sha1').update(data).digest('hex');
 
 /** The upload session id at the end of a session URL (`…/files/upload_sessions/<id>`). */
-function sessionIdOf(resumeUrl: string): string {
-  const path = new URL(resumeUrl).pathname.replace(/\/+$/, '');
+export function sessionIdOf(resumeUrl: string): string {
+  const path = trimTrailingSlashes(new URL(resumeUrl).pathname);
   return decodeURIComponent(path.slice(path.lastIndexOf('/') + 1));
 }
 
@@ -186,13 +228,13 @@ function cannotResume(message: string, cause?: unknown): CloudStorageError {
 
 /** Fetches the session at resumeUrl and the parts already uploaded to it. */
 export async function sessionStatus(
-  api: BoxApi,
+  ctx: BoxContext,
   resumeUrl: string,
   signal: AbortSignal,
 ): Promise<{ session: WireUploadSession; parts: Map<number, WireUploadPart> }> {
   let session: WireUploadSession;
   try {
-    session = await api.json<WireUploadSession>({ method: 'GET', path: resumeUrl, signal });
+    session = await ctx.api.json<WireUploadSession>({ method: 'GET', path: resumeUrl, signal });
   } catch (e) {
     if (e instanceof CloudStorageError && e.httpStatus === 404) {
       throw cannotResume(
@@ -205,7 +247,7 @@ export async function sessionStatus(
   const parts = new Map<number, WireUploadPart>();
   const listUrl = session.session_endpoints?.list_parts ?? `${resumeUrl}/parts`;
   for (let offset = 0; ; ) {
-    const page = await api.json<{ entries: WireUploadPart[]; total_count?: number }>({
+    const page = await ctx.api.json<{ entries: WireUploadPart[]; total_count?: number }>({
       method: 'GET',
       path: listUrl,
       query: { offset, limit: 1000 },
@@ -219,14 +261,14 @@ export async function sessionStatus(
 }
 
 /** Records what a session says in the settings the reference names (UploadFragmentSize, UploadExpDate). */
-export function rememberSession(api: BoxApi, session: WireUploadSession): void {
-  api.settings.set('UploadFragmentSize', session.part_size, true);
-  api.settings.set('UploadExpDate', session.session_expires_at ?? '', true);
+export function rememberSession(ctx: BoxContext, session: WireUploadSession): void {
+  ctx.settings.set('UploadFragmentSize', session.part_size, true);
+  ctx.settings.set('UploadExpDate', session.session_expires_at ?? '', true);
 }
 
 async function createSession(job: UploadJob, size: number): Promise<WireUploadSession> {
   const t = job.target;
-  return job.api.json<WireUploadSession>({
+  return job.ctx.api.json<WireUploadSession>({
     method: 'POST',
     host: 'upload',
     path: t.kind === 'new' ? '/files/upload_sessions' : `/files/${t.fileId}/upload_sessions`,
@@ -257,11 +299,12 @@ interface Part {
  * which can be resumed later with resumeUrl.
  */
 async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> {
-  const { api, signal, source, encryption, state } = job;
+  const { ctx, signal, source, encryption, state } = job;
+  const api = ctx.api;
   let session: WireUploadSession;
   let uploaded: Map<number, WireUploadPart>;
   if (state.session) {
-    ({ session, parts: uploaded } = await sessionStatus(api, state.session, signal));
+    ({ session, parts: uploaded } = await sessionStatus(ctx, state.session, signal));
     const expected = Math.max(1, Math.ceil(size / session.part_size));
     if (session.total_parts !== expected) {
       throw cannotResume(
@@ -274,7 +317,7 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
     state.session =
       session.session_endpoints?.upload_part ?? api.url(`/files/upload_sessions/${session.id}`, 'upload');
   }
-  rememberSession(api, session);
+  rememberSession(ctx, session);
   const resumeUrl = state.session;
   state.startByte = contiguousEnd(uploaded);
 
@@ -315,14 +358,14 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
   }
 
   const already = [...uploaded.values()].reduce((n, p) => n + p.size, 0);
-  const tracker = api.http.createProgress({ direction: 0, total: size, offset: already });
+  const tracker = ctx.http.createProgress({ direction: 0, total: size, offset: already });
   tracker.start();
   const stop = new AbortController();
   const partSignal = AbortSignal.any([signal, stop.signal]);
   try {
     await runParallel(
       parts(),
-      api.settings.get('UploadConcurrency'),
+      ctx.settings.get('UploadConcurrency'),
       async (part) => {
         const end = part.offset + part.data.length - 1;
         const answer = await api.json<{ part: WireUploadPart }>({
@@ -339,7 +382,7 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
         });
         uploaded.set(part.offset, answer.part);
         state.startByte = contiguousEnd(uploaded);
-        const event = api.events.emit('fragmentComplete', {
+        const event = ctx.client.emit('fragmentComplete', {
           fragmentNumber: part.index + 1,
           fragmentCount: session.total_parts,
           interrupt: false,
@@ -378,10 +421,11 @@ async function commit(
   parts: WireUploadPart[],
   digest: string,
 ): Promise<WireItem> {
-  const { api, signal } = job;
+  const { ctx, signal } = job;
+  const api = ctx.api;
   const url = session.session_endpoints?.commit ?? `${resumeUrl}/commit`;
-  const created = api.settings.get('ClientCreatedTime');
-  const modified = api.settings.get('ClientModifiedTime');
+  const created = ctx.settings.get('ClientCreatedTime');
+  const modified = ctx.settings.get('ClientModifiedTime');
   const attributes = {
     ...(created && job.target.kind === 'new' ? { content_created_at: created } : {}),
     ...(modified ? { content_modified_at: modified } : {}),
@@ -390,7 +434,7 @@ async function commit(
     parts: [...parts].sort((a, b) => a.offset - b.offset).map((p) => ({ ...p })),
     attributes,
   };
-  const maxWait = api.settings.get('MaxRetryAfter');
+  const maxWait = ctx.settings.get('MaxRetryAfter');
   for (let attempt = 0; ; attempt++) {
     try {
       const response = await api.request({
@@ -423,31 +467,29 @@ async function commit(
 }
 
 /** `pollUploadStatus`: what the session at resumeUrl holds; `startByte` is where the upload continues. */
-export async function pollUploadStatus(
-  api: BoxApi,
-  state: ResumableState,
-  signal: AbortSignal,
-): Promise<void> {
+export async function pollUploadStatus(ctx: BoxContext, signal: AbortSignal): Promise<void> {
+  const state = ctx.client;
   if (!state.resumeUrl) {
     throw new CloudStorageError(
       ErrorCode.CannotResume,
       'resumeUrl is empty: there is no upload session to poll.',
     );
   }
-  const { session, parts } = await sessionStatus(api, state.resumeUrl, signal);
-  rememberSession(api, session);
+  const { session, parts } = await sessionStatus(ctx, state.resumeUrl, signal);
+  rememberSession(ctx, session);
   state.startByte = contiguousEnd(parts);
 }
 
 /** `abortUpload`: discards the session at resumeUrl and its parts. */
-export async function abortUpload(api: BoxApi, state: ResumableState, signal: AbortSignal): Promise<void> {
+export async function abortUpload(ctx: BoxContext, signal: AbortSignal): Promise<void> {
+  const state = ctx.client;
   if (!state.resumeUrl) {
     throw new CloudStorageError(
       ErrorCode.CannotResume,
       'resumeUrl is empty: there is no upload session to abort.',
     );
   }
-  await api.request({ method: 'DELETE', path: state.resumeUrl, signal });
+  await ctx.api.request({ method: 'DELETE', path: state.resumeUrl, signal });
   state.resumeUrl = '';
   state.startByte = 0;
 }

@@ -7,7 +7,8 @@ import type {
   HttpResponse,
   ProgressReporter,
 } from '../../core/http/index.js';
-import { sleep } from '../../core/http/retry.js';
+import { trimTrailingSlashes } from '../../core/http/url.js';
+import { parseJsonAnswer, requestRepeatingRateLimited } from '../../core/provider.js';
 import { DropboxApiError } from './errors.js';
 import type { DropboxSettingTable } from './settings.js';
 import type { FullAccount } from './wire.js';
@@ -89,7 +90,7 @@ export class DropboxApi {
         : host === 'content'
           ? this.settings.get('ContentBaseUrl')
           : this.settings.get('NotifyBaseUrl');
-    return `${base.replace(/\/+$/, '')}/2/${route}`;
+    return `${trimTrailingSlashes(base)}/2/${route}`;
   }
 
   /** An RPC call; its JSON answer is also kept for the XPath settings. */
@@ -109,7 +110,7 @@ export class DropboxApi {
     });
     const text = await response.text();
     this.rememberJson(text);
-    return parseJson<T>(text, route);
+    return parseJsonAnswer<T>(text, `Dropbox's answer to ${route}`);
   }
 
   /** An upload-style call: `body` is the data, `arg` goes in Dropbox-API-Arg; answers JSON. */
@@ -131,7 +132,7 @@ export class DropboxApi {
     });
     const text = await response.text();
     this.rememberJson(text);
-    return parseJson<T>(text, route);
+    return parseJsonAnswer<T>(text, `Dropbox's answer to ${route}`);
   }
 
   /** The request of a download-style call, for HttpClient.download (which adds Range and resumes). */
@@ -146,41 +147,19 @@ export class DropboxApi {
       signal,
       // Downloads change nothing: safe to repeat.
       idempotent: true,
+      // Every transfer fires progress (HttpClient.download resumes it across reconnections).
+      progress: { direction: 1 },
     };
   }
 
-  /** A raw request with the 429 policy below; for sendCustomRequest and the calls above. */
-  async send(request: HttpRequest): Promise<HttpResponse> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.http.request(request);
-      } catch (e) {
-        const wait = this.rateLimitWait(e, request, attempt);
-        if (wait === undefined) throw e;
-        await sleep(wait, request.signal);
-      }
-    }
-  }
-
-  /**
-   * How long to wait before sending a rate-limited request again, or undefined to give up. Idempotent
-   * requests were already retried by the HttpClient; a one-shot stream body cannot be sent again.
-   */
-  private rateLimitWait(e: unknown, request: HttpRequest, attempt: number): number | undefined {
-    if (!(e instanceof DropboxApiError) || e.httpStatus !== 429) return undefined;
-    if (request.idempotent) return undefined;
-    const body = request.body;
-    if (
-      body !== undefined &&
-      typeof body !== 'string' &&
-      !(body instanceof Uint8Array) &&
-      typeof body !== 'function'
-    )
-      return undefined;
-    if (attempt >= this.settings.get('MaxRetries')) return undefined;
-    const seconds = e.retryAfter ?? retryAfterInBody(e) ?? 1;
-    if (seconds > this.settings.get('MaxRetryAfter')) return undefined;
-    return seconds * 1000;
+  /** A raw request, sent again after a 429 (core requestRepeatingRateLimited); for sendCustomRequest and the calls above. */
+  send(request: HttpRequest): Promise<HttpResponse> {
+    return requestRepeatingRateLimited(
+      this.http,
+      request,
+      { maxRetries: this.settings.get('MaxRetries'), maxRetryAfter: this.settings.get('MaxRetryAfter') },
+      (e) => e.retryAfter ?? (e instanceof DropboxApiError ? retryAfterInBody(e) : undefined),
+    );
   }
 
   /** `Dropbox-API-Path-Root` per the PathRoot setting ("root" needs the root namespace: fetched once). */
@@ -211,15 +190,4 @@ export class DropboxApi {
 function retryAfterInBody(e: DropboxApiError): number | undefined {
   const v = e.error?.retry_after;
   return typeof v === 'number' && v >= 0 ? v : undefined;
-}
-
-function parseJson<T>(text: string, route: string): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new CloudStorageError(
-      ErrorCode.ServerError,
-      `Dropbox ${route} answered with something that is not JSON: ${text.slice(0, 200)}`,
-    );
-  }
 }

@@ -1,7 +1,4 @@
-import type { Settings } from '../../core/config.js';
-import type { EncryptionSettings } from '../../core/crypto/index.js';
-import type { HttpClient } from '../../core/http/index.js';
-import type { Redactor } from '../../core/redact.js';
+import { type ProviderContext, publishPage } from '../../core/provider.js';
 import type { UploadSessions } from '../../core/transfer/index.js';
 import type { DropboxApi } from './api.js';
 import type { Dropbox } from './dropbox.js';
@@ -10,21 +7,16 @@ import type { DropboxSettingTable } from './settings.js';
 import type { DropboxResource, DropboxSharedLink } from './types.js';
 
 /**
- * What the area modules (listing, uploads, downloads, links, …) get from the class: its public state, the
- * Dropbox calls, the HTTP client for transfers, the settings, and the encryption settings of a call. The
- * class builds one in its constructor; the modules never reach into its protected members otherwise.
+ * What the area modules (listing, uploads, downloads, links, …) get from the Dropbox class: the core
+ * context (the instance, HTTP, settings, encryption), the Dropbox calls, and the state the areas share.
+ * The class builds one in its constructor.
  */
-export interface DropboxContext {
-  client: Dropbox;
+export interface DropboxContext extends ProviderContext<Dropbox, DropboxSettingTable> {
   api: DropboxApi;
-  http: HttpClient;
-  settings: Settings<DropboxSettingTable>;
-  redactor: Redactor;
-  encryption(): EncryptionSettings;
   /** The upload sessions the instance is sending (per-call state, mirrored to uploadSessionId/startByte). */
   uploadSessions: UploadSessions<'uploadSessionId'>;
-  /** Keeps a JSON body for the XPath settings. */
-  rememberJson(text: string): void;
+  /** When the next long-poll may start (the `backoff` of the last one). */
+  longpollBackoff: { until: number };
 }
 
 /**
@@ -33,10 +25,20 @@ export interface DropboxContext {
  * off) replaces the collection.
  */
 export function publishResources(ctx: DropboxContext, page: DropboxResource[], continuing: boolean): void {
-  const accumulate = continuing && ctx.settings.get('AccumulatePages');
-  if (accumulate) for (const r of page) ctx.client.resources.push(r);
-  else ctx.client.resources = [...page];
-  for (const r of page) ctx.client.emit('resourceList', resourceEvent(r));
+  publishPage(
+    {
+      get: () => ctx.client.resources,
+      set: (items) => {
+        ctx.client.resources = items;
+      },
+    },
+    page,
+    {
+      continuing,
+      accumulate: ctx.settings.get('AccumulatePages'),
+      emit: (r) => ctx.client.emit('resourceList', resourceEvent(r)),
+    },
+  );
 }
 
 /** The same for the SharedLink collection and `sharedLinkList`. */
@@ -45,10 +47,20 @@ export function publishSharedLinks(
   page: DropboxSharedLink[],
   continuing: boolean,
 ): void {
-  const accumulate = continuing && ctx.settings.get('AccumulatePages');
-  if (accumulate) for (const l of page) ctx.client.sharedLinks.push(l);
-  else ctx.client.sharedLinks = [...page];
-  for (const l of page) ctx.client.emit('sharedLinkList', sharedLinkEvent(l));
+  publishPage(
+    {
+      get: () => ctx.client.sharedLinks,
+      set: (items) => {
+        ctx.client.sharedLinks = items;
+      },
+    },
+    page,
+    {
+      continuing,
+      accumulate: ctx.settings.get('AccumulatePages'),
+      emit: (l) => ctx.client.emit('sharedLinkList', sharedLinkEvent(l)),
+    },
+  );
 }
 
 /** The DateFormat setting. */

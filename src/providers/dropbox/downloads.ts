@@ -1,21 +1,28 @@
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { Transform, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
-import {
-  CiphertextTempFile,
-  createDecryptStream,
-  type EncryptionSettings,
-  isEncryptionEnabled,
-} from '../../core/crypto/index.js';
+import { CiphertextTempFile, createDecryptStream, type EncryptionSettings } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { DownloadResult as HttpDownloadResult, HttpRequest } from '../../core/http/index.js';
+import {
+  downloadStartByte,
+  downloadTarget,
+  encryptionInForce,
+  enumMember,
+  localPathExists,
+} from '../../core/provider.js';
 import { type DownloadTarget, DropboxContentHasher, openDownloadSink } from '../../core/transfer/index.js';
 import { ACCEPTS, address } from './addressing.js';
 import { parseResultHeader } from './api.js';
 import { type DropboxContext, dateFormat } from './context.js';
 import { exportExtension, resourceFromMetadata } from './mapping.js';
 import { hashFilePrefix, hashing } from './streams.js';
-import type { DownloadOptions, DownloadResult, DropboxResource } from './types.js';
+import {
+  type DownloadOptions,
+  type DownloadResult,
+  DropboxDownloadType,
+  type DropboxResource,
+} from './types.js';
 import type { ExportResult, FileMetadata, Metadata } from './wire.js';
 
 /**
@@ -44,18 +51,11 @@ const THUMBNAIL_SIZES = [
 ];
 const THUMBNAIL_MODES = ['strict', 'bestfit', 'fitone_bestfit'];
 
-/** Where the bytes go for one call. */
-type Destination =
-  | { kind: 'file'; path: string }
-  | { kind: 'bytes' }
-  | { kind: 'stream'; writable: Writable };
-
 interface Call {
   ctx: DropboxContext;
   signal: AbortSignal;
-  destination: Destination;
+  destination: DownloadTarget;
   startByte: number;
-  overwrite: boolean;
 }
 
 export async function downloadFile(
@@ -66,26 +66,18 @@ export async function downloadFile(
 ): Promise<DownloadResult> {
   const client = ctx.client;
   const path = address(resource, ACCEPTS.readable, 'resource').value;
-  const localFile = options.localFile ?? client.localFile;
-  const destination: Destination = options.stream
-    ? { kind: 'stream', writable: options.stream }
-    : localFile
-      ? { kind: 'file', path: localFile }
-      : { kind: 'bytes' };
+  const downloadType = enumMember(
+    options.downloadType ?? client.downloadType,
+    DropboxDownloadType,
+    'downloadType',
+  );
+  const destination = downloadTarget(options, client);
   const call: Call = {
     ctx,
     signal,
     destination,
-    // While the instance shows an upload under way, its startByte is that upload's progress, not ours.
-    startByte: options.startByte ?? (ctx.uploadSessions.showsUpload ? 0 : client.startByte),
-    overwrite: options.overwrite ?? client.overwrite,
+    startByte: downloadStartByte(options, client, ctx.uploadSessions.showsUpload),
   };
-  if (!Number.isSafeInteger(call.startByte) || call.startByte < 0) {
-    throw new CloudStorageError(
-      ErrorCode.InvalidArgument,
-      `startByte must be 0 or more; got ${call.startByte}.`,
-    );
-  }
 
   // The metadata first: it says whether this is a folder, an export-only file, or plain content.
   const metadata = await ctx.api.rpc<Metadata>('files/get_metadata', { path }, { signal, idempotent: true });
@@ -106,7 +98,6 @@ export async function downloadFile(
     return plainDownload(call, 'files/download_zip', { path }, resourceInfo, { ranges: false });
   }
   const file = metadata as FileMetadata;
-  const downloadType = options.downloadType ?? client.downloadType;
   if (downloadType === 1) {
     const s = ctx.settings;
     const arg = {
@@ -123,7 +114,7 @@ export async function downloadFile(
   if (file.is_downloadable === false || file.export_info) {
     const extension = exportExtension(file.export_info?.export_as);
     if (destination.kind === 'file' && extension && !destination.path.endsWith(`.${extension}`)) {
-      call.destination = { kind: 'file', path: `${destination.path}.${extension}` };
+      call.destination = { ...destination, path: `${destination.path}.${extension}` };
     }
     return plainDownload(call, 'files/export', { path }, resourceInfo, {
       ranges: true,
@@ -132,10 +123,10 @@ export async function downloadFile(
           .export_hash,
     });
   }
-  const settings = ctx.encryption();
+  const settings = encryptionInForce(ctx);
   const hashOf = (headers: Record<string, string>) =>
     parseResultHeader<FileMetadata>(headers['dropbox-api-result'], 'files/download').content_hash;
-  if (isEncryptionEnabled(settings)) return encryptedDownload(call, path, resourceInfo, settings, hashOf);
+  if (settings) return encryptedDownload(call, path, resourceInfo, settings, hashOf);
   return plainDownload(call, 'files/download', { path }, resourceInfo, {
     ranges: true,
     expectedHash: hashOf,
@@ -156,13 +147,6 @@ function cannotResume(route: string): CloudStorageError {
   );
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** A download whose bytes go to the destination as they are (no decryption). */
 async function plainDownload(
   call: Call,
@@ -173,15 +157,10 @@ async function plainDownload(
 ): Promise<DownloadResult> {
   const { ctx, signal, destination, startByte } = call;
   if (startByte > 0 && !options.ranges) throw cannotResume(route);
-  const target: DownloadTarget =
-    destination.kind === 'file'
-      ? { kind: 'file', path: destination.path, overwrite: call.overwrite }
-      : destination.kind === 'stream'
-        ? { kind: 'stream', writable: destination.writable }
-        : { kind: 'bytes' };
   // A new file (or a resumed one) is written in place: on a hash mismatch it must be removed.
-  const inPlace = destination.kind === 'file' && (startByte > 0 || !(await exists(destination.path)));
-  const sink = await openDownloadSink(target, destination.kind === 'file' ? startByte : 0);
+  const inPlace =
+    destination.kind === 'file' && (startByte > 0 || !(await localPathExists(destination.path)));
+  const sink = await openDownloadSink(destination, destination.kind === 'file' ? startByte : 0);
   const hasher = new DropboxContentHasher();
   // The hash covers the whole file only when every byte passes through here (or is on disk already).
   const checkable = options.expectedHash !== undefined && (startByte === 0 || destination.kind === 'file');
@@ -283,7 +262,7 @@ async function encryptedDownload(
   const request = await ctx.api.downloadRequest('files/download', { path }, signal);
   const hasher = new DropboxContentHasher();
   if (destination.kind === 'file') {
-    if (startByte === 0 && !call.overwrite && (await exists(destination.path))) {
+    if (startByte === 0 && !destination.overwrite && (await localPathExists(destination.path))) {
       throw new CloudStorageError(
         ErrorCode.LocalFileExists,
         `${destination.path} already exists; set overwrite to replace it.`,
@@ -312,7 +291,7 @@ async function encryptedDownload(
       throw hashMismatch(ctx, resource, expected, computed);
     }
     try {
-      await temp.decryptTo(settings, { overwrite: call.overwrite });
+      await temp.decryptTo(settings, { overwrite: destination.overwrite });
     } finally {
       await temp.discard();
       ctx.settings.set('DownloadTempFile', '');
@@ -326,9 +305,7 @@ async function encryptedDownload(
       'An encrypted download resumes only to a localFile (through DownloadTempFile): set localFile, or startByte to 0.',
     );
   }
-  const sink = await openDownloadSink(
-    destination.kind === 'stream' ? { kind: 'stream', writable: destination.writable } : { kind: 'bytes' },
-  );
+  const sink = await openDownloadSink(destination);
   try {
     const result = await receive(
       ctx,

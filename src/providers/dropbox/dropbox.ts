@@ -1,6 +1,12 @@
 import type { OAuthServiceProfile } from '../../core/auth/index.js';
 import { type CallOptions, CloudClient, type CloudClientOptions } from '../../core/client.js';
-import type { Redactor } from '../../core/redact.js';
+import {
+  type CustomRequestOptions,
+  type CustomResponse,
+  enumMember,
+  resizeCollection,
+  takeOwnOptions,
+} from '../../core/provider.js';
 import { UploadSessions } from '../../core/transfer/index.js';
 import { getAccountInfo } from './account.js';
 import { DropboxApi } from './api.js';
@@ -20,18 +26,19 @@ import {
   search,
   waitForChanges,
 } from './listing.js';
+import { emptyResource, emptySharedLink } from './mapping.js';
 import { copyResource, createFolder, deleteResource, moveResource, restoreResource } from './operations.js';
 import { type DropboxSettingTable, dropboxSettings } from './settings.js';
 import {
   type ChangePage,
-  type CustomRequestOptions,
-  type CustomResponse,
   type DownloadOptions,
   type DownloadResult,
   type DropboxAccount,
+  DropboxDownloadType,
   type DropboxDownloadTypeValue,
   type DropboxEvents,
   type DropboxResource,
+  DropboxSearchKind,
   type DropboxSearchKindValue,
   type DropboxSharedLink,
   EMPTY_ACCOUNT,
@@ -103,8 +110,6 @@ export type DropboxOptions = CloudClientOptions<DropboxSettingTable> & Partial<D
  * ```
  */
 export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> implements DropboxProperties {
-  /** `download_type`: 0 content, 1 thumbnail, 2 preview. */
-  downloadType: DropboxDownloadTypeValue = 0;
   useResumableUpload = false;
   /** The upload session of a resumable upload; set it (with startByte) to resume one. */
   uploadSessionId = '';
@@ -114,7 +119,6 @@ export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> imp
   searchMarker = '';
   /** Marker of the next page of listSharedLinks. */
   sharedLinkMarker = '';
-  searchKind: DropboxSearchKindValue = 0;
   searchNamesOnly = false;
   /** Comma-separated Dropbox categories: image, document, pdf, spreadsheet, presentation, audio, video, folder, paper, others. */
   searchCategories = '';
@@ -131,52 +135,64 @@ export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> imp
   private _changeMarker = '';
   private _nextChangeMarker = '';
   private readonly ctx: DropboxContext;
-  /** When the next long-poll may start (the `backoff` of the last one). */
-  private readonly longpollBackoff = { until: 0 };
+  private _downloadType: DropboxDownloadTypeValue = 0;
+  private _searchKind: DropboxSearchKindValue = 0;
 
   constructor(options: DropboxOptions = {}) {
-    const own: Partial<DropboxProperties> = {};
-    const rest: Record<string, unknown> = { ...options };
-    for (const key of OWN_PROPERTIES) {
-      // An option given as undefined keeps the default, as for the core options.
-      if (rest[key] !== undefined) (own as Record<string, unknown>)[key] = rest[key];
-      delete rest[key];
-    }
-    const holder: { redactor?: Redactor } = {};
+    const { own, rest } = takeOwnOptions<DropboxProperties>(options, OWN_PROPERTIES);
+    // The error mapper needs the redactor, which exists only once super() has run.
+    const self: { dropbox?: Dropbox } = {};
     super(dropboxSettings, rest as CloudClientOptions<DropboxSettingTable>, {
       oauthService: DROPBOX_OAUTH,
-      errorFromResponse: (info) => dropboxErrorMapper(holder.redactor!)(info),
+      errorFromResponse: (info) => dropboxErrorMapper(self.dropbox!.redactor)(info),
     });
-    holder.redactor = this.redactor;
+    self.dropbox = this;
     this.ctx = {
       client: this,
       api: new DropboxApi(this.http, this.settings, (text) => this.rememberJson(text)),
       http: this.http,
       settings: this.settings,
       redactor: this.redactor,
-      encryption: () => this.encryption(),
-      uploadSessions: new UploadSessions(this, 'uploadSessionId'),
+      encryption: (overrides) => this.encryption(overrides),
       rememberJson: (text) => this.rememberJson(text),
+      uploadSessions: new UploadSessions(this, 'uploadSessionId'),
+      longpollBackoff: { until: 0 },
     };
     Object.assign(this, own);
   }
 
+  /** `download_type`: 0 content, 1 thumbnail, 2 preview; anything else is refused. */
+  get downloadType(): DropboxDownloadTypeValue {
+    return this._downloadType;
+  }
+  set downloadType(value: DropboxDownloadTypeValue) {
+    this._downloadType = enumMember(value, DropboxDownloadType, 'downloadType');
+  }
+
+  /** `search_kind`: 0 active files, 1 deleted files; anything else is refused. */
+  get searchKind(): DropboxSearchKindValue {
+    return this._searchKind;
+  }
+  set searchKind(value: DropboxSearchKindValue) {
+    this._searchKind = enumMember(value, DropboxSearchKind, 'searchKind');
+  }
+
   // ---- collections and markers ------------------------------------------------------------------------
 
-  /** `resource_count`: the size of the Resource collection; setting it truncates (0 clears). */
+  /** `resource_count`: the size of the Resource collection; setting it truncates or adds blank entries. */
   get resourceCount(): number {
     return this.resources.length;
   }
-  set resourceCount(count: number) {
-    this.resources = this.resources.slice(0, Math.max(0, count));
+  set resourceCount(n: number) {
+    this.resources = resizeCollection(this.resources, n, emptyResource, 'resourceCount');
   }
 
-  /** `shared_link_count`: the size of the SharedLink collection; setting it truncates (0 clears). */
+  /** `shared_link_count`: the size of the SharedLink collection; setting it truncates or adds blank entries. */
   get sharedLinkCount(): number {
     return this.sharedLinks.length;
   }
-  set sharedLinkCount(count: number) {
-    this.sharedLinks = this.sharedLinks.slice(0, Math.max(0, count));
+  set sharedLinkCount(n: number) {
+    this.sharedLinks = resizeCollection(this.sharedLinks, n, emptySharedLink, 'sharedLinkCount');
   }
 
   /** The marker of the next page of the current change set; setting it clears nextChangeMarker. */
@@ -195,19 +211,6 @@ export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> imp
   set nextChangeMarker(value: string) {
     this._nextChangeMarker = value;
     if (value) this._changeMarker = '';
-  }
-
-  /** `parsed_header_count`. */
-  get parsedHeaderCount(): number {
-    return this.parsedHeaders.length;
-  }
-
-  /** `query_param_count`: setting it truncates the QueryParams collection (0 clears). */
-  get queryParamCount(): number {
-    return this.queryParams.length;
-  }
-  set queryParamCount(count: number) {
-    this.queryParams = this.queryParams.slice(0, Math.max(0, count));
   }
 
   // ---- account ----------------------------------------------------------------------------------------
@@ -251,7 +254,7 @@ export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> imp
    * nextChangeMarker; true when there is one (then call listChanges). Honours Dropbox's `backoff`.
    */
   waitForChanges(timeout: number, options?: CallOptions): Promise<boolean> {
-    return this.run(options, (signal) => waitForChanges(this.ctx, timeout, signal, this.longpollBackoff));
+    return this.run(options, (signal) => waitForChanges(this.ctx, timeout, signal));
   }
 
   /** Metadata of one resource (path, id, id-relative path or rev:), as the only item of `resources`. */
@@ -311,7 +314,7 @@ export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> imp
   // ---- transfers --------------------------------------------------------------------------------------
 
   /**
-   * Downloads to localFile, or to `resourceData` (also returned), or to `options.stream`: the content
+   * Downloads to `options.stream`, or localFile, or `resourceData` (also the result's `data`): the content
    * (resumed from startByte), a thumbnail or a preview (downloadType), an export-only file's export, or a
    * folder as ZIP (AllowFolderDownloads). Checked against Dropbox's content hash; decrypted when the
    * encryption properties are set.
@@ -387,6 +390,6 @@ export class Dropbox extends CloudClient<DropboxEvents, DropboxSettingTable> imp
     });
     this._changeMarker = '';
     this._nextChangeMarker = '';
-    this.longpollBackoff.until = 0;
+    this.ctx.longpollBackoff.until = 0;
   }
 }

@@ -125,10 +125,34 @@ function classify409(tags: string[]): { code: number; advice: string } {
       code: ErrorCode.UnsupportedOperation,
       advice: 'Dropbox refused the link settings (visibility, password or expiry) for this account.',
     };
-  if (has('no_write_permission') || has('no_permission') || has('access_denied'))
-    return { code: ErrorCode.UnsupportedOperation, advice: 'This account may not do that there.' };
+  if (tags.some((t) => PERMISSION_TAGS.has(t)))
+    return { code: ErrorCode.ServerError, advice: PERMISSION_ADVICE };
   return { code: ErrorCode.ServerError, advice: '' };
 }
+
+/**
+ * Dropbox's "not allowed" answers (the account, a team policy or the content's owner forbids it). The
+ * reference has no code of its own for them: like Box's 403 they are 600 (the server refused), not 601,
+ * which means the class does not support the operation. `providerCode` says which refusal it was.
+ */
+const PERMISSION_TAGS = new Set([
+  'no_permission',
+  'no_write_permission',
+  'access_denied',
+  'access_restricted',
+  'team_folder',
+  'insufficient_permissions',
+  'permission_denied',
+  'shared_link_access_denied',
+  'user_not_allowed_by_owner',
+  'restricted_content',
+  'operation_suppressed',
+  'not_allowed',
+  'email_not_verified',
+  'email_unverified',
+]);
+const PERMISSION_ADVICE =
+  'Dropbox does not allow this account to do that there (permissions, a team policy or restricted content); ask the owner or an admin for access, or act elsewhere.';
 
 function parseBody(text: string): ErrorBody | undefined {
   try {
@@ -182,11 +206,17 @@ export function dropboxErrorMapper(redactor: Redactor) {
         return new DropboxApiError(ErrorCode.InvalidCredentials, `${where}.${advice}`, common);
       }
       case info.status === 403: {
+        // invalid_account_type: this kind of account lacks the endpoint or feature (601, unsupported);
+        // any other 403 (paper_access_denied, team_access_denied, …) is a refusal (600).
         const tags = errorTags(error);
-        const advice = tags.includes('invalid_account_type')
-          ? ' This needs another kind of Dropbox account (PermanentlyDelete needs Dropbox Business).'
-          : ' The account or app may not do this.';
-        return new DropboxApiError(ErrorCode.UnsupportedOperation, `${where}.${advice}`, common);
+        if (tags.includes('invalid_account_type')) {
+          return new DropboxApiError(
+            ErrorCode.UnsupportedOperation,
+            `${where}. This needs another kind of Dropbox account (PermanentlyDelete needs Dropbox Business).`,
+            common,
+          );
+        }
+        return new DropboxApiError(ErrorCode.ServerError, `${where}. ${PERMISSION_ADVICE}`, common);
       }
       case info.status === 409: {
         const tags = errorTags(error).length ? errorTags(error) : summaryTags(summary);

@@ -1,4 +1,5 @@
 import { invalidArgument } from '../../core/errors.js';
+import { walkPages } from '../../core/provider.js';
 import { ACCEPTS, address } from './addressing.js';
 import { type DropboxContext, dateFormat, publishSharedLinks } from './context.js';
 import { DropboxApiError } from './errors.js';
@@ -113,18 +114,15 @@ export async function listSharedLinks(
   return { links, marker: ctx.client.sharedLinkMarker };
 }
 
-export async function* iterateSharedLinks(
+export function iterateSharedLinks(
   ctx: DropboxContext,
   resource: string,
   signal: AbortSignal,
 ): AsyncGenerator<DropboxSharedLink> {
-  let cursor = '';
-  for (;;) {
+  return walkPages(async (cursor) => {
     const result = await sharedLinksPage(ctx, resource, cursor, signal);
-    yield* toLinks(ctx, result);
-    if (!result.has_more || !result.cursor) return;
-    cursor = result.cursor;
-  }
+    return { items: toLinks(ctx, result), marker: result.has_more ? (result.cursor ?? '') : '' };
+  });
 }
 
 export async function revokeLink(

@@ -1,5 +1,6 @@
 import { invalidArgument } from '../../core/errors.js';
 import { sleep } from '../../core/http/retry.js';
+import { walkPages } from '../../core/provider.js';
 import { ACCEPTS, address } from './addressing.js';
 import { type DropboxContext, dateFormat, publishResources } from './context.js';
 import { resourceFromMetadata } from './mapping.js';
@@ -70,18 +71,15 @@ export async function listResources(
 }
 
 /** Every resource of a folder (all pages), without touching the instance's collection or markers. */
-export async function* iterateResources(
+export function iterateResources(
   ctx: DropboxContext,
   folderResource: string,
   signal: AbortSignal,
 ): AsyncGenerator<DropboxResource> {
-  let cursor = '';
-  for (;;) {
+  return walkPages(async (cursor) => {
     const result = await listFolderPage(ctx, folderResource, cursor, signal);
-    yield* toResources(ctx, result.entries);
-    if (!result.has_more) return;
-    cursor = result.cursor;
-  }
+    return { items: toResources(ctx, result.entries), marker: result.has_more ? result.cursor : '' };
+  });
 }
 
 /**
@@ -131,8 +129,8 @@ export async function waitForChanges(
   ctx: DropboxContext,
   timeout: number,
   signal: AbortSignal,
-  backoff: { until: number },
 ): Promise<boolean> {
+  const backoff = ctx.longpollBackoff;
   if (!Number.isInteger(timeout) || timeout < 30 || timeout > 480) {
     throw invalidArgument(`waitForChanges takes a timeout of 30 to 480 seconds; got ${timeout}.`);
   }
@@ -257,17 +255,14 @@ export async function search(
 }
 
 /** Every search hit (all pages), without touching the instance's collection or markers. */
-export async function* iterateSearch(
+export function iterateSearch(
   ctx: DropboxContext,
   folderResource: string,
   query: string,
   signal: AbortSignal,
 ): AsyncGenerator<DropboxResource> {
-  let cursor = '';
-  for (;;) {
+  return walkPages(async (cursor) => {
     const result = await searchPage(ctx, folderResource, query, cursor, signal);
-    yield* searchResources(ctx, result);
-    if (!result.has_more || !result.cursor) return;
-    cursor = result.cursor;
-  }
+    return { items: searchResources(ctx, result), marker: result.has_more ? (result.cursor ?? '') : '' };
+  });
 }

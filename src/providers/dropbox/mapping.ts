@@ -56,6 +56,32 @@ function accessTypeOf(m: Metadata): DropboxAccessTypeValue {
   return 0;
 }
 
+/** A blank resource (what growing `resourceCount` adds). */
+export function emptyResource(): DropboxResource {
+  return {
+    id: '',
+    name: '',
+    path: '',
+    pathLower: '',
+    type: 0,
+    size: -1,
+    modifiedTime: '',
+    clientModifiedTime: '',
+    revision: '',
+    hash: '',
+    deleted: false,
+    shareId: '',
+    parentShareId: '',
+    exportExtension: '',
+    accessType: 0,
+  };
+}
+
+/** A blank shared link (what growing `sharedLinkCount` adds). */
+export function emptySharedLink(): DropboxSharedLink {
+  return { url: '', id: '', name: '', path: '', type: 0, visibility: -1, expires: '', canRevoke: false };
+}
+
 /** A resource from any `files.Metadata` (`.tag` file/folder/deleted; no `.tag` means a file). */
 export function resourceFromMetadata(m: Metadata, dateFormat: string): DropboxResource {
   const tag = m['.tag'] ?? ('rev' in m ? 'file' : 'folder');

@@ -1,6 +1,12 @@
-import type { Readable, Writable } from 'node:stream';
-import type { CallOptions } from '../../core/client.js';
 import type { CoreEvents, FragmentCompleteEvent } from '../../core/events.js';
+import {
+  type DownloadOptions as CoreDownloadOptions,
+  type DownloadResult as CoreDownloadResult,
+  type UploadOptions as CoreUploadOptions,
+  type EnumValue,
+  ResourceType,
+  type ResourceTypeValue,
+} from '../../core/provider.js';
 
 /**
  * The public types of the Dropbox class: the items of its collections (resources, shared links), the
@@ -8,24 +14,24 @@ import type { CoreEvents, FragmentCompleteEvent } from '../../core/events.js';
  */
 
 /** `resource_type`: drtFile / drtFolder. */
-export const DropboxResourceType = { File: 0, Folder: 1 } as const;
-export type DropboxResourceTypeValue = (typeof DropboxResourceType)[keyof typeof DropboxResourceType];
+export const DropboxResourceType = ResourceType;
+export type DropboxResourceTypeValue = ResourceTypeValue;
 
 /** `resource_access_type`. */
 export const DropboxAccessType = { Unrestricted: 0, ReadOnly: 1, Limited: 2, NoAccess: 3 } as const;
-export type DropboxAccessTypeValue = (typeof DropboxAccessType)[keyof typeof DropboxAccessType];
+export type DropboxAccessTypeValue = EnumValue<typeof DropboxAccessType>;
 
 /** `download_type`: what downloadFile fetches for a file. */
 export const DropboxDownloadType = { FileContent: 0, FileThumbnail: 1, FilePreview: 2 } as const;
-export type DropboxDownloadTypeValue = (typeof DropboxDownloadType)[keyof typeof DropboxDownloadType];
+export type DropboxDownloadTypeValue = EnumValue<typeof DropboxDownloadType>;
 
 /** `search_kind`. */
 export const DropboxSearchKind = { Active: 0, Deleted: 1 } as const;
-export type DropboxSearchKindValue = (typeof DropboxSearchKind)[keyof typeof DropboxSearchKind];
+export type DropboxSearchKindValue = EnumValue<typeof DropboxSearchKind>;
 
 /** `account_type`. */
 export const DropboxAccountType = { Basic: 0, Pro: 1, Business: 2 } as const;
-export type DropboxAccountTypeValue = (typeof DropboxAccountType)[keyof typeof DropboxAccountType];
+export type DropboxAccountTypeValue = EnumValue<typeof DropboxAccountType>;
 
 /**
  * `shared_link_visibility`: the reference's five values, and two Dropbox has since added (reported as 5 and
@@ -41,7 +47,7 @@ export const DropboxLinkVisibility = {
   OnlyYou: 6,
   Unknown: -1,
 } as const;
-export type DropboxLinkVisibilityValue = (typeof DropboxLinkVisibility)[keyof typeof DropboxLinkVisibility];
+export type DropboxLinkVisibilityValue = EnumValue<typeof DropboxLinkVisibility>;
 
 /** One item of the Resource collection (`resource_*[i]`). */
 export interface DropboxResource {
@@ -188,51 +194,24 @@ export interface SharedLinkPage {
   marker: string;
 }
 
-/** Per-call options of uploadFile: each overrides the instance property of the same name for this call. */
-export interface UploadOptions extends CallOptions {
-  localFile?: string;
-  /** The bytes to upload when no localFile: bytes, a Node stream or a web stream. */
-  data?: Uint8Array | Readable | ReadableStream<Uint8Array>;
-  /** Size of a `data` stream, when known (progress, and whether a simple upload fits). */
-  size?: number;
+/** Per-call options of uploadFile (see core UploadOptions): each overrides the instance property of the same name. */
+export interface UploadOptions extends CoreUploadOptions {
   startByte?: number;
   overwrite?: boolean;
-  useResumableUpload?: boolean;
   uploadSessionId?: string;
 }
 
-/** Per-call options of downloadFile. */
-export interface DownloadOptions extends CallOptions {
-  localFile?: string;
-  /** Write the bytes to this stream instead of a file or resourceData. */
-  stream?: Writable;
-  startByte?: number;
-  overwrite?: boolean;
+/** Per-call options of downloadFile (see core DownloadOptions). */
+export interface DownloadOptions extends CoreDownloadOptions {
   downloadType?: DropboxDownloadTypeValue;
 }
 
-/** What downloadFile fetched. */
-export interface DownloadResult {
+/** What downloadFile fetched (see core DownloadResult), with the metadata Dropbox gave for it. */
+export interface DownloadResult extends CoreDownloadResult {
   /** Metadata of the downloaded file (or folder, for a ZIP). */
   resource: DropboxResource;
   /** The file written (localFile, with the export extension appended for export-only files). */
   localFile?: string;
-  /** The bytes, when neither localFile nor a stream was given (also in resourceData). */
-  data?: Uint8Array;
-  /** Bytes received by this call (ciphertext for encrypted content). */
-  bytesReceived: number;
 }
 
-/** Per-call options of sendCustomRequest. */
-export interface CustomRequestOptions extends CallOptions {
-  localFile?: string;
-  overwrite?: boolean;
-}
-
-/** What sendCustomRequest received. */
-export interface CustomResponse {
-  status: number;
-  headers: Record<string, string>;
-  /** The body, unless it went to localFile. */
-  body?: Uint8Array;
-}
+export type { CustomRequestOptions, CustomResponse } from '../../core/provider.js';

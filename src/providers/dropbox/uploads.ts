@@ -1,7 +1,8 @@
 import { PassThrough, pipeline } from 'node:stream';
-import { ciphertextSize, type EncryptionSettings, isEncryptionEnabled } from '../../core/crypto/index.js';
+import { ciphertextSize, type EncryptionSettings } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { ProgressTracker } from '../../core/http/index.js';
+import { checkStartByte, encryptionInForce } from '../../core/provider.js';
 import {
   DropboxContentHasher,
   openUploadBytes,
@@ -78,8 +79,7 @@ export async function uploadFile(
   const target = commitInfo(ctx, path, options.overwrite ?? client.overwrite);
   const { localFile, data } = uploadInput(options, client);
   const source = await uploadSource(localFile || undefined, data, options.size);
-  const settings = ctx.encryption();
-  const encryption = isEncryptionEnabled(settings) ? settings : undefined;
+  const encryption = encryptionInForce(ctx);
   const size =
     source.size === undefined
       ? undefined
@@ -92,7 +92,7 @@ export async function uploadFile(
   const perCall = options.uploadSessionId !== undefined || options.startByte !== undefined;
   const state = ctx.uploadSessions.open(
     options.uploadSessionId ?? client.uploadSessionId,
-    options.startByte ?? client.startByte,
+    checkStartByte(options.startByte ?? client.startByte),
     !perCall,
   );
   const resumable = options.useResumableUpload ?? client.useResumableUpload;

@@ -50,7 +50,7 @@ describe('Box class: account, custom requests, links, locks and OAuth', () => {
     const c = env.box();
     c.addQueryParam('fields', 'name,item_collection');
     const bytes = await c.sendCustomRequest('', '/folders/0', '');
-    const json = JSON.parse(Buffer.from(bytes!).toString()) as { name: string };
+    const json = JSON.parse(Buffer.from(bytes.body!).toString()) as { name: string };
     assert.equal(json.name, 'All Files');
     assert.ok(c.resourceData instanceof Uint8Array);
     assert.match(env.server.requestLog.at(-1)!.query, /fields=name%2Citem_collection/);

@@ -89,8 +89,8 @@ describe('Box class: encryption', () => {
           info.hash,
         );
         const back = await box.downloadFile(id);
-        assert.ok(Buffer.from(back!).equals(plain));
-        const raw = Buffer.from((await env.box().downloadFile(id))!);
+        assert.ok(Buffer.from(back.data!).equals(plain));
+        const raw = Buffer.from((await env.box().downloadFile(id)).data!);
         assert.equal(sha1(raw), info.hash);
         assert.ok(!raw.includes(plain.subarray(0, 64)), 'no plaintext on the server');
         if (format.algorithm === 0)
@@ -98,7 +98,7 @@ describe('Box class: encryption', () => {
         const sink = new PassThrough();
         const chunks: Buffer[] = [];
         sink.on('data', (c) => chunks.push(c));
-        await box.downloadFile(id, { writable: sink });
+        await box.downloadFile(id, { stream: sink });
         assert.ok(Buffer.concat(chunks).equals(plain));
 
         const wrong = make(format.algorithm, { encryptionPassword: 'wrong horse' });
@@ -106,7 +106,7 @@ describe('Box class: encryption', () => {
         else {
           // Unauthenticated CBC: a wrong key fails the padding check almost always, or yields other bytes.
           const outcome = await wrong.downloadFile(id).then(
-            (b) => ({ failed: false, same: Buffer.from(b!).equals(plain), code: 0 }),
+            (b) => ({ failed: false, same: Buffer.from(b.data!).equals(plain), code: 0 }),
             (e: { code: number }) => ({ failed: true, same: false, code: e.code }),
           );
           if (outcome.failed) assert.equal(outcome.code, ErrorCode.DecryptionFailed);
@@ -146,7 +146,7 @@ describe('Box class: encryption', () => {
         await second.downloadFile(id, { localFile: out });
         assert.ok((await readFile(out)).equals(plain), 'the resumed encrypted upload decrypts to the file');
         if (format.algorithm === 0) {
-          const raw = Buffer.from((await env.box().downloadFile(id))!);
+          const raw = Buffer.from((await env.box().downloadFile(id)).data!);
           assert.ok((await opensslDecrypt(raw, 'correct horse')).equals(plain));
         }
       });
@@ -209,8 +209,8 @@ describe('Box class: encryption', () => {
     const box = env.box({ encryptionKey: 'ab'.repeat(32), encryptionIV: 'cd'.repeat(16) });
     const plain = Buffer.from('raw key and iv');
     const id = await box.uploadFile('raw.bin', '', { data: plain });
-    assert.ok(Buffer.from((await box.downloadFile(id))!).equals(plain));
-    const stored = Buffer.from((await env.box().downloadFile(id))!);
+    assert.ok(Buffer.from((await box.downloadFile(id)).data!).equals(plain));
+    const stored = Buffer.from((await env.box().downloadFile(id)).data!);
     assert.equal(stored.length, 16);
     assert.ok(!stored.equals(plain));
   });

@@ -59,7 +59,7 @@ describe('Box class through a proxy', () => {
     const id = await box.uploadFile('via-proxy.bin', '', { data });
     await box.listResources('');
     const back = await box.downloadFile(id);
-    assert.ok(Buffer.from(back!).equals(data));
+    assert.ok(Buffer.from(back.data!).equals(data));
     const seen = env.server.requestLog.slice(log);
     assert.deepEqual([...new Set(seen.map((e) => e.host))].sort(), ['api', 'download', 'upload']);
     assert.ok(
@@ -72,7 +72,7 @@ describe('Box class through a proxy', () => {
     const box = env.box({ firewallType: 3, firewallHost: '127.0.0.1', firewallPort: socksPort });
     const data = randomBytes(100_000);
     const id = await box.uploadFile('via-socks.bin', '', { data });
-    assert.ok(Buffer.from((await box.downloadFile(id))!).equals(data));
+    assert.ok(Buffer.from((await box.downloadFile(id)).data!).equals(data));
     const nowhere = env.box({ firewallType: 3, firewallHost: '127.0.0.1', firewallPort: await freePort() });
     await assert.rejects(nowhere.getAccountInfo(), (e: { code: number; message: string }) => {
       assert.ok(e.code === 118 || e.code === ErrorCode.ConnectionFailed, `${e.code}: ${e.message}`);

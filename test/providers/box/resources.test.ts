@@ -335,7 +335,7 @@ describe('Box class: resources', () => {
 
     v.config(`VersionId=${first.versionId}`);
     const bytes = await v.downloadFile(f);
-    assert.equal(Buffer.from(bytes!).toString(), 'version 1');
+    assert.equal(Buffer.from(bytes.data!).toString(), 'version 1');
     const copy = await v.copyResource(f, '', 'versions-v1.txt');
     v.config('VersionId=');
     assert.equal((await v.getResourceInfo(copy)).hash, sha1(Buffer.from('version 1')));

@@ -127,7 +127,7 @@ describe('Box class: simple transfers', () => {
   it('downloads to a file, to bytes (resourceData) and to a stream, following the redirect to the download host', async () => {
     const id = await box.uploadFile('download.bin', '', { data: content });
     const bytes = await box.downloadFile(id);
-    assert.ok(Buffer.from(bytes!).equals(content));
+    assert.ok(Buffer.from(bytes.data!).equals(content));
     assert.ok(Buffer.from(box.resourceData as Uint8Array).equals(content));
     const hosts = env.server.requestLog.slice(-2).map((e) => `${e.host} ${e.method} ${e.path}`);
     assert.match(hosts[0]!, /^api GET \/2.0\/files\/\d+\/content$/);
@@ -150,7 +150,7 @@ describe('Box class: simple transfers', () => {
     const sink = new PassThrough();
     const chunks: Buffer[] = [];
     sink.on('data', (c) => chunks.push(c));
-    await box.downloadFile(id, { writable: sink });
+    await box.downloadFile(id, { stream: sink });
     assert.ok(Buffer.concat(chunks).equals(content));
 
     let progress = 0;
@@ -175,7 +175,7 @@ describe('Box class: simple transfers', () => {
     // The connection is reset after 1 MB: the class asks for the rest with a Range request by itself.
     env.server.faults.add({ host: 'download', resetAfterBytes: 1024 * 1024 });
     const bytes = await box.downloadFile(id);
-    assert.ok(Buffer.from(bytes!).equals(content));
+    assert.ok(Buffer.from(bytes.data!).equals(content));
     const ranged = env.server.requestLog.filter((e) => e.host === 'download').at(-1)!;
     assert.match(String(ranged.headers.range), /^bytes=\d+-$/);
 
@@ -207,7 +207,7 @@ describe('Box class: simple transfers', () => {
     );
     // To bytes, startByte gives the rest of the file.
     const tail = await b.downloadFile(id, { localFile: '', startByte: content.length - 100 });
-    assert.ok(Buffer.from(tail!).equals(content.subarray(content.length - 100)));
+    assert.ok(Buffer.from(tail.data!).equals(content.subarray(content.length - 100)));
   });
 
   it('waits out a 202 before a fresh download; a per-call signal or interrupt() stops an upload (301); idle', async () => {
@@ -216,7 +216,7 @@ describe('Box class: simple transfers', () => {
     const log = env.server.requestLog.length;
     const bytes = await box.downloadFile(id);
     env.emulator.config.downloadPendingResponses = 0;
-    assert.ok(Buffer.from(bytes!).equals(content));
+    assert.ok(Buffer.from(bytes.data!).equals(content));
     assert.deepEqual(
       env.server.requestLog.slice(log).map((e) => e.status),
       [202, 302, 200],
@@ -278,12 +278,16 @@ describe('Box class: simple transfers', () => {
     assert.equal(err.retryAfter, 7);
     assert.equal(t.config('RetryAfter'), '7');
     const jpg = await t.downloadFile(png);
-    assert.deepEqual([...Buffer.from(jpg!).subarray(0, 3)], [0xff, 0xd8, 0xff], 'a JPEG (ThumbnailFormat 0)');
+    assert.deepEqual(
+      [...Buffer.from(jpg.data!).subarray(0, 3)],
+      [0xff, 0xd8, 0xff],
+      'a JPEG (ThumbnailFormat 0)',
+    );
     assert.equal(t.config('RetryAfter'), '0');
     t.config('ThumbnailFormat=1');
     t.config('ThumbnailSize=5');
     const big = await t.downloadFile(png);
-    const b = Buffer.from(big!);
+    const b = Buffer.from(big.data!);
     assert.equal(b.subarray(1, 4).toString(), 'PNG');
     assert.equal(b.readUInt32BE(16), 256, 'a 256x256 PNG');
     assert.match(env.server.requestLog.at(-1)!.query, /min_width=256/);
@@ -293,7 +297,7 @@ describe('Box class: simple transfers', () => {
     // A type Box cannot render: the placeholder it redirects to.
     const other = await box.uploadFile('archive.xyz', '', { data: Buffer.from('?') });
     t.config('ThumbnailSize=0');
-    const placeholder = Buffer.from((await t.downloadFile(other))!);
+    const placeholder = Buffer.from((await t.downloadFile(other)).data!);
     assert.equal(placeholder.subarray(1, 4).toString(), 'PNG');
     const path = join(env.dir, 'thumb.png');
     await t.downloadFile(png, { localFile: path });
