@@ -1,4 +1,4 @@
-import { rm, stat } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import type { Transform, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import {
@@ -156,8 +156,9 @@ function cannotResume(route: string): CloudStorageError {
   );
 }
 
+/** Whether anything is at `path` (a link is not followed: a dangling one counts). */
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
+  return lstat(path).then(
     () => true,
     () => false,
   );
@@ -179,9 +180,9 @@ async function plainDownload(
       : destination.kind === 'stream'
         ? { kind: 'stream', writable: destination.writable }
         : { kind: 'bytes' };
-  // A new file (or a resumed one) is written in place: on a hash mismatch it must be removed.
-  const inPlace = destination.kind === 'file' && (startByte > 0 || !(await exists(destination.path)));
   const sink = await openDownloadSink(target, destination.kind === 'file' ? startByte : 0);
+  // A new file (or a resumed one) is written in place: on a hash mismatch it must be removed.
+  const inPlace = destination.kind === 'file' && (startByte > 0 || sink.createdNew);
   const hasher = new DropboxContentHasher();
   // The hash covers the whole file only when every byte passes through here (or is on disk already).
   const checkable = options.expectedHash !== undefined && (startByte === 0 || destination.kind === 'file');
