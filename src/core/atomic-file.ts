@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { copyFile, rename, stat, unlink } from 'node:fs/promises';
+import { constants, type WriteStream } from 'node:fs';
+import { copyFile, type FileHandle, link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CloudStorageError, ErrorCode } from './errors.js';
 
@@ -8,16 +8,44 @@ import { CloudStorageError, ErrorCode } from './errors.js';
  * Downloads that never leave a half-written or wrongly decrypted file where the user's file should
  * be: bytes go to a temporary file, which is renamed over the target only once everything (including
  * decryption and its integrity or padding check) succeeded.
+ *
+ * Every local file the library creates is created here, exclusively (O_CREAT | O_EXCL | O_NOFOLLOW): an
+ * existing file or a symbolic link planted at the path makes the creation fail instead of being
+ * followed, and there is no window between a check and the open. Replacing a file renames over it, which
+ * replaces a link itself, never the file it points to.
  */
 export interface AtomicFileOptions {
   /** Directory for the temporary file; default the target's own, so the final rename is atomic. */
   tempDir?: string;
   /** When false, an existing target is an error (LocalFileExists, 608); default true. */
   overwrite?: boolean;
+  /** Mode of the new file (the umask can only narrow it); default 0o666. Decrypted output uses 0o600. */
+  mode?: number;
 }
 
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+
+/**
+ * Creates `path` as a new file and opens it for writing. Fails with EEXIST when anything is there,
+ * a dangling symbolic link included; a link is never followed.
+ */
+export function createExclusive(path: string, mode = 0o666): Promise<FileHandle> {
+  return open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW, mode);
+}
+
+/** Opens an existing file to append to it; a symbolic link at `path` is refused (ELOOP), not followed. */
+export function openForAppend(path: string): Promise<FileHandle> {
+  return open(path, constants.O_WRONLY | constants.O_APPEND | O_NOFOLLOW);
+}
+
+/** A random, unguessable name for a temporary file next to `target` (in `dir`). */
+export function tempPathFor(target: string, dir: string, suffix = 'part'): string {
+  return join(dir, `.${basename(target)}.${randomBytes(8).toString('hex')}.${suffix}`);
+}
+
+/** Whether anything (a file, a folder, a link, even a dangling one) is at `path`. */
 export async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
+  return lstat(path).then(
     () => true,
     () => false,
   );
@@ -35,6 +63,8 @@ export function localFileError(what: string, cause: unknown): CloudStorageError 
   return new CloudStorageError(ErrorCode.LocalFileError, `${what}: ${detail}`, { cause });
 }
 
+const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
+
 /** A temporary file that becomes `target` on {@link commit}, or disappears on {@link abort}. */
 export class AtomicFile {
   private constructor(
@@ -46,33 +76,80 @@ export class AtomicFile {
 
   static async open(target: string, options: AtomicFileOptions = {}): Promise<AtomicFile> {
     const overwrite = options.overwrite ?? true;
+    const mode = options.mode ?? 0o666;
     if (!overwrite && (await exists(target))) throw localFileExists(target);
-    const dir = options.tempDir || dirname(target);
-    const tempPath = join(dir, `.${basename(target)}.${randomBytes(6).toString('hex')}.part`);
-    const stream = createWriteStream(tempPath, { flags: 'wx' });
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', (e) => reject(localFileError(`Cannot create the temporary file ${tempPath}`, e)));
-    });
-    return new AtomicFile(target, tempPath, stream, overwrite);
+    const tempPath = tempPathFor(target, options.tempDir || dirname(target));
+    let handle: FileHandle;
+    try {
+      handle = await createExclusive(tempPath, mode);
+    } catch (e) {
+      throw localFileError(`Cannot create the temporary file ${tempPath}`, e);
+    }
+    return new AtomicFile(target, tempPath, handle.createWriteStream(), overwrite);
   }
 
-  /** Moves the finished temporary file over the target (after the stream has ended). */
+  /**
+   * Moves the finished temporary file to the target (after the stream has ended). Without overwrite the
+   * target is created by a hard link, which fails if anything appeared there meanwhile; with overwrite a
+   * rename replaces whatever is there (a link itself, not what it points to).
+   */
   async commit(): Promise<void> {
-    if (!this.stream.closed) await new Promise<void>((resolve) => this.stream.end(() => resolve()));
-    if (!this.overwrite && (await exists(this.target))) {
-      await unlink(this.tempPath).catch(() => {});
-      throw localFileExists(this.target);
+    if (!this.stream.closed) {
+      await new Promise<void>((resolve, reject) => {
+        this.stream.once('error', reject);
+        this.stream.end(() => resolve());
+      });
+      if (!this.stream.closed)
+        await new Promise<void>((resolve) => this.stream.once('close', () => resolve()));
     }
     try {
-      await rename(this.tempPath, this.target);
+      if (this.overwrite) await this.replaceTarget();
+      else await this.createTarget();
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EXDEV')
-        throw localFileError(`Cannot write ${this.target}`, e);
-      // TempPath on another file system: copy, then remove.
-      await copyFile(this.tempPath, this.target);
-      await unlink(this.tempPath);
+      await unlink(this.tempPath).catch(() => {});
+      if (e instanceof CloudStorageError) throw e;
+      throw localFileError(`Cannot write ${this.target}`, e);
     }
+  }
+
+  private async createTarget(): Promise<void> {
+    try {
+      await link(this.tempPath, this.target);
+      await unlink(this.tempPath);
+      return;
+    } catch (e) {
+      if (errno(e) === 'EEXIST') throw localFileExists(this.target);
+      // Another file system (TempPath), or one without hard links: an exclusive copy instead.
+      if (!['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS'].includes(errno(e) ?? '')) throw e;
+    }
+    try {
+      await copyFile(this.tempPath, this.target, constants.COPYFILE_EXCL);
+    } catch (e) {
+      if (errno(e) === 'EEXIST') throw localFileExists(this.target);
+      throw e;
+    }
+    await unlink(this.tempPath);
+  }
+
+  private async replaceTarget(): Promise<void> {
+    try {
+      await rename(this.tempPath, this.target);
+      return;
+    } catch (e) {
+      if (errno(e) !== 'EXDEV') throw e;
+    }
+    // TempPath on another file system: copy next to the target (exclusively), then rename over it, so
+    // a link at the target is replaced rather than written through.
+    const staged = tempPathFor(this.target, dirname(this.target));
+    try {
+      // copyFile gives the copy the temporary file's mode.
+      await copyFile(this.tempPath, staged, constants.COPYFILE_EXCL);
+      await rename(staged, this.target);
+    } catch (e) {
+      await unlink(staged).catch(() => {});
+      throw e;
+    }
+    await unlink(this.tempPath);
   }
 
   /** Removes the temporary file; the target is left as it was. */

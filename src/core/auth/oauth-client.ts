@@ -83,8 +83,10 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
   private autoPort: number | undefined;
   /** The return URL this client set itself (embedded server), so it can be replaced when the port changes. */
   private autoReturnUrl: string | undefined;
-  /** `state` of the Web profile's authorization URL, checked by {@link handleWebRedirect}. */
+  /** `state` of the Web profile's authorization URL (made when it is read, or set through webAuthState). */
   private webState: string | undefined;
+  /** The `state` the redirect carried, handed back with the code (handleWebRedirect or webRedirectState). */
+  private returnedState: string | undefined;
 
   constructor(options: OAuthClientOptions) {
     super(
@@ -138,16 +140,34 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
   }
 
   /**
-   * For the Web profile: the `state` in {@link oAuthWebAuthUrl}, for apps that check the redirect themselves
-   * (like the csrf_token of Box's SDK). {@link handleWebRedirect} checks it for you.
+   * For the Web profile: the `state` in {@link oAuthWebAuthUrl} (made up on first read, like the csrf_token
+   * of Box's SDK). When another instance or process handles the redirect, keep it with the user's session
+   * and set it on that instance, as OAuthPKCEVerifier is carried.
    */
   get webAuthState(): string {
     return this.ensureWebState();
   }
+  set webAuthState(value: string) {
+    this.webState = value || undefined;
+  }
 
   /**
-   * For the Web profile: takes the URL (or query string) the user came back with, checks its `state` and
-   * error, and sets oAuthAuthorizationCode; then call {@link authorize}.
+   * For the Web profile: the `state` the redirect to oAuthReturnUrl carried, handed back with
+   * oAuthAuthorizationCode. authorize() exchanges a handed-in code only when this equals webAuthState: a
+   * code without it, or with another, may be forged (CSRF) and is refused before any token request.
+   * {@link handleWebRedirect} sets both from the redirect URL.
+   */
+  get webRedirectState(): string {
+    return this.returnedState ?? '';
+  }
+  set webRedirectState(value: string) {
+    this.returnedState = value || undefined;
+  }
+
+  /**
+   * For the Web profile: takes the URL (or query string) the user came back with, checks its error and
+   * `state` (against webAuthState: refused when no state was made or set), and sets oAuthAuthorizationCode
+   * and webRedirectState; then call {@link authorize}.
    */
   handleWebRedirect(redirect: string | URL | URLSearchParams): void {
     const q =
@@ -156,6 +176,7 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
         : new URL(String(redirect), 'http://redirect.invalid').searchParams;
     this.checkRedirect(q, this.webState);
     this.oAuthAuthorizationCode = q.get('code')!;
+    this.returnedState = q.get('state')!;
   }
 
   /** Whether the embedded redirect server is listening. */
@@ -212,6 +233,7 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
     this.lastRequest = '';
     this.recordRequests = false;
     this.webState = undefined;
+    this.returnedState = undefined;
     this.autoPort = undefined;
     this.autoReturnUrl = undefined;
     for (const name of Object.keys(oauthSettings)) this.settings.clear(name as keyof OAuthSettingTable);
@@ -400,11 +422,14 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
     }
     const verifier = this.settings.get('OAuthUsePKCE') ? this.settings.get('OAuthPKCEVerifier') : '';
     try {
+      // Fail closed: the code is exchanged only with the state of this authorization coming back with it.
+      this.checkState(this.returnedState, this.webState);
       await this.exchangeCode(code, this.oAuthReturnUrl, verifier, signal);
     } finally {
       // A code works once; the next authorization starts with a fresh state and verifier.
       this.oAuthAuthorizationCode = '';
       this.webState = undefined;
+      this.returnedState = undefined;
       this.settings.clear('OAuthPKCEVerifier');
     }
   }
@@ -467,6 +492,29 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
     capture.respond(200, this.settings.get('OAuthWebServerResponse') || defaultSuccessPage());
   }
 
+  /**
+   * The `state` a redirect carried against the one this authorization made. Fails closed: when no state was
+   * made (or set), nothing can be checked, so the code is refused too.
+   */
+  private checkState(returned: string | undefined, expected: string | undefined): void {
+    if (expected === undefined) {
+      throw new CloudStorageError(
+        ErrorCode.InvalidCredentials,
+        'An authorization code arrived, but this instance made no state for it (read oAuthWebAuthUrl first, or set webAuthState to the state saved when it was read), so it cannot tell the code from a forged one (CSRF); no token was requested.',
+        { providerCode: 'state_mismatch', redactor: this.redactor },
+      );
+    }
+    if (returned !== expected) {
+      throw new CloudStorageError(
+        ErrorCode.InvalidCredentials,
+        returned === undefined
+          ? 'The authorization code came without the state of its redirect (Web profile: pass the redirect URL to handleWebRedirect, or set webRedirectState with the code), so it cannot be checked against CSRF; no token was requested.'
+          : 'The redirect carries a wrong state, so it may be forged (CSRF); no token was requested. Authorize again from the start.',
+        { providerCode: 'state_mismatch', redactor: this.redactor },
+      );
+    }
+  }
+
   /** Checks a redirect's `error` and `state`; a mismatch ends the flow before any token request. */
   private checkRedirect(q: URLSearchParams, expectedState: string | undefined): void {
     const error = q.get('error');
@@ -481,13 +529,7 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
         { providerCode: error, redactor: this.redactor },
       );
     }
-    if (expectedState !== undefined && q.get('state') !== expectedState) {
-      throw new CloudStorageError(
-        ErrorCode.InvalidCredentials,
-        'The redirect carries a wrong or missing state, so it may be forged (CSRF); no token was requested. Authorize again from the start.',
-        { providerCode: 'state_mismatch', redactor: this.redactor },
-      );
-    }
+    this.checkState(q.get('state') ?? undefined, expectedState);
     if (!q.get('code')) {
       throw new CloudStorageError(
         ErrorCode.InvalidCredentials,

@@ -1,14 +1,23 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { createReadStream, type WriteStream } from 'node:fs';
+import { type FileHandle, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AtomicFile, type AtomicFileOptions } from '../atomic-file.js';
+import {
+  AtomicFile,
+  type AtomicFileOptions,
+  createExclusive,
+  localFileError,
+  openForAppend,
+  tempPathFor,
+} from '../atomic-file.js';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 import { createDecryptStream, type EncryptionSettings } from './api.js';
 
 export { AtomicFile, type AtomicFileOptions };
+
+/** Mode of decrypted output and of ciphertext kept on disk: the user's alone. */
+const PRIVATE_MODE = 0o600;
 
 /**
  * Pipes `source` through `transforms` into `target`, atomically: on any error (a failed download, a
@@ -56,7 +65,8 @@ export class CiphertextTempFile {
     /** Ciphertext bytes already in the file (the StartByte to request from). */
     readonly offset: number,
     private readonly localFile: string,
-    private readonly fresh: boolean,
+    /** The file, open for writing (created exclusively, or DownloadTempFile opened to append). */
+    private readonly handle: FileHandle,
   ) {}
 
   static async open(options: CiphertextTempFileOptions): Promise<CiphertextTempFile> {
@@ -70,35 +80,47 @@ export class CiphertextTempFile {
             'download reported, and StartByte to that file’s size.',
         );
       }
-      const size = await stat(path).then(
-        (st) => st.size,
-        () => undefined,
-      );
-      if (size === undefined) {
+      // Opened first and checked on the open file; a link there is refused (ELOOP), not followed.
+      let handle: FileHandle;
+      try {
+        handle = await openForAppend(path);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
         throw new CloudStorageError(
           ErrorCode.CannotResume,
-          `DownloadTempFile ${path} does not exist: start the download again.`,
+          code === 'ENOENT'
+            ? `DownloadTempFile ${path} does not exist: start the download again.`
+            : `DownloadTempFile ${path} cannot be appended to (${code === 'ELOOP' ? 'it is a symbolic link' : (e as Error).message}): start the download again.`,
+          { cause: e },
         );
       }
-      if (size !== startByte) {
+      const info = await handle.stat();
+      if (!info.isFile() || info.size !== startByte) {
+        await handle.close();
         throw new CloudStorageError(
           ErrorCode.CannotResume,
-          `DownloadTempFile holds ${size} bytes but StartByte is ${startByte}: set StartByte to ${size}.`,
+          info.isFile()
+            ? `DownloadTempFile holds ${info.size} bytes but StartByte is ${startByte}: set StartByte to ${info.size}.`
+            : `DownloadTempFile ${path} is not a file: start the download again.`,
         );
       }
-      return new CiphertextTempFile(path, size, options.localFile, false);
+      return new CiphertextTempFile(path, info.size, options.localFile, handle);
     }
-    const dir = options.tempPath || dirname(options.localFile);
-    const path = join(
-      dir,
-      `.${basename(options.localFile)}.${randomBytes(6).toString('hex')}.encrypted.part`,
+    const path = tempPathFor(
+      options.localFile,
+      options.tempPath || dirname(options.localFile),
+      'encrypted.part',
     );
-    return new CiphertextTempFile(path, 0, options.localFile, true);
+    // Created now, exclusively and private to the user, under a random name: never through a planted link.
+    const handle = await createExclusive(path, PRIVATE_MODE).catch((e: unknown) => {
+      throw localFileError(`Cannot create the temporary file ${path}`, e);
+    });
+    return new CiphertextTempFile(path, 0, options.localFile, handle);
   }
 
   /** Where the downloaded ciphertext goes (appended after what the file holds). */
   writable(): WriteStream {
-    this.writer ??= createWriteStream(this.path, { flags: this.fresh ? 'wx' : 'a' });
+    this.writer ??= this.handle.createWriteStream();
     return this.writer;
   }
 
@@ -114,6 +136,7 @@ export class CiphertextTempFile {
 
   /** Keeps the partial ciphertext for a later resume; returns its path (the value for DownloadTempFile). */
   async keep(): Promise<string> {
+    if (!this.writer) await this.handle.close().catch(() => {});
     await this.closeWriter();
     return this.path;
   }
@@ -124,19 +147,20 @@ export class CiphertextTempFile {
    */
   async decryptTo(
     settings: EncryptionSettings,
-    options: Omit<AtomicFileOptions, 'tempDir'> = {},
+    options: Omit<AtomicFileOptions, 'tempDir' | 'mode'> = {},
   ): Promise<void> {
+    if (!this.writer) await this.handle.close().catch(() => {});
     await this.closeWriter();
-    await writeFileAtomic(
-      this.localFile,
-      createReadStream(this.path),
-      [createDecryptStream(settings)],
-      options,
-    );
+    // Plaintext that was encrypted at rest is readable by the user alone, whatever the umask.
+    await writeFileAtomic(this.localFile, createReadStream(this.path), [createDecryptStream(settings)], {
+      ...options,
+      mode: PRIVATE_MODE,
+    });
     await unlink(this.path).catch(() => {});
   }
 
   async discard(): Promise<void> {
+    if (!this.writer) await this.handle.close().catch(() => {});
     this.writer?.destroy();
     await this.closeWriter().catch(() => {});
     await unlink(this.path).catch(() => {});

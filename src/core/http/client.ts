@@ -318,6 +318,7 @@ export class HttpClient {
       rawHeaders: ex.rawHeaders,
       url: ex.url.href,
       redactor: this.redactor,
+      maxBodySize: this.settings.get('MaxResponseBodySize'),
     };
     const tracker = op.tracker?.direction === 1 ? op.tracker : undefined;
     if (tracker) {
@@ -328,7 +329,13 @@ export class HttpClient {
       if (tracker && op.ownTracker) ex.body.once('end', () => tracker.finish());
       return new StreamedResponse(init, ex.body);
     }
-    const data = await readAll(ex.body);
+    const cap = {
+      limit: init.maxBodySize,
+      url: this.redactor.redact(init.url),
+      status: ex.status,
+      redactor: this.redactor,
+    };
+    const data = await readAll(ex.body, cap, ex.headers['content-length']);
     if (tracker && op.ownTracker) tracker.finish();
     this.logger.log(3, 'ResponseBody', () => describeBody(data, ex.headers['content-type']));
     return new BufferedResponse(init, data);

@@ -70,10 +70,47 @@ export class ResponseBody extends Readable {
   }
 }
 
-/** Reads a stream to the end, into one buffer. */
-export async function readAll(stream: Readable): Promise<Buffer> {
+/** The most bytes of one response read into memory (MaxResponseBodySize), and who answered. */
+export interface BodyCap {
+  limit: number;
+  url: string;
+  status: number;
+  redactor: Redactor;
+}
+
+/** Error 600 for an answer over MaxResponseBodySize; `size` is its Content-Length when it declared one. */
+export function bodyTooLarge(cap: BodyCap, size?: number): CloudStorageError {
+  const what = size !== undefined ? `declares ${size} bytes` : `is longer than ${cap.limit} bytes`;
+  return new CloudStorageError(
+    ErrorCode.ServerError,
+    `The answer of ${cap.url} ${what}, over MaxResponseBodySize (${cap.limit} bytes); it was not read, to keep memory bounded. The service does not send answers this large to this request: check the service URL, or raise MaxResponseBodySize (config('MaxResponseBodySize=<bytes>'), at most ${MAX_RESPONSE_BODY_SIZE}) if it is expected.`,
+    { httpStatus: cap.status, redactor: cap.redactor },
+  );
+}
+
+/** The highest MaxResponseBodySize: a body becomes one string, and V8 strings stop a little above 512 MiB. */
+export const MAX_RESPONSE_BODY_SIZE = 512 * 1024 * 1024;
+
+/**
+ * Reads a stream to the end, into one buffer. With a cap, a Content-Length over it fails before any byte is
+ * read, and a body that grows past it fails at once (the stream is destroyed, the rest never read).
+ */
+export async function readAll(stream: Readable, cap?: BodyCap, contentLength?: string): Promise<Buffer> {
+  const limit = cap?.limit ?? Number.POSITIVE_INFINITY;
+  const declared = contentLength !== undefined && contentLength !== '' ? Number(contentLength) : Number.NaN;
+  if (cap && declared > limit) {
+    stream.destroy();
+    throw bodyTooLarge(cap, declared);
+  }
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buf.length;
+    // Leaving the loop by a throw destroys the stream: the rest of the body is not read.
+    if (cap && size > limit) throw bodyTooLarge(cap);
+    chunks.push(buf);
+  }
   return Buffer.concat(chunks);
 }
 
@@ -102,6 +139,8 @@ interface ResponseInit {
   rawHeaders: Array<[string, string]>;
   url: string;
   redactor: Redactor;
+  /** MaxResponseBodySize when the response was made: the most bytes bytes()/text()/json() read. */
+  maxBodySize: number;
 }
 
 function parseJson<T>(text: string, url: string, redactor: Redactor): T {
@@ -169,7 +208,7 @@ export class BufferedResponse extends ResponseBase {
 /** A response whose body is still on the wire: read it once, as a stream or with bytes()/text()/json(). */
 export class StreamedResponse extends ResponseBase {
   constructor(
-    init: ResponseInit,
+    private readonly init: ResponseInit,
     private readonly stream: Readable,
   ) {
     super(init);
@@ -180,10 +219,20 @@ export class StreamedResponse extends ResponseBase {
   }
 
   async bytes(): Promise<Uint8Array> {
-    return readAll(this.stream);
+    return this.readWhole();
   }
 
   async text(): Promise<string> {
-    return (await readAll(this.stream)).toString('utf8');
+    return (await this.readWhole()).toString('utf8');
+  }
+
+  private readWhole(): Promise<Buffer> {
+    const cap = {
+      limit: this.init.maxBodySize,
+      url: this.url,
+      status: this.status,
+      redactor: this.init.redactor,
+    };
+    return readAll(this.stream, cap, this.headers['content-length']);
   }
 }

@@ -1,4 +1,5 @@
 import { bool, int, readOnly, type Settings, type SettingTable, str } from '../config.js';
+import { MAX_RESPONSE_BODY_SIZE } from './response.js';
 import { defaultUserAgent } from './version.js';
 
 /**
@@ -11,6 +12,7 @@ import { defaultUserAgent } from './version.js';
  *
  * A few settings are ours, not the reference's: the retry policy (`MaxRetries`, `RetryBaseDelayMs`,
  * `RetryMaxDelayMs`, `MaxRetryAfter`). The reference classes do not retry at all; we do, within these bounds.
+ * `MaxResponseBodySize` bounds what is read into memory from one answer (JSON and other buffered bodies).
  */
 export const httpSettings = {
   FollowRedirects: int(
@@ -80,6 +82,11 @@ export const httpSettings = {
     {
       min: 0,
     },
+  ),
+  MaxResponseBodySize: int(
+    16 * 1024 * 1024,
+    'The most bytes of one answer read into memory (JSON and other buffered bodies; downloads stream and are not bounded by it). A larger answer fails with error 600 without being read.',
+    { min: 1, max: MAX_RESPONSE_BODY_SIZE },
   ),
   SSLCACerts: str('', 'Extra CA certificates (PEM, one or more) trusted in addition to the system roots.'),
   TransferredRequest: str(

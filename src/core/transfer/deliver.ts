@@ -1,4 +1,4 @@
-import { stat, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type DownloadSink, type DownloadTarget, openDownloadSink } from './sink.js';
@@ -33,10 +33,6 @@ export async function deliverBody(
   body.on('error', (e) => {
     early ??= e;
   });
-  const existed = await stat(target.path).then(
-    () => true,
-    () => false,
-  );
   let sink: DownloadSink;
   try {
     sink = await openDownloadSink(target);
@@ -50,7 +46,7 @@ export async function deliverBody(
     await sink.commit();
   } catch (e) {
     await sink.abort();
-    if (!existed) await unlink(target.path).catch(() => undefined);
+    if (sink.createdNew) await unlink(target.path).catch(() => undefined);
     throw early ?? e;
   }
   return undefined;

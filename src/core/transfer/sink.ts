@@ -1,8 +1,7 @@
-import { createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { AtomicFile } from '../atomic-file.js';
+import { AtomicFile, createExclusive, openForAppend } from '../atomic-file.js';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 
 /** Where a download goes. */
@@ -18,21 +17,19 @@ export interface DownloadSink {
   commit(): Promise<Uint8Array | undefined>;
   /** Gives up: removes what must not stay (a temporary file), keeps a partial file that can be resumed. */
   abort(): Promise<void>;
-}
-
-async function sizeOf(path: string): Promise<number | undefined> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return undefined;
-  }
+  /**
+   * Whether the sink created the file at the target itself (a new file written in place), so that a
+   * caller may remove it when the download must not leave it behind. False for a replaced or resumed file.
+   */
+  readonly createdNew: boolean;
 }
 
 /**
  * Opens a download destination with the reference semantics:
  * - a file that exists is error 608 unless `overwrite`; `startByte` > 0 resumes by appending to the partial
  *   file, whose size must equal `startByte` (else error 609);
- * - a new file is written in place, so an interrupted download leaves the partial file to resume from;
+ * - a new file is created exclusively (never through a link planted at the path) and written in place, so
+ *   an interrupted download leaves the partial file to resume from;
  * - an existing file being overwritten is replaced only when the new content is complete (temporary file in
  *   the same directory, renamed at the end), so a failure never leaves it half-written.
  */
@@ -55,6 +52,7 @@ export async function openDownloadSink(target: DownloadTarget, startByte = 0): P
       async abort() {
         writable.destroy();
       },
+      createdNew: false,
     };
   }
   if (target.kind === 'stream') {
@@ -64,22 +62,30 @@ export async function openDownloadSink(target: DownloadTarget, startByte = 0): P
         return undefined;
       },
       async abort() {},
+      createdNew: false,
     };
   }
 
   const { path, overwrite } = target;
-  const existing = await sizeOf(path);
-  if (startByte === 0 && existing !== undefined) {
-    // Replacing a file: the old one stays until the new content is complete.
+  if (startByte > 0) return resumeInPlace(path, startByte);
+  // A new file is created exclusively: no stat first (a file could appear between the two) and no link
+  // followed (a symbolic link planted at the path, even a dangling one, counts as an existing file).
+  let handle: FileHandle;
+  try {
+    handle = await createExclusive(path, 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cannotWrite(path, e);
     if (!overwrite) {
       throw new CloudStorageError(
         ErrorCode.LocalFileExists,
         `${path} already exists; set overwrite to replace it.`,
       );
     }
+    // Replacing a file: the old one stays until the new content is complete; a link is replaced, not followed.
     const file = await AtomicFile.open(path, { overwrite: true });
     return {
       writable: file.stream,
+      createdNew: false,
       async commit() {
         await file.commit();
         return undefined;
@@ -87,37 +93,56 @@ export async function openDownloadSink(target: DownloadTarget, startByte = 0): P
       abort: () => file.abort(),
     };
   }
-  if (startByte > 0) {
-    if (existing === undefined) {
+  // Written in place: what an interruption leaves is what startByte resumes from.
+  return inPlace(handle, true);
+}
+
+function cannotWrite(path: string, e: unknown): CloudStorageError {
+  return new CloudStorageError(ErrorCode.LocalFileError, `Cannot write ${path}: ${(e as Error).message}.`, {
+    cause: e,
+  });
+}
+
+/** Appends to the partial file of an interrupted download, whose size must be `startByte`. */
+async function resumeInPlace(path: string, startByte: number): Promise<DownloadSink> {
+  let handle: FileHandle;
+  try {
+    handle = await openForAppend(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
       throw new CloudStorageError(
         ErrorCode.CannotResume,
         `Cannot resume the download: ${path} does not exist (startByte is ${startByte}).`,
       );
     }
-    if (existing !== startByte) {
+    if (code === 'ELOOP') {
       throw new CloudStorageError(
-        ErrorCode.CannotResume,
-        `Cannot resume the download: ${path} has ${existing} bytes but startByte is ${startByte}. Set startByte to the size of the partial file.`,
+        ErrorCode.LocalFileError,
+        `Cannot resume the download: ${path} is a symbolic link, which is not followed. Download to the file itself.`,
       );
     }
+    throw cannotWrite(path, e);
   }
+  // Checked on the open file, so it is the file that will be appended to.
+  const info = await handle.stat();
+  if (!info.isFile() || info.size !== startByte) {
+    await handle.close();
+    throw new CloudStorageError(
+      ErrorCode.CannotResume,
+      info.isFile()
+        ? `Cannot resume the download: ${path} has ${info.size} bytes but startByte is ${startByte}. Set startByte to the size of the partial file.`
+        : `Cannot resume the download: ${path} is not a file.`,
+    );
+  }
+  return inPlace(handle, false);
+}
 
-  // A new file (or the partial file being resumed) is written in place: what an interruption leaves is
-  // what startByte resumes from.
-  let stream: ReturnType<typeof createWriteStream>;
-  try {
-    stream = createWriteStream(path, { flags: startByte > 0 ? 'a' : 'w', mode: 0o644 });
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', reject);
-    });
-  } catch (e) {
-    throw new CloudStorageError(ErrorCode.LocalFileError, `Cannot write ${path}: ${(e as Error).message}.`, {
-      cause: e,
-    });
-  }
+function inPlace(handle: FileHandle, createdNew: boolean): DownloadSink {
+  const stream = handle.createWriteStream();
   return {
     writable: stream,
+    createdNew,
     async commit() {
       if (!stream.writableEnded) stream.end();
       await finished(stream);

@@ -157,10 +157,9 @@ async function plainDownload(
 ): Promise<DownloadResult> {
   const { ctx, signal, destination, startByte } = call;
   if (startByte > 0 && !options.ranges) throw cannotResume(route);
-  // A new file (or a resumed one) is written in place: on a hash mismatch it must be removed.
-  const inPlace =
-    destination.kind === 'file' && (startByte > 0 || !(await localPathExists(destination.path)));
   const sink = await openDownloadSink(destination, destination.kind === 'file' ? startByte : 0);
+  // A new file (or a resumed one) is written in place: on a hash mismatch it must be removed.
+  const inPlace = destination.kind === 'file' && (startByte > 0 || sink.createdNew);
   const hasher = new DropboxContentHasher();
   // The hash covers the whole file only when every byte passes through here (or is on disk already).
   const checkable = options.expectedHash !== undefined && (startByte === 0 || destination.kind === 'file');

@@ -1,3 +1,4 @@
+import { checkServerName } from '../../core/safe-name.js';
 import type {
   DropboxAccessTypeValue,
   DropboxAccount,
@@ -41,10 +42,13 @@ export function dropboxTimestamp(iso: string): string {
   return new Date(Date.parse(iso)).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** The file extension of an export format (`markdown` -> `md`). */
+/**
+ * The file extension of an export format (`markdown` -> `md`). It is appended to localFile, so a format
+ * that is not a plain name (a separator, `..`, a control character) is refused (600).
+ */
 export function exportExtension(format: string | undefined): string {
   if (!format) return '';
-  return format === 'markdown' ? 'md' : format;
+  return format === 'markdown' ? 'md' : checkServerName(format, 'the export extension (export_as)');
 }
 
 function accessTypeOf(m: Metadata): DropboxAccessTypeValue {

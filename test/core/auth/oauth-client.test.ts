@@ -259,7 +259,7 @@ describe('PKCE and authorization codes at the server', () => {
     scan.secret(right);
     const wrong = 'W'.repeat(43);
     c.oauth.settings.config(`OAuthPKCEVerifier=${wrong}`);
-    c.oauth.oAuthAuthorizationCode = redirect.searchParams.get('code')!;
+    c.oauth.handleWebRedirect(redirect);
     const err = await rejection(c.oauth.authorize());
     scan.error(err);
     assert.equal(err.code, 603);
@@ -334,8 +334,9 @@ describe('Web profile', () => {
     const redirect = await redirectOf(url);
     assert.equal(`${redirect.origin}${redirect.pathname}`, WEB_RETURN_URL);
     assert.equal(redirect.searchParams.get('state'), c.oauth.webAuthState);
-    // The reference way: the app parses the code and sets the property.
+    // The reference way: the app parses the code and sets the property; the state goes back with it.
     c.oauth.oAuthAuthorizationCode = redirect.searchParams.get('code')!;
+    c.oauth.webRedirectState = redirect.searchParams.get('state')!;
     await c.oauth.authorize();
     assert.deepEqual(await c.me(), {
       id: 'user-42',
@@ -354,7 +355,9 @@ describe('Web profile', () => {
     const verifier = front.oauth.settings.config('OAuthPKCEVerifier');
     const back = scan.client(makeClient(e, { oAuthClientProfile: 1, oAuthReturnUrl: WEB_RETURN_URL }));
     back.oauth.settings.config(`OAuthPKCEVerifier=${verifier}`);
+    back.oauth.webAuthState = front.oauth.webAuthState;
     back.oauth.oAuthAuthorizationCode = redirect.searchParams.get('code')!;
+    back.oauth.webRedirectState = redirect.searchParams.get('state')!;
     await back.oauth.authorize();
     assert.equal((await back.me()).id, 'user-42');
   });
@@ -395,6 +398,69 @@ describe('Web profile', () => {
     assert.match(c.oauth.settings.config('OAuthTransferredRequest'), /grant_type=refresh_token/);
     assert.equal(e.tokenRequests(), 3);
     scan.output(c.oauth.settings.config('OAuthTransferredRequest'));
+  });
+
+  test('fail closed: a code where no state was made, or without its state, or with another, is refused before any token request', async () => {
+    const e = await env({ autoApprove: true });
+    // A real code, as a login-CSRF attacker gets one for their own account.
+    const attacker = scan.client(makeClient(e, { oAuthClientProfile: 1, oAuthReturnUrl: WEB_RETURN_URL }));
+    const stolen = await redirectOf(attacker.oauth.oAuthWebAuthUrl);
+    const web = () => scan.client(makeClient(e, { oAuthClientProfile: 1, oAuthReturnUrl: WEB_RETURN_URL }));
+    const refused = async (c: ReturnType<typeof web>, why: RegExp) => {
+      const err = await rejection(c.oauth.authorize());
+      scan.error(err);
+      assert.equal(err.code, 603);
+      assert.equal(err.providerCode, 'state_mismatch');
+      assert.match(err.message, why);
+      assert.equal(c.oauth.oAuthAccessToken, '');
+      assert.equal(c.oauth.oAuthAuthorizationCode, '', 'the refused code is dropped');
+    };
+
+    // A fresh instance: it made no state, so it cannot check one.
+    const fresh = web();
+    assert.throws(() => fresh.oauth.handleWebRedirect(stolen), { code: 603, message: /made no state/ });
+    assert.equal(fresh.oauth.oAuthAuthorizationCode, '');
+    fresh.oauth.oAuthAuthorizationCode = stolen.searchParams.get('code')!;
+    await refused(fresh, /made no state/);
+    const fresh2 = web();
+    fresh2.oauth.oAuthAuthorizationCode = stolen.searchParams.get('code')!;
+    fresh2.oauth.webRedirectState = stolen.searchParams.get('state')!;
+    await refused(fresh2, /made no state/);
+
+    // An instance that made a state: the code must come back with it.
+    const victim = web();
+    void victim.oauth.oAuthWebAuthUrl;
+    victim.oauth.oAuthAuthorizationCode = stolen.searchParams.get('code')!;
+    await refused(victim, /without the state/);
+    void victim.oauth.oAuthWebAuthUrl;
+    victim.oauth.oAuthAuthorizationCode = stolen.searchParams.get('code')!;
+    victim.oauth.webRedirectState = stolen.searchParams.get('state')!;
+    await refused(victim, /wrong state/);
+
+    assert.equal(e.tokenRequests(), 0, 'no token request was sent');
+    // The stolen code was never spent: the attacker's own instance can still exchange it.
+    attacker.oauth.handleWebRedirect(stolen);
+    await attacker.oauth.authorize();
+    assert.equal(e.tokenRequests(), 1);
+  });
+
+  test('the state carries over to the instance that handles the redirect through webAuthState', async () => {
+    const e = await env({ autoApprove: true });
+    const front = scan.client(makeClient(e, { oAuthClientProfile: 1, oAuthReturnUrl: WEB_RETURN_URL }));
+    const redirect = await redirectOf(front.oauth.oAuthWebAuthUrl);
+    // What a stateless back-end keeps in the user's session.
+    const session = {
+      state: front.oauth.webAuthState,
+      verifier: front.oauth.settings.config('OAuthPKCEVerifier'),
+    };
+    const back = scan.client(makeClient(e, { oAuthClientProfile: 1, oAuthReturnUrl: WEB_RETURN_URL }));
+    back.oauth.webAuthState = session.state;
+    back.oauth.settings.config(`OAuthPKCEVerifier=${session.verifier}`);
+    back.oauth.handleWebRedirect(redirect);
+    assert.equal(back.oauth.webRedirectState, session.state);
+    await back.oauth.authorize();
+    assert.equal((await back.me()).id, 'user-42');
+    assert.equal(back.oauth.webRedirectState, '', 'cleared once the code is spent');
   });
 
   test('without a code, authorize() says what to do', async () => {

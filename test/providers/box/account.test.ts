@@ -190,6 +190,7 @@ describe('Box class: account, custom requests, links, locks and OAuth', () => {
     const consent = await fetch(authUrl, { redirect: 'manual' });
     const location = new URL(consent.headers.get('location')!);
     web.oAuthAuthorizationCode = location.searchParams.get('code')!;
+    web.oauth.webRedirectState = location.searchParams.get('state')!;
     await web.authorize();
     const firstRefresh = web.oAuthRefreshToken;
     assert.ok(firstRefresh);

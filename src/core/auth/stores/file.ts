@@ -3,6 +3,7 @@ import { constants, promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { CloudStorageError, ErrorCode } from '../../errors.js';
 import type { TokenRecord, TokenStore } from '../types.js';
+import { acquireFileLock } from './file-lock.js';
 import { Mutex } from './mutex.js';
 
 export interface FileTokenStoreOptions {
@@ -13,7 +14,11 @@ export interface FileTokenStoreOptions {
   fixPermissions?: boolean;
   /** How long `withRefreshLock` waits for another process's lock; default 30 s. */
   lockTimeoutMs?: number;
-  /** A lock file older than this is taken to be left by a crashed process; default 60 s. */
+  /**
+   * A lock whose holder has not touched it for this long is taken to be left by a crashed process (the
+   * holder touches it every third of this while it holds it); default 60 s. A holder on this host whose
+   * process is gone is stale at once.
+   */
   staleLockMs?: number;
 }
 
@@ -25,8 +30,9 @@ const checksPermissions = process.platform !== 'win32';
  * the same directory, created 0600, written, fsync'd, then renamed over the old file, so a crash never leaves
  * half a token file and no other user can read it at any moment.
  *
- * `withRefreshLock` uses a lock file next to the token file (`<file>.lock`, created exclusively), so several
- * processes sharing the file refresh one at a time.
+ * `withRefreshLock` uses a lock next to the token file (`<file>.lock`, see file-lock.ts), so any number of
+ * processes sharing the file refresh one at a time, and a lock left by a crashed process is taken over
+ * by exactly one of them.
  */
 export class FileTokenStore implements TokenStore {
   private readonly local = new Mutex();
@@ -96,38 +102,8 @@ export class FileTokenStore implements TokenStore {
     });
   }
 
-  private async acquireFileLock(): Promise<() => Promise<void>> {
-    const lockPath = `${this.path}.lock`;
-    const started = Date.now();
-    let delay = 20;
-    for (;;) {
-      try {
-        await fs.mkdir(dirname(lockPath), { recursive: true, mode: 0o700 });
-        const handle = await fs.open(
-          lockPath,
-          constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
-          PRIVATE,
-        );
-        await handle.writeFile(`${process.pid}\n`);
-        await handle.close();
-        return () => fs.rm(lockPath, { force: true });
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw this.fileError('lock', e);
-      }
-      const stat = await fs.stat(lockPath).catch(() => undefined);
-      if (stat && Date.now() - stat.mtimeMs > this.staleLockMs) {
-        await fs.rm(lockPath, { force: true });
-        continue;
-      }
-      if (Date.now() - started > this.lockTimeoutMs) {
-        throw new CloudStorageError(
-          ErrorCode.LocalFileError,
-          `Timed out waiting for the token lock ${lockPath}: another process holds it. Remove the file if no other process is running.`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, delay));
-      delay = Math.min(delay * 2, 250);
-    }
+  private acquireFileLock(): Promise<() => Promise<void>> {
+    return acquireFileLock(`${this.path}.lock`, { timeoutMs: this.lockTimeoutMs, staleMs: this.staleLockMs });
   }
 
   private async checkPermissions(handle: fs.FileHandle): Promise<void> {
