@@ -342,7 +342,7 @@ export class Shapes {
       expires_at: () => null,
       representations: () => ({ entries: [] }),
       uploader_display_name: (f) => currentVersion(f).uploaderDisplayName,
-      disposition_at: () => null,
+      disposition_at: (f) => this.time(f.dispositionAt),
       shared_link_permission_options: () => ['can_preview', 'can_download', 'can_edit'],
     };
   }
@@ -351,12 +351,12 @@ export class Shapes {
     const common = this.commonGetters() as Record<string, Getter<FolderRecord>>;
     return {
       ...common,
-      folder_upload_email: () => null,
+      folder_upload_email: (f) => (f.uploadEmail ? { ...f.uploadEmail } : null),
       item_collection: (f) => this.itemCollection(f),
       sync_state: (f) => f.syncState,
-      can_non_owners_invite: () => true,
-      can_non_owners_view_collaborators: () => true,
-      is_collaboration_restricted_to_enterprise: () => false,
+      can_non_owners_invite: (f) => f.canNonOwnersInvite,
+      can_non_owners_view_collaborators: (f) => f.canNonOwnersViewCollaborators,
+      is_collaboration_restricted_to_enterprise: (f) => f.isCollaborationRestrictedToEnterprise,
       allowed_shared_link_access_levels: () => ['open', 'company', 'collaborators'],
       metadata: (f) => this.metadataField(f, fields),
     };

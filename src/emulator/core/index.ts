@@ -1,5 +1,6 @@
 export { type BlobHash, type BlobInfo, BlobStore, BlobTooLargeError, type PutOptions } from './blob-store.js';
 export { type ArmedFault, FaultInjector, type FaultSpec } from './faults.js';
+export { contentDisposition } from './headers.js';
 export {
   EmulatorHost,
   type EmulatorRequest,

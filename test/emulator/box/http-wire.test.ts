@@ -138,12 +138,14 @@ describe('Box emulator over plain HTTP', () => {
       );
     await bad('a/b', 'item_name_invalid');
     await bad('back\\slash', 'item_name_invalid');
-    await bad(' leading', 'item_name_invalid');
     await bad('trailing ', 'item_name_invalid');
+    await bad('tab\tinside', 'item_name_invalid');
     await bad('.', 'item_name_invalid');
     await bad('..', 'item_name_invalid');
     await bad('x'.repeat(256), 'item_name_too_long');
     await mkdir('x'.repeat(255));
+    // Box forbids trailing spaces only: a leading one is a valid name.
+    await mkdir(' leading');
 
     const folder = await mkdir('Docs');
     // Folder create: conflicts is an array of minis; the check ignores case.

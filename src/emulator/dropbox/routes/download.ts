@@ -1,6 +1,12 @@
 import { Readable } from 'node:stream';
 import { encodeJpeg, encodePng, encodeWebp, imageSize, type Rgb, solidImage } from '../../core/images.js';
-import { type EmulatorServer, HttpError, parseRange, sendStream } from '../../core/index.js';
+import {
+  contentDisposition,
+  type EmulatorServer,
+  HttpError,
+  parseRange,
+  sendStream,
+} from '../../core/index.js';
 import { type DownloadReply, defineRoute, type RouteContext, type RouteDef } from '../dispatch.js';
 import { routeError, textError } from '../errors.js';
 import { fileMetadata, folderMetadata, revisionMetadata } from '../metadata.js';
@@ -383,6 +389,7 @@ export function mountTemporaryLinks(server: EmulatorServer, state: DropboxState)
     const { start, end } = range ?? { start: 0, end: revision.size - 1 };
     await sendStream(res, range ? 206 : 200, state.blobs.read(revision.blobId, start, end), {
       'content-type': 'application/octet-stream',
+      'content-disposition': contentDisposition(revision.name),
       'content-length': revision.size === 0 ? 0 : end - start + 1,
       'accept-ranges': 'bytes',
       ...(range ? { 'content-range': `bytes ${start}-${end}/${revision.size}` } : {}),
