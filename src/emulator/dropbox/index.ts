@@ -69,7 +69,13 @@ export class DropboxEmulator implements ServiceEmulator {
       ...usersRoutes,
     ]);
     mountTemporaryLinks(server, state);
-    state.contentUrl = () => server.url('content');
+    // Dropbox's own names for its hosts: a client that reaches the emulator under them (through a proxy)
+    // gets absolute URLs under them too. Temporary links are dl.dropboxusercontent.com, served by `content`.
+    for (const [role, name] of Object.entries(DROPBOX_HOSTS)) server.publicName(role, name);
+    server.publicName('dl', 'dl.dropboxusercontent.com', 'content');
+    server.publicName('www', 'www.dropbox.com', 'api');
+    server.publicName('oauth', 'api.dropbox.com', 'api');
+    state.temporaryLinkBase = () => server.publicUrl('dl');
     const sweeper = setInterval(() => state.sessions.sweep(), 60_000);
     sweeper.unref();
     server.onStop(() => {
