@@ -256,7 +256,7 @@ async function thumbnail(
     case 'png':
       return { image: encodePng(picture), contentType: 'image/png' };
     case 'webp':
-      return { image: encodeWebp(picture), contentType: 'image/webp' };
+      return { image: await encodeWebp(picture), contentType: 'image/webp' };
     default:
       return { image: encodeJpeg(picture), contentType: 'image/jpeg' };
   }
