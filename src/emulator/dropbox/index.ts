@@ -1,7 +1,7 @@
 import type { EmulatorServer, ServiceEmulator } from '../core/index.js';
 import type { IssuedTokens } from '../core/oauth/index.js';
 import type { Account, AccountOptions } from './account.js';
-import { ContentHasher, Crc32 } from './content-hash.js';
+import { ContentHasher } from './content-hash.js';
 import { mountRoutes } from './dispatch.js';
 import { formatDropboxError } from './errors.js';
 import { fileMetadata } from './metadata.js';
@@ -153,10 +153,9 @@ export class DropboxEmulator implements ServiceEmulator {
 
   private async store(data: string | Uint8Array): Promise<StoredContent> {
     const hasher = new ContentHasher();
-    const crc = new Crc32();
     const info = await this.state.blobs.put(typeof data === 'string' ? Buffer.from(data) : data, {
-      observers: [(c) => hasher.update(c), (c) => crc.update(c)],
+      observers: [(c) => hasher.update(c)],
     });
-    return { blobId: info.id, size: info.size, contentHash: hasher.digest(), crc32: crc.value };
+    return { blobId: info.id, size: info.size, contentHash: hasher.digest() };
   }
 }

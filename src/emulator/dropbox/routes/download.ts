@@ -92,7 +92,7 @@ const downloadZip = defineRoute({
       if (n.kind === 'file' && n.rev.export) continue;
       const name = ns.pathParts(n).slice(base).join('/');
       if (n.kind === 'folder') {
-        entries.push({ name: `${name}/`, size: 0, crc32: 0, modified: ctx.state.now() });
+        entries.push({ name: `${name}/`, size: 0, modified: ctx.state.now() });
         continue;
       }
       if (n.rev.size >= ZIP_MAX_FILE) throw routeError({ '.tag': 'too_large' });
@@ -100,7 +100,6 @@ const downloadZip = defineRoute({
       entries.push({
         name,
         size: n.rev.size,
-        crc32: n.rev.crc32,
         modified: n.rev.clientModified,
         open: () => ctx.state.blobs.read(n.rev.blobId),
       });
