@@ -17,7 +17,7 @@ describe('Dropbox emulator: names in every script, with spaces', () => {
   });
   after(() => h.stop());
 
-  async function ok(res: Awaited<ReturnType<typeof rpc>>): Promise<any> {
+  async function ok(res: Awaited<ReturnType<typeof rpc>>) {
     assert.equal(res.status, 200, res.text);
     return res.json();
   }
@@ -51,7 +51,10 @@ describe('Dropbox emulator: names in every script, with spaces', () => {
 
       // Listing and metadata.
       const listing = await ok(await rpc(h, 'files/list_folder', { path: dir }));
-      assert.deepEqual(listing.entries.map((e: any) => e.name).sort(), [name, `s ${name}`].sort());
+      assert.deepEqual(
+        listing.entries.map((e: { name: string }) => e.name).sort(),
+        [name, `s ${name}`].sort(),
+      );
       const meta = await ok(await rpc(h, 'files/get_metadata', { path: `${dir}/${name}` }));
       assert.equal(meta.name, name);
 
@@ -66,7 +69,10 @@ describe('Dropbox emulator: names in every script, with spaces', () => {
         await rpc(h, 'files/search_v2', { query: name.trim(), options: { path: dir, filename_only: true } }),
       );
       assert.ok(
-        found.matches.some((m: any) => m.metadata.metadata.path_display === `${dir}/${name}`),
+        found.matches.some(
+          (m: { metadata: { metadata: { path_display: string } } }) =>
+            m.metadata.metadata.path_display === `${dir}/${name}`,
+        ),
         `search for ${JSON.stringify(name)}`,
       );
 
