@@ -90,7 +90,19 @@ export class BoxEmulator implements ServiceEmulator {
     const upload = server.host('upload');
     const download = server.host('download');
     for (const host of [api, upload, download]) host.errorFormatter = boxErrorFormatter;
-    const urls = (): EmulatorUrls => ({ api: api.url, upload: upload.url, download: download.url });
+    // Box's own names for its hosts: a client that reaches the emulator under them (through a proxy) gets
+    // every absolute URL under them too; shared links and web pages are app.box.com, served by `api`.
+    server.publicName('api', 'api.box.com');
+    server.publicName('upload', 'upload.box.com');
+    server.publicName('download', 'dl.boxcloud.com');
+    server.publicName('app', 'app.box.com', 'api');
+    server.publicName('account', 'account.box.com', 'api');
+    const urls = (): EmulatorUrls => ({
+      api: server.publicUrl('api'),
+      upload: server.publicUrl('upload'),
+      download: server.publicUrl('download'),
+      app: server.publicUrl('app'),
+    });
     const signer = new DownloadSigner(now, () => this.config.downloadUrlLifetimeMs);
     const ctx: BoxContext = {
       store,
@@ -141,7 +153,7 @@ export class BoxEmulator implements ServiceEmulator {
     return this.state.sessions.sessions;
   }
 
-  /** Base URLs of the three hosts (after `server.start()`). */
+  /** Base URLs of the three hosts (after `server.start()`); `app` (shared links, pages) is the api listener. */
   get urls(): EmulatorUrls & { oauth2: string } {
     const u = this.state.ctx.urls();
     return { ...u, oauth2: `${u.api}/api/oauth2` };

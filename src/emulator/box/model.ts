@@ -111,12 +111,19 @@ export interface FileRecord extends ItemBase {
   /** Oldest first; the last one is the current version. */
   versions: FileVersionRecord[];
   lock: LockRecord | null;
+  /** The retention expiry (`disposition_at`); it can be moved later, never earlier. */
+  dispositionAt: number | null;
 }
 
 export interface FolderRecord extends ItemBase {
   type: 'folder';
   syncState: 'synced' | 'not_synced' | 'partially_synced';
   children: Set<string>;
+  canNonOwnersInvite: boolean;
+  canNonOwnersViewCollaborators: boolean;
+  isCollaborationRestrictedToEnterprise: boolean;
+  /** Uploads by email: who may send (`folder_upload_email.access`) and the address; null when off. */
+  uploadEmail: { access: 'open' | 'collaborators'; email: string } | null;
 }
 
 export type ItemRecord = FileRecord | FolderRecord;

@@ -33,10 +33,13 @@ export function parseTime(value: unknown): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+/** Base URLs of Box's hosts as the current request's client sees them (see core/public-url.ts). */
 export interface EmulatorUrls {
   api: string;
   upload: string;
   download: string;
+  /** app.box.com: shared links, avatars, previews (served by the api listener). */
+  app: string;
 }
 
 type Json = Record<string, unknown>;
@@ -152,7 +155,7 @@ export class Shapes {
       job_title: (u) => u.jobTitle,
       phone: (u) => u.phone,
       address: (u) => u.address,
-      avatar_url: (u) => `${this.urls().api}/api/avatar/large/${u.id}`,
+      avatar_url: (u) => `${this.urls().app}/api/avatar/large/${u.id}`,
       notification_email: (u) => u.notificationEmail,
       role: (u) => u.role,
       tracking_codes: () => [],
@@ -207,13 +210,13 @@ export class Shapes {
     const link: SharedLinkRecord | null = item.sharedLink;
     if (!link) return null;
     if (link.unsharedAt !== null && link.unsharedAt <= this.store.now()) return null;
-    const api = this.urls().api;
+    const app = this.urls().app;
     const isFile = item.type === 'file';
     const canDownload = link.canDownload && link.access !== 'collaborators';
     return {
-      url: `${api}/s/${link.token}`,
-      download_url: isFile ? `${api}/shared/static/${link.token}${extensionSuffix(item.name)}` : null,
-      vanity_url: link.vanityName ? `${api}/v/${link.vanityName}` : null,
+      url: `${app}/s/${link.token}`,
+      download_url: isFile ? `${app}/shared/static/${link.token}${extensionSuffix(item.name)}` : null,
+      vanity_url: link.vanityName ? `${app}/v/${link.vanityName}` : null,
       vanity_name: link.vanityName,
       access: link.access,
       effective_access: link.access,
@@ -342,7 +345,7 @@ export class Shapes {
       expires_at: () => null,
       representations: () => ({ entries: [] }),
       uploader_display_name: (f) => currentVersion(f).uploaderDisplayName,
-      disposition_at: () => null,
+      disposition_at: (f) => this.time(f.dispositionAt),
       shared_link_permission_options: () => ['can_preview', 'can_download', 'can_edit'],
     };
   }
@@ -351,12 +354,12 @@ export class Shapes {
     const common = this.commonGetters() as Record<string, Getter<FolderRecord>>;
     return {
       ...common,
-      folder_upload_email: () => null,
+      folder_upload_email: (f) => (f.uploadEmail ? { ...f.uploadEmail } : null),
       item_collection: (f) => this.itemCollection(f),
       sync_state: (f) => f.syncState,
-      can_non_owners_invite: () => true,
-      can_non_owners_view_collaborators: () => true,
-      is_collaboration_restricted_to_enterprise: () => false,
+      can_non_owners_invite: (f) => f.canNonOwnersInvite,
+      can_non_owners_view_collaborators: (f) => f.canNonOwnersViewCollaborators,
+      is_collaboration_restricted_to_enterprise: (f) => f.isCollaborationRestrictedToEnterprise,
       allowed_shared_link_access_levels: () => ['open', 'company', 'collaborators'],
       metadata: (f) => this.metadataField(f, fields),
     };
@@ -371,7 +374,7 @@ export class Shapes {
       restricted_to: [
         { scope: 'item_preview', object: { type: 'file', id: file.id, etag: String(file.sequence) } },
       ],
-      url: `${this.urls().api}/preview/expiring_embed/${token}`,
+      url: `${this.urls().app}/preview/expiring_embed/${token}`,
     };
   }
 

@@ -66,8 +66,8 @@ export class BoxStore {
       tags: [],
       sharedLink: null,
       metadata: new Map(),
+      ...folderDefaults(),
       syncState: 'synced',
-      children: new Set(),
     };
     this.items.set(ROOT_ID, root);
   }
@@ -165,12 +165,15 @@ export class BoxStore {
 
   // ---- names ---------------------------------------------------------------------------------------
 
-  /** Box's name rules: 1–255 characters, no `/` or `\`, no leading/trailing spaces, not `.`/`..`, printable. */
+  /**
+   * Box's name rules (openapi.json, `name` of POST /folders): 1–255 characters, no `/` or `\`, no
+   * non-printable ASCII, not `.` or `..`, no trailing spaces. Leading and inner spaces are fine.
+   */
   validateName(name: unknown): string {
     if (typeof name !== 'string') throw badRequest('name is required', 'bad_request');
     if (name.length > MAX_NAME_LENGTH) throw badRequest('Item name too long', 'item_name_too_long');
     const invalid = /[/\\\x00-\x1f\x7f]/.test(name);
-    if (name.length === 0 || invalid || name === '.' || name === '..' || name !== name.trim()) {
+    if (name.length === 0 || invalid || name === '.' || name === '..' || name.endsWith(' ')) {
       throw badRequest('Item name invalid', 'item_name_invalid');
     }
     return name;
@@ -235,8 +238,8 @@ export class BoxStore {
     const folder: FolderRecord = {
       ...this.baseItem(name, parent, this.now()),
       type: 'folder',
+      ...folderDefaults(),
       syncState: 'not_synced',
-      children: new Set(),
     };
     this.items.set(folder.id, folder);
     parent.children.add(folder.id);
@@ -256,6 +259,7 @@ export class BoxStore {
       type: 'file',
       versions: [],
       lock: null,
+      dispositionAt: null,
     };
     file.contentCreatedAt = times.contentCreatedAt ?? times.contentModifiedAt ?? at;
     file.contentModifiedAt = times.contentModifiedAt ?? at;
@@ -379,8 +383,11 @@ export class BoxStore {
     const folder: FolderRecord = {
       ...this.baseItem(name, destination, at),
       type: 'folder',
+      ...folderDefaults(),
       syncState: item.syncState,
-      children: new Set(),
+      canNonOwnersInvite: item.canNonOwnersInvite,
+      canNonOwnersViewCollaborators: item.canNonOwnersViewCollaborators,
+      isCollaborationRestrictedToEnterprise: item.isCollaborationRestrictedToEnterprise,
       description: item.description,
       tags: [...item.tags],
     };
@@ -479,4 +486,15 @@ export class BoxStore {
 /** Box ids are digit strings; anything else is a 405 `method_not_allowed` (as the spec documents). */
 export function checkIdFormat(id: string): void {
   if (!/^\d+$/.test(id)) throw boxError(405, 'method_not_allowed', 'Method Not Allowed');
+}
+
+/** A new folder's collaboration settings (Box's defaults) and no upload email. */
+function folderDefaults() {
+  return {
+    children: new Set<string>(),
+    canNonOwnersInvite: true,
+    canNonOwnersViewCollaborators: true,
+    isCollaborationRestrictedToEnterprise: false,
+    uploadEmail: null,
+  };
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -10,6 +11,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobStore } from './blob-store.js';
 import { type ArmedFault, FaultInjector } from './faults.js';
+import { type PublicRole, publicBaseUrl, requestOrigin } from './public-url.js';
 
 /** The one address every emulator listens on. */
 export const LOOPBACK = '127.0.0.1';
@@ -31,6 +33,11 @@ export interface EmulatorRequest {
   fault: ArmedFault | undefined;
   /** The bearer token of the Authorization header, if any. */
   bearerToken(): string | undefined;
+  /**
+   * The base URL of a host role as this request's client must see it (see public-url.ts): the service's
+   * real name when the request came under one, else the request's host name with the role's port.
+   */
+  publicUrl(role: string): string;
   bytes(limit?: number): Promise<Buffer>;
   text(limit?: number): Promise<string>;
   json<T = unknown>(limit?: number): Promise<T>;
@@ -174,6 +181,9 @@ export class EmulatorServer {
   readonly faults = new FaultInjector();
   readonly requestLog: RequestLogEntry[] = [];
   private readonly hosts = new Map<string, EmulatorHost>();
+  private readonly roles = new Map<string, PublicRole>();
+  /** The request being handled, for code that builds URLs far from the handler (shapes, links). */
+  private readonly current = new AsyncLocalStorage<EmulatorRequest>();
   private readonly closers: Array<() => Promise<void> | void> = [];
   private started = false;
   /** Ends the fault-injection delays under way (at stop, so that no timer outlives the server). */
@@ -199,6 +209,32 @@ export class EmulatorServer {
     const h = this.hosts.get(name);
     if (!h?.url) throw new Error(`emulator host ${name} is not listening`);
     return h.url;
+  }
+
+  /**
+   * Declares the real service's host name for a role (`upload` is `upload.box.com`); the role is served
+   * by the listener `listener`, by default the one of the same name. Requests that arrive under any of
+   * the declared names get every absolute URL on the declared names.
+   */
+  publicName(role: string, name: string, listener = role): void {
+    this.roles.set(role, { listener, name: name.toLowerCase() });
+  }
+
+  /**
+   * The base URL of `role` for the request being handled (AsyncLocalStorage carries it through the
+   * handler's awaits), or the listener's own URL outside a request (tests, start-up banners).
+   */
+  publicUrl(role: string): string {
+    const req = this.current.getStore();
+    return req ? req.publicUrl(role) : this.url(this.roles.get(role)?.listener ?? role);
+  }
+
+  private publicUrlFor(origin: ReturnType<typeof requestOrigin>, role: string): string {
+    const declared = this.roles.get(role);
+    if (!declared && !this.hosts.has(role)) throw new Error(`emulator has no host role ${role}`);
+    return publicBaseUrl(origin, declared ?? { listener: role, name: '' }, this.roles.values(), (listener) =>
+      this.url(listener),
+    );
   }
 
   /** The names of the hosts, in the order they were declared. */
@@ -277,7 +313,10 @@ export class EmulatorServer {
     });
 
     const { handler, params, allowed } = host.router.match(method, url.pathname);
-    const req = makeRequest(host.name, method, url, raw, params, fault);
+    const origin = requestOrigin(raw.headers);
+    const req = makeRequest(host.name, method, url, raw, params, fault, (role) =>
+      this.publicUrlFor(origin, role),
+    );
     try {
       if (fault?.delayMs) {
         await this.delay(fault.delayMs);
@@ -312,7 +351,7 @@ export class EmulatorServer {
           throw new HttpError(405, `method ${method} not allowed`, {}, { allow: allowed.join(', ') });
         throw new HttpError(404, `no route for ${method} ${url.pathname}`, { noRoute: true });
       }
-      await handler(req, res);
+      await this.current.run(req, () => handler(req, res));
     } catch (e) {
       this.sendError(host, req, res, e);
     }
@@ -359,6 +398,7 @@ function makeRequest(
   raw: IncomingMessage,
   params: Record<string, string>,
   fault: ArmedFault | undefined,
+  publicUrl: (role: string) => string,
 ): EmulatorRequest {
   const bytes = async (limit = 64 * 1024 * 1024) => {
     const chunks: Buffer[] = [];
@@ -384,6 +424,7 @@ function makeRequest(
       const m = /^Bearer\s+(.+)$/i.exec(raw.headers.authorization ?? '');
       return m?.[1]?.trim();
     },
+    publicUrl,
     bytes,
     async text(limit) {
       return (await bytes(limit)).toString('utf8');

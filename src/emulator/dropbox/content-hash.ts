@@ -1,5 +1,4 @@
 import { createHash, type Hash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 
 /** Dropbox hashes content in blocks of exactly 4 MiB. */
 export const CONTENT_HASH_BLOCK = 4 * 1024 * 1024;
@@ -43,13 +42,4 @@ export class ContentHasher {
 /** The content hash of a byte string (tests, small generated files). */
 export function contentHashOf(data: Uint8Array | string): string {
   return new ContentHasher().update(typeof data === 'string' ? Buffer.from(data) : data).digest();
-}
-
-/** A running CRC-32 (the ZIP one), kept per file revision so that download_zip can write headers up front. */
-export class Crc32 {
-  value = 0;
-  update(chunk: Uint8Array): this {
-    this.value = crc32(chunk, this.value);
-    return this;
-  }
 }

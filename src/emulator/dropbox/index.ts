@@ -1,7 +1,7 @@
 import type { EmulatorServer, ServiceEmulator } from '../core/index.js';
 import type { IssuedTokens } from '../core/oauth/index.js';
 import type { Account, AccountOptions } from './account.js';
-import { ContentHasher, Crc32 } from './content-hash.js';
+import { ContentHasher } from './content-hash.js';
 import { mountRoutes } from './dispatch.js';
 import { formatDropboxError } from './errors.js';
 import { fileMetadata } from './metadata.js';
@@ -69,7 +69,13 @@ export class DropboxEmulator implements ServiceEmulator {
       ...usersRoutes,
     ]);
     mountTemporaryLinks(server, state);
-    state.contentUrl = () => server.url('content');
+    // Dropbox's own names for its hosts: a client that reaches the emulator under them (through a proxy)
+    // gets absolute URLs under them too. Temporary links are dl.dropboxusercontent.com, served by `content`.
+    for (const [role, name] of Object.entries(DROPBOX_HOSTS)) server.publicName(role, name);
+    server.publicName('dl', 'dl.dropboxusercontent.com', 'content');
+    server.publicName('www', 'www.dropbox.com', 'api');
+    server.publicName('oauth', 'api.dropbox.com', 'api');
+    state.temporaryLinkBase = () => server.publicUrl('dl');
     const sweeper = setInterval(() => state.sessions.sweep(), 60_000);
     sweeper.unref();
     server.onStop(() => {
@@ -147,10 +153,9 @@ export class DropboxEmulator implements ServiceEmulator {
 
   private async store(data: string | Uint8Array): Promise<StoredContent> {
     const hasher = new ContentHasher();
-    const crc = new Crc32();
     const info = await this.state.blobs.put(typeof data === 'string' ? Buffer.from(data) : data, {
-      observers: [(c) => hasher.update(c), (c) => crc.update(c)],
+      observers: [(c) => hasher.update(c)],
     });
-    return { blobId: info.id, size: info.size, contentHash: hasher.digest(), crc32: crc.value };
+    return { blobId: info.id, size: info.size, contentHash: hasher.digest() };
   }
 }

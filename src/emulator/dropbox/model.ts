@@ -18,12 +18,11 @@ export interface ExportSpec {
   exports: Map<string, StoredContent>;
 }
 
-/** Bytes in the blob store plus the digests Dropbox and the ZIP writer need. */
+/** Bytes in the blob store plus Dropbox's content hash. */
 export interface StoredContent {
   blobId: string;
   size: number;
   contentHash: string;
-  crc32: number;
 }
 
 export interface FileRevision extends StoredContent {
@@ -300,12 +299,11 @@ export class Namespace {
   ) {
     const now = wholeSeconds(this.now());
     const name = parts[parts.length - 1]!;
-    const { blobId, size, contentHash, crc32 } = content;
+    const { blobId, size, contentHash } = content;
     const revision: FileRevision = {
       blobId,
       size,
       contentHash,
-      crc32,
       rev: this.nextRev(),
       fileId,
       name,

@@ -73,8 +73,8 @@ export class DropboxState {
   };
   /** Temporary download links (get_temporary_link): token -> rev and expiry. */
   readonly temporaryLinks = new Map<string, { accountId: string; rev: string; expiresAt: number }>();
-  /** The base URL of the content host (set when the emulator's server starts). */
-  contentUrl: () => string = () => {
+  /** The base URL of temporary links for the request being handled (set at install). */
+  temporaryLinkBase: () => string = () => {
     throw new Error('the Dropbox emulator is not started');
   };
   private readonly waiters = new Set<Waiter>();

@@ -138,12 +138,14 @@ describe('Box emulator over plain HTTP', () => {
       );
     await bad('a/b', 'item_name_invalid');
     await bad('back\\slash', 'item_name_invalid');
-    await bad(' leading', 'item_name_invalid');
     await bad('trailing ', 'item_name_invalid');
+    await bad('tab\tinside', 'item_name_invalid');
     await bad('.', 'item_name_invalid');
     await bad('..', 'item_name_invalid');
     await bad('x'.repeat(256), 'item_name_too_long');
     await mkdir('x'.repeat(255));
+    // Box forbids trailing spaces only: a leading one is a valid name.
+    await mkdir(' leading');
 
     const folder = await mkdir('Docs');
     // Folder create: conflicts is an array of minis; the check ignores case.
@@ -308,6 +310,30 @@ describe('Box emulator over plain HTTP', () => {
       'precondition_failed',
     );
     assert.equal((await json(await h.api(`/2.0/files/${file.id}`))).name, 'etag2.txt');
+  });
+
+  it('refuses bodies that are not a complete multipart form, and stores nothing from them', async () => {
+    const post = (body: Buffer | string, type: string) =>
+      h.api('/api/2.0/files/content', {
+        host: 'upload',
+        method: 'POST',
+        body,
+        headers: { 'content-type': type },
+      });
+    const before = h.box.store.items.size;
+    const { body, type } = multipart({ name: 'cut.txt', parent: { id: '0' } }, Buffer.alloc(100_000, 1));
+    // Cut inside the file part: no closing boundary.
+    await expectError(await post(body.subarray(0, body.length - 200), type), 400, 'bad_request');
+    await expectError(await post('{"name":"x"}', 'application/json'), 400, 'bad_request');
+    await expectError(await post(body, 'multipart/form-data'), 400, 'bad_request');
+    const huge = multipart(
+      { name: 'big-attributes.txt', parent: { id: '0' }, pad: 'x'.repeat(300_000) },
+      Buffer.from('x'),
+    );
+    await expectError(await post(huge.body, huge.type), 400, 'bad_request');
+    const noFile = multipart({ name: 'nofile.txt', parent: { id: '0' } }, Buffer.alloc(0), ['attributes']);
+    await expectError(await post(noFile.body, noFile.type), 400, 'bad_request');
+    assert.equal(h.box.store.items.size, before);
   });
 
   it('requires the attributes part first and checks the Content-MD5 SHA-1', async () => {

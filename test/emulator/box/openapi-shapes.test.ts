@@ -1,8 +1,8 @@
 /**
- * The emulator's JSON checked against Box's own OpenAPI document (api-specs/box/openapi.json): types,
- * nullability, enums, required properties, and no property the schema does not declare. A small validator
- * for the subset of JSON Schema the spec uses ($ref, allOf, oneOf/anyOf, type, nullable, enum, required,
- * properties, items).
+ * The emulator's JSON checked against Box's own OpenAPI document (test/fixtures/box-openapi.json, a copy
+ * of the published spec): types, nullability, enums, required properties, and no property the schema does
+ * not declare. A small validator for the subset of JSON Schema the spec uses ($ref, allOf, oneOf/anyOf,
+ * type, nullable, enum, required, properties, items).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { type BoxHarness, startBox } from './helpers.js';
 type Schema = Record<string, unknown>;
 type Json = Record<string, unknown>;
 
-const SPEC_PATH = new URL('../../../../shared/api-specs/box/openapi.json', import.meta.url);
+const SPEC_PATH = new URL('../../fixtures/box-openapi.json', import.meta.url);
 const spec = JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as {
   components: { schemas: Record<string, Schema> };
 };

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Router } from '../../core/index.js';
-import { HttpError, parseRange, sendStream } from '../../core/index.js';
+import { contentDisposition, HttpError, parseRange, sendStream } from '../../core/index.js';
 import { type BoxCall, type BoxContext, route, sendEmpty } from '../context.js';
 import { boxError, notFound } from '../errors.js';
 import { currentVersion, extensionOf, type FileRecord, type FileVersionRecord } from '../model.js';
@@ -169,7 +169,7 @@ async function serveBlob(
   const size = version.size;
   const base: Record<string, string | number> = {
     'content-type': contentTypeOf(name),
-    'content-disposition': `attachment; filename="${name.replace(/["\\\r\n]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    'content-disposition': contentDisposition(name),
     'accept-ranges': 'bytes',
     etag: `"${version.sha1}"`,
   };

@@ -127,6 +127,10 @@ async function updateItem(c: BoxCall, type: 'file' | 'folder'): Promise<void> {
   const syncState =
     type === 'folder' && body.sync_state !== undefined ? readSyncState(body.sync_state) : undefined;
   const lock = type === 'file' && 'lock' in body ? readLock(body.lock, c) : undefined;
+  const fileChanges = item.type === 'file' ? readFileSettings(body, item) : {};
+  const folderChanges = item.type === 'folder' ? readFolderSettings(body, item) : {};
+  if (body.collections !== undefined && !Array.isArray(body.collections))
+    throw badRequest('collections must be an array of collection references');
 
   if (destination && destination.id !== item.parentId) store.move(item, destination, name);
   else if (name !== undefined) store.rename(item, name);
@@ -135,8 +139,71 @@ async function updateItem(c: BoxCall, type: 'file' | 'folder'): Promise<void> {
   if (link !== undefined) item.sharedLink = link;
   if (syncState) (item as FolderRecord).syncState = syncState;
   if (lock !== undefined) (item as FileRecord).lock = lock;
+  Object.assign(item, item.type === 'file' ? fileChanges : folderChanges);
   store.touch(item);
   sendBox(c.res, 200, render(c, item), { etag: String(item.sequence) });
+}
+
+/**
+ * The file fields PUT /files/{id} sets besides name, parent, tags and links: `content_modified_at` (not in
+ * the OpenAPI document, but Box honours it and sync tools such as rclone set modification times this way),
+ * `disposition_at` (a retention expiry: later only) and `permissions.can_download` (checked; the emulator
+ * has no second user a restriction could apply to).
+ */
+function readFileSettings(body: Record<string, unknown>, file: FileRecord): Partial<FileRecord> {
+  const out: Partial<FileRecord> = {};
+  if (body.content_modified_at !== undefined) {
+    const t = parseTime(body.content_modified_at);
+    if (t === undefined) throw badRequest('content_modified_at must be an RFC 3339 date-time');
+    out.contentModifiedAt = t;
+  }
+  if (body.disposition_at !== undefined) {
+    const t = parseTime(body.disposition_at);
+    if (t === undefined) throw badRequest('disposition_at must be an RFC 3339 date-time');
+    if (file.dispositionAt !== null && t < file.dispositionAt)
+      throw badRequest('disposition_at cannot be shortened once set');
+    out.dispositionAt = t;
+  }
+  const permissions = body.permissions === undefined ? undefined : asObject(body.permissions);
+  if (body.permissions !== undefined && !permissions) throw badRequest('permissions must be an object');
+  const canDownload = permissions?.can_download;
+  if (canDownload !== undefined && canDownload !== 'open' && canDownload !== 'company')
+    throw badRequest('permissions.can_download must be open or company');
+  return out;
+}
+
+/** The folder settings PUT /folders/{id} sets: collaboration flags and uploads by email. */
+function readFolderSettings(body: Record<string, unknown>, folder: FolderRecord): Partial<FolderRecord> {
+  const out: Partial<FolderRecord> = {};
+  const flag = (key: string): boolean | undefined => {
+    const v = body[key];
+    if (v !== undefined && typeof v !== 'boolean') throw badRequest(`${key} must be a boolean`);
+    return v as boolean | undefined;
+  };
+  const invite = flag('can_non_owners_invite');
+  const view = flag('can_non_owners_view_collaborators');
+  const restricted = flag('is_collaboration_restricted_to_enterprise');
+  if (invite !== undefined) out.canNonOwnersInvite = invite;
+  if (view !== undefined) out.canNonOwnersViewCollaborators = view;
+  if (restricted !== undefined) out.isCollaborationRestrictedToEnterprise = restricted;
+  // Box: hiding the collaborators from non-owners needs non-owners' invitations off as well.
+  if (view === false && (invite ?? folder.canNonOwnersInvite)) {
+    throw badRequest('can_non_owners_invite must be false when can_non_owners_view_collaborators is false');
+  }
+  if ('folder_upload_email' in body) {
+    const value = body.folder_upload_email;
+    if (value === null) out.uploadEmail = null;
+    else {
+      const access = asObject(value)?.access;
+      if (access !== 'open' && access !== 'collaborators')
+        throw badRequest('folder_upload_email.access must be open or collaborators');
+      out.uploadEmail = {
+        access,
+        email: folder.uploadEmail?.email ?? `upload.${folder.id}.${BoxStore.newToken(6)}@u.box.com`,
+      };
+    }
+  }
+  return out;
 }
 
 function readTags(value: unknown): string[] {
@@ -260,8 +327,10 @@ function deleteItem(c: BoxCall, type: 'file' | 'folder'): void {
 function copyName(raw: unknown, fallback: string, store: BoxStore): string {
   if (raw === undefined) return fallback;
   if (typeof raw !== 'string') throw badRequest('name must be a string');
-  const cleaned = raw.replace(/[/\\\x00-\x1f\x7f]/g, '').trim();
-  return store.validateName(cleaned);
+  const cleaned = raw.replace(/[/\\\x00-\x1f\x7f]/g, '');
+  let end = cleaned.length;
+  while (end > 0 && cleaned[end - 1] === ' ') end--;
+  return store.validateName(cleaned.slice(0, end));
 }
 
 async function copyItem(c: BoxCall, type: 'file' | 'folder'): Promise<void> {

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+import busboy from 'busboy';
 import type { Router } from '../../core/index.js';
 import { BlobTooLargeError } from '../../core/index.js';
 import {
@@ -11,7 +13,6 @@ import {
 } from '../context.js';
 import { badRequest, boxError } from '../errors.js';
 import type { FileRecord, FolderRecord } from '../model.js';
-import { boundaryOf, type MultipartPart, readMultipart, readPartText } from '../multipart.js';
 import { parseFields, parseTime } from '../shapes.js';
 import { BoxStore, type NewFileContent } from '../state.js';
 
@@ -38,53 +39,126 @@ interface Attributes {
   content_modified_at?: unknown;
 }
 
-/** Reads the multipart body: the attributes part, checked by `check`, then the file part into the blob store. */
-async function readUpload(
+/** The most the attributes part may hold. */
+const ATTRIBUTES_MAX_BYTES = 256 * 1024;
+
+const metadataAfterFile = () =>
+  badRequest(
+    'Metadata (the attributes part) must come before the file content',
+    'metadata_after_file_contents',
+  );
+
+/**
+ * Reads the multipart body with busboy: the attributes part first, checked by `check` before a byte of
+ * the file is read, then the file part streamed into the blob store (busboy holds the parser while the
+ * blob store is slower than the client, so memory stays flat). Parts are handled one after another, in
+ * the order they come; parts after the file are drained. A failure stops reading the request at once.
+ */
+function readUpload(
   c: BoxCall,
   check: (attributes: Attributes) => void,
 ): Promise<{ attributes: Attributes; content: NewFileContent }> {
-  const parts = readMultipart(c.req.body, boundaryOf(header(c.req, 'content-type')));
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: c.req.headers,
+      limits: { fieldSize: ATTRIBUTES_MAX_BYTES, fieldNameSize: 256, parts: 64, headerPairs: 64 },
+    });
+  } catch {
+    throw badRequest('The request must be multipart/form-data with a boundary');
+  }
+  const source = c.req.body;
   let attributes: Attributes | undefined;
   let content: NewFileContent | undefined;
-  try {
-    for await (const part of parts) {
-      if (attributes === undefined) {
-        if (part.name !== 'attributes') {
-          throw badRequest(
-            'Metadata (the attributes part) must come before the file content',
-            'metadata_after_file_contents',
-          );
+  let steps: Promise<void> = Promise.resolve();
+
+  return new Promise<{ attributes: Attributes; content: NewFileContent }>((resolve, reject) => {
+    let settled = false;
+    const fail = (e: unknown) => {
+      if (settled) return;
+      settled = true;
+      source.unpipe(parser);
+      const stored = content;
+      if (stored) void c.ctx.blobs.release(stored.blobId).finally(() => reject(e));
+      else reject(e);
+    };
+    /** Runs the parts' work in their order; the first failure ends the upload. */
+    const step = (work: () => unknown) => {
+      steps = steps.then(async () => {
+        if (!settled) await work();
+      });
+      steps.catch(fail);
+    };
+
+    parser.on('field', (name, value, info) =>
+      step(() => {
+        if (attributes !== undefined) {
+          if (content === undefined)
+            throw badRequest('The file part must be a file (a part with a filename)');
+          return;
         }
-        attributes = parseAttributes(await readPartText(part));
+        if (name !== 'attributes') throw metadataAfterFile();
+        if (info.valueTruncated) throw badRequest('The attributes part is too large');
+        attributes = parseAttributes(value);
         check(attributes);
-        continue;
-      }
-      if (content === undefined) {
-        content = await storePart(c, part);
-        continue;
-      }
-      part.body.resume();
-    }
-  } catch (e) {
-    if (content) await c.ctx.blobs.release(content.blobId);
-    throw e;
-  }
-  if (!attributes) throw badRequest('The attributes part is missing');
-  if (!content) throw badRequest('The file part is missing');
-  const expected = header(c.req, 'content-md5');
-  if (expected !== undefined && expected.trim().toLowerCase() !== content.sha1) {
-    await c.ctx.blobs.release(content.blobId);
-    throw boxError(
-      400,
-      'bad_digest',
-      'The SHA-1 in the Content-MD5 header does not match the uploaded content',
-      {
-        expected: expected.trim().toLowerCase(),
-        actual: content.sha1,
-      },
+      }),
     );
+    parser.on('file', (name, stream) =>
+      step(async () => {
+        if (attributes === undefined) {
+          if (name !== 'attributes') throw metadataAfterFile();
+          attributes = parseAttributes(await readText(stream, ATTRIBUTES_MAX_BYTES));
+          check(attributes);
+        } else if (content === undefined) {
+          content = await storePart(c, stream);
+        } else {
+          stream.resume();
+        }
+      }),
+    );
+    // Each part's stream is still paused behind `steps` when a failure ends the upload; drain none of it.
+    parser.on('error', () => fail(badRequest('Malformed multipart body')));
+    parser.on('close', () =>
+      step(() => {
+        if (!attributes) throw badRequest('The attributes part is missing');
+        if (!content) throw badRequest('The file part is missing');
+        settled = true;
+        resolve({ attributes, content });
+      }),
+    );
+    source.on('error', fail);
+    source.on('close', () => {
+      if (!source.complete) fail(badRequest('The request body ended early'));
+    });
+    source.pipe(parser);
+  }).then(async (upload) => {
+    const expected = header(c.req, 'content-md5');
+    if (expected !== undefined && expected.trim().toLowerCase() !== upload.content.sha1) {
+      await c.ctx.blobs.release(upload.content.blobId);
+      throw boxError(
+        400,
+        'bad_digest',
+        'The SHA-1 in the Content-MD5 header does not match the uploaded content',
+        {
+          expected: expected.trim().toLowerCase(),
+          actual: upload.content.sha1,
+        },
+      );
+    }
+    return upload;
+  });
+}
+
+/** A whole small part as text, refused past `limit` bytes. */
+async function readText(stream: Readable, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw badRequest('The attributes part is too large');
+    chunks.push(chunk as Buffer);
   }
-  return { attributes, content };
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseAttributes(text: string): Attributes {
@@ -99,9 +173,9 @@ function parseAttributes(text: string): Attributes {
   return obj;
 }
 
-async function storePart(c: BoxCall, part: MultipartPart): Promise<NewFileContent> {
+async function storePart(c: BoxCall, body: Readable): Promise<NewFileContent> {
   try {
-    const info = await c.ctx.blobs.put(part.body, {
+    const info = await c.ctx.blobs.put(body, {
       hashes: ['sha1'],
       maxBytes: c.ctx.store.owner.maxUploadSize,
     });

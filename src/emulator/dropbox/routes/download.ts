@@ -1,6 +1,12 @@
 import { Readable } from 'node:stream';
 import { encodeJpeg, encodePng, encodeWebp, imageSize, type Rgb, solidImage } from '../../core/images.js';
-import { type EmulatorServer, HttpError, parseRange, sendStream } from '../../core/index.js';
+import {
+  contentDisposition,
+  type EmulatorServer,
+  HttpError,
+  parseRange,
+  sendStream,
+} from '../../core/index.js';
 import { type DownloadReply, defineRoute, type RouteContext, type RouteDef } from '../dispatch.js';
 import { routeError, textError } from '../errors.js';
 import { fileMetadata, folderMetadata, revisionMetadata } from '../metadata.js';
@@ -86,7 +92,7 @@ const downloadZip = defineRoute({
       if (n.kind === 'file' && n.rev.export) continue;
       const name = ns.pathParts(n).slice(base).join('/');
       if (n.kind === 'folder') {
-        entries.push({ name: `${name}/`, size: 0, crc32: 0, modified: ctx.state.now() });
+        entries.push({ name: `${name}/`, size: 0, modified: ctx.state.now() });
         continue;
       }
       if (n.rev.size >= ZIP_MAX_FILE) throw routeError({ '.tag': 'too_large' });
@@ -94,7 +100,6 @@ const downloadZip = defineRoute({
       entries.push({
         name,
         size: n.rev.size,
-        crc32: n.rev.crc32,
         modified: n.rev.clientModified,
         open: () => ctx.state.blobs.read(n.rev.blobId),
       });
@@ -250,7 +255,7 @@ async function thumbnail(
     case 'png':
       return { image: encodePng(picture), contentType: 'image/png' };
     case 'webp':
-      return { image: encodeWebp(picture), contentType: 'image/webp' };
+      return { image: await encodeWebp(picture), contentType: 'image/webp' };
     default:
       return { image: encodeJpeg(picture), contentType: 'image/jpeg' };
   }
@@ -383,6 +388,7 @@ export function mountTemporaryLinks(server: EmulatorServer, state: DropboxState)
     const { start, end } = range ?? { start: 0, end: revision.size - 1 };
     await sendStream(res, range ? 206 : 200, state.blobs.read(revision.blobId, start, end), {
       'content-type': 'application/octet-stream',
+      'content-disposition': contentDisposition(revision.name),
       'content-length': revision.size === 0 ? 0 : end - start + 1,
       'accept-ranges': 'bytes',
       ...(range ? { 'content-range': `bytes ${start}-${end}/${revision.size}` } : {}),

@@ -659,7 +659,7 @@ const getTemporaryLink = defineRoute({
       rev: revision.rev,
       expiresAt: ctx.state.now() + TEMPORARY_LINK_MS,
     });
-    const base = ctx.state.contentUrl();
+    const base = ctx.state.temporaryLinkBase();
     return { metadata, link: `${base}/cd/0/get/${token}/file` };
   },
 });

@@ -1,5 +1,5 @@
 import { BlobTooLargeError, type HttpError } from '../../core/index.js';
-import { ContentHasher, Crc32 } from '../content-hash.js';
+import { ContentHasher } from '../content-hash.js';
 import { defineRoute, type RouteContext, type RouteDef } from '../dispatch.js';
 import { routeError } from '../errors.js';
 import { type StoredContent, WriteFailure } from '../model.js';
@@ -60,13 +60,12 @@ async function receive(ctx: RouteContext<unknown>, tooLarge: () => HttpError): P
   // Refuse by the header, before a byte of the body is read.
   if (declared > limit) throw tooLarge();
   const hasher = new ContentHasher();
-  const crc = new Crc32();
   try {
     const info = await ctx.state.blobs.put(ctx.req.body, {
       maxBytes: limit,
-      observers: [(c) => hasher.update(c), (c) => crc.update(c)],
+      observers: [(c) => hasher.update(c)],
     });
-    return { blobId: info.id, size: info.size, contentHash: hasher.digest(), crc32: crc.value };
+    return { blobId: info.id, size: info.size, contentHash: hasher.digest() };
   } catch (e) {
     if (e instanceof BlobTooLargeError) throw tooLarge();
     throw e;
@@ -76,11 +75,10 @@ async function receive(ctx: RouteContext<unknown>, tooLarge: () => HttpError): P
 /** Concatenates session parts into one blob, computing its hashes on the way. */
 async function assemble(ctx: RouteContext<unknown>, session: UploadSession): Promise<StoredContent> {
   const hasher = new ContentHasher();
-  const crc = new Crc32();
   const info = await ctx.state.blobs.concat(ctx.state.sessions.orderedBlobs(session), {
-    observers: [(c) => hasher.update(c), (c) => crc.update(c)],
+    observers: [(c) => hasher.update(c)],
   });
-  return { blobId: info.id, size: info.size, contentHash: hasher.digest(), crc32: crc.value };
+  return { blobId: info.id, size: info.size, contentHash: hasher.digest() };
 }
 
 /** Stores content at the commit path, or throws the WriteFailure (the content blob is released then). */

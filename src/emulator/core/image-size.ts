@@ -1,5 +1,13 @@
-/** The dimensions of an uploaded image, read from its header without decoding it. */
-import { PNG_SIGNATURE } from './png.js';
+/**
+ * The dimensions of an uploaded image, read from its header without decoding it.
+ *
+ * Kept by hand rather than taken from the `image-size` package (2.1.0), which was tried: it reads past the
+ * end of a Uint8Array view into the surrounding buffer (a 20-byte slice of a PNG gave the height stored
+ * after the slice; Buffer.concat's pooled buffers make that garbage), answers height 0 instead of failing
+ * on a cut-short PNG, refuses JPEG fill bytes between markers (allowed by T.81 B.1.1.2) and small TIFFs.
+ */
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export interface ImageSize {
   width: number;
