@@ -58,7 +58,7 @@ function readStore(path: string): Buffer {
     return readFileSync(path);
   } catch (e) {
     throw new CloudStorageError(
-      ErrorCode.SslError,
+      ErrorCode.SslCertStoreUnreadable,
       `Cannot read the certificate store ${path} (sslCertStore): ${(e as Error).message}.`,
       { cause: e },
     );
@@ -117,7 +117,7 @@ export function clientCertificateFrom(p: SslStoreProperties): ClientCertificate 
   }
   if (!subjectMatches(cert, p.sslCertSubject)) {
     throw new CloudStorageError(
-      ErrorCode.SslError,
+      ErrorCode.SslCertNotFound,
       `The certificate in sslCertStore does not match sslCertSubject "${p.sslCertSubject}".`,
     );
   }

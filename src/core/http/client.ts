@@ -767,9 +767,15 @@ export class HttpClient {
       },
       connectTimeoutMs:
         (this.settings.get('ConnectionTimeout') || (c.timeout ?? DEFAULT_TIMEOUT_SECONDS)) * 1000,
+      socket: {
+        ipPreference: 0,
+        noDelay: true,
+        keepAlive: true,
+        keepAliveTimeMs: 60_000,
+        ...(c.localHost ? { localAddress: c.localHost } : {}),
+      },
     };
     if (c.sslCert?.passphrase) this.redactor.add(c.sslCert.passphrase);
-    if (c.localHost) config.localAddress = c.localHost;
     if (c.proxyServer) {
       const scheme = c.proxyAuthScheme ?? 0;
       let authorization: string | undefined;

@@ -103,7 +103,7 @@ export function verifyServer(
   const peer = socket.getPeerX509Certificate();
   if (!peer) {
     return new CloudStorageError(
-      HttpErrorCode.SslCertificateRejected,
+      HttpErrorCode.SslNoServerCertificate,
       `The server ${host} presented no certificate.`,
       { redactor: hooks.redactor },
     );

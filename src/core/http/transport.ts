@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
@@ -10,6 +9,7 @@ import type { Redactor } from '../redact.js';
 import { HttpErrorCode } from './errors.js';
 import type { HttpLogger } from './log.js';
 import type { ProxySSL } from './options.js';
+import { type IpPreference, lookupFor, resolveHost } from './resolve.js';
 import { describeSession, type TlsSettings, tlsConnectOptions, verifyServer } from './tls.js';
 import { httpConnect } from './tunnel.js';
 
@@ -31,13 +31,28 @@ export interface FirewallConfig {
   password?: string;
 }
 
+/** How each TCP connection is made (the reference's TCPClient settings). */
+export interface SocketSettings {
+  /** LocalHost: the local address to bind to. */
+  localAddress?: string;
+  /** LocalPort: the local port to bind to; 0 = any. */
+  localPort?: number;
+  /** UseIPv6. */
+  ipPreference: IpPreference;
+  /** TcpNoDelay: send small writes at once (Nagle's algorithm off). */
+  noDelay: boolean;
+  /** TCPKeepAlive and KeepAliveTime (ms before the first probe). */
+  keepAlive: boolean;
+  keepAliveTimeMs: number;
+}
+
 export interface TransportConfig {
   proxy?: ProxyConfig;
   firewall?: FirewallConfig;
   tls: TlsSettings;
   /** 0 = no limit. */
   connectTimeoutMs: number;
-  localAddress?: string;
+  socket: SocketSettings;
 }
 
 export interface TransportHooks {
@@ -175,8 +190,8 @@ export class Transport {
       timer = setTimeout(() => {
         reject(
           new CloudStorageError(
-            ErrorCode.Timeout,
-            `Timeout: connecting to ${target.host}:${target.port} took longer than ${limit / 1000} s. Check the host, the proxy and firewall settings, or raise ConnectionTimeout.`,
+            ErrorCode.ConnectionTimedOut,
+            `[10060] Connection timed out: connecting to ${target.host}:${target.port} took longer than ${limit / 1000} s. Check the host, the proxy and firewall settings, or raise ConnectionTimeout.`,
             { redactor: this.hooks.redactor },
           ),
         );
@@ -228,10 +243,10 @@ export class Transport {
     track: <T extends Duplex>(s: T) => T,
   ): Promise<Duplex> {
     const fw = this.config.firewall;
-    if (!fw) return track(await tcpConnect(host, port, this.config.localAddress));
+    if (!fw) return track(await tcpConnect(host, port, this.config.socket));
     const { logger, redactor } = this.hooks;
     if (fw.type === 1) {
-      const socket = track(await tcpConnect(fw.host, fw.port, this.config.localAddress));
+      const socket = track(await tcpConnect(fw.host, fw.port, this.config.socket));
       const auth = fw.user ? basicAuth(fw.user, fw.password ?? '', redactor) : undefined;
       await this.openTunnel(
         socket,
@@ -244,7 +259,7 @@ export class Transport {
     const version = fw.type === 3 ? 5 : 4;
     const label = fw.type === 3 ? 'SOCKS5' : fw.type === 10 ? 'SOCKS4A' : 'SOCKS4';
     // SOCKS4 proper carries an IPv4 address, so the name is resolved here; SOCKS4A and SOCKS5 let the server resolve it.
-    const destination = fw.type === 2 && !net.isIP(host) ? (await lookup(host, { family: 4 })).address : host;
+    const destination = fw.type === 2 && !net.isIP(host) ? await resolveHost(host, 0) : host;
     logger.log(
       3,
       'FirewallRequest',
@@ -386,11 +401,17 @@ export function basicAuth(user: string, password: string, redactor: Redactor): s
 
 function noop(): void {}
 
-function tcpConnect(host: string, port: number, localAddress: string | undefined): Promise<net.Socket> {
+function tcpConnect(host: string, port: number, options: SocketSettings): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port, ...(localAddress ? { localAddress } : {}) });
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 60_000);
+    const socket = net.connect({
+      host,
+      port,
+      lookup: lookupFor(options.ipPreference),
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      ...(options.localPort ? { localPort: options.localPort } : {}),
+    });
+    socket.setNoDelay(options.noDelay);
+    socket.setKeepAlive(options.keepAlive, options.keepAliveTimeMs);
     const onError = (err: Error) => {
       socket.destroy();
       reject(err);
