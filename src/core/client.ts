@@ -455,6 +455,8 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
       proxyPassword: this.proxyPassword,
       proxyAuthScheme: this.proxyAuthScheme,
       proxySSL: this.proxySSL,
+      proxyAutoDetect: this.proxyAutoDetect,
+      firewallAutoDetect: this.firewallAutoDetect,
       firewallType: this.firewallType,
       firewallHost: this.firewallHost,
       firewallPort: this.firewallPort,

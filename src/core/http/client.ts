@@ -16,8 +16,9 @@ import {
 } from './errors.js';
 import { HeaderList, headerRecord, pairsFromRaw, parseHeaderLines, requestIdOf } from './headers.js';
 import { describeBody, HttpLogger } from './log.js';
-import { DEFAULT_TIMEOUT_SECONDS, type HttpConnectionOptions } from './options.js';
+import { DEFAULT_TIMEOUT_SECONDS, type FirewallType, type HttpConnectionOptions } from './options.js';
 import { ProgressTracker, percentOf } from './progress.js';
+import { type Environment, type EnvironmentProxy, hostMatches, proxyFromEnvironment } from './proxy-env.js';
 import { LastExchange } from './record.js';
 import { BufferedResponse, ResponseBody, readAll, readHead, StreamedResponse } from './response.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry.js';
@@ -47,7 +48,12 @@ export interface HttpClientOptions {
   connection?: HttpConnectionOptions | (() => HttpConnectionOptions);
   /** Turns error responses into the provider's errors. */
   errorFromResponse?: ErrorMapper;
+  /** Where proxyAutoDetect and firewallAutoDetect look for proxies (default `process.env`). */
+  environment?: Environment;
 }
+
+/** How many connection setups (direct, through the proxy, …) keep their pools at once. */
+const MAX_TRANSPORTS = 8;
 
 /** How much of an error response body is read for the error message and the provider's mapper. */
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -115,7 +121,9 @@ export class HttpClient {
 
   private connectionSource: () => HttpConnectionOptions;
   private interruptController = new AbortController();
-  private transport: Transport | undefined;
+  /** The pools, one per connection setup (a URL may go direct while another goes through the proxy). */
+  private readonly transports = new Map<string, Transport>();
+  private readonly environment: Environment;
   private readonly logger: HttpLogger;
   private readonly last: LastExchange;
   /** Origins that answered at least once: a refused connection there is worth retrying. */
@@ -130,6 +138,7 @@ export class HttpClient {
     this.auth = options.auth;
     this.errorFromResponse = options.errorFromResponse;
     this.connectionSource = normalizeConnection(options.connection);
+    this.environment = options.environment ?? process.env;
     this.logger = new HttpLogger(this.events, this.redactor, () => this.settings.get('LogLevel'));
     this.last = new LastExchange(this.redactor, () => this.settings.get('TransferredDataLimit'));
     this.installSettingReaders();
@@ -159,16 +168,16 @@ export class HttpClient {
 
   /** Closes the connection pools once the requests in flight are done. */
   async close(): Promise<void> {
-    const transport = this.transport;
-    this.transport = undefined;
-    await transport?.close();
+    const all = [...this.transports.values()];
+    this.transports.clear();
+    await Promise.all(all.map((t) => t.close()));
   }
 
   /** Closes every connection now; requests in flight fail. */
   async destroy(): Promise<void> {
-    const transport = this.transport;
-    this.transport = undefined;
-    await transport?.destroy();
+    const all = [...this.transports.values()];
+    this.transports.clear();
+    await Promise.all(all.map((t) => t.destroy()));
   }
 
   /** A progress reporter for a transfer made of several requests (pass it as `progress.tracker`). */
@@ -397,7 +406,7 @@ export class HttpClient {
 
   /** One request/response exchange. Resolves when the response headers are in; the body follows as a stream. */
   private async send(op: Operation, hop: Hop): Promise<Exchange> {
-    const transport = this.transportFor(op.connection);
+    const transport = this.transportFor(op.connection, hop.url);
     const route = transport.route(hop.url);
     const headers = this.requestHeaders(op, hop);
     let authenticated = false;
@@ -740,22 +749,31 @@ export class HttpClient {
   // ---------------------------------------------------------------------------------------------------
   // Connections
 
-  private transportFor(connection: HttpConnectionOptions): Transport {
-    const config = this.transportConfig(connection);
+  private transportFor(connection: HttpConnectionOptions, url: URL): Transport {
+    const config = this.transportConfig(connection, url);
     const key = JSON.stringify(config);
-    if (this.transport?.key !== key) {
-      const old = this.transport;
-      this.transport = new Transport(config, key, {
+    let transport = this.transports.get(key);
+    if (transport) {
+      // Most recently used last, so the oldest setup is the one closed when there are too many.
+      this.transports.delete(key);
+    } else {
+      transport = new Transport(config, key, {
         emitter: this.events,
         redactor: this.redactor,
         logger: this.logger,
       });
-      old?.close().catch(() => undefined);
+      if (this.transports.size >= MAX_TRANSPORTS) {
+        const [oldestKey, oldest] = this.transports.entries().next().value as [string, Transport];
+        this.transports.delete(oldestKey);
+        oldest.close().catch(() => undefined);
+      }
     }
-    return this.transport;
+    this.transports.set(key, transport);
+    return transport;
   }
 
-  private transportConfig(c: HttpConnectionOptions): TransportConfig {
+  private transportConfig(given: HttpConnectionOptions, url: URL): TransportConfig {
+    const c = this.detectProxies(given, url);
     const config: TransportConfig = {
       tls: {
         extraCAs: [
@@ -815,6 +833,52 @@ export class HttpClient {
     }
     return config;
   }
+
+  /**
+   * The connection options for one URL with proxyAutoDetect / firewallAutoDetect applied: a proxy named by
+   * the environment (https_proxy, http_proxy, all_proxy, no_proxy) when none is configured, and no proxy
+   * or firewall at all for the hosts of ProxyExceptionsList.
+   */
+  private detectProxies(given: HttpConnectionOptions, url: URL): HttpConnectionOptions {
+    const c = { ...given };
+    if (c.proxyAutoDetect && !c.proxyServer && !c.firewallType) {
+      const found = proxyFromEnvironment(url, this.environment);
+      if (found?.kind === 'http' || found?.kind === 'https') {
+        Object.assign(c, {
+          proxyServer: found.host,
+          proxyPort: found.port,
+          proxySSL: found.kind === 'https' ? 1 : 0,
+          proxyUser: found.user,
+          proxyPassword: found.password,
+          proxyAuthScheme: found.user ? (c.proxyAuthScheme === 1 ? 1 : 0) : 3,
+        });
+      } else if (found) {
+        Object.assign(c, firewallFrom(found));
+      }
+    }
+    if (c.firewallAutoDetect && !c.firewallType && !c.proxyServer) {
+      const found = proxyFromEnvironment(url, this.environment);
+      if (found) Object.assign(c, firewallFrom(found));
+    }
+    const exceptions = this.settings.get('ProxyExceptionsList');
+    if (exceptions && (c.proxyServer || c.firewallType) && hostMatches(url, exceptions.split(/[;,]/))) {
+      c.proxyServer = '';
+      c.firewallType = 0;
+    }
+    return c;
+  }
+}
+
+/** The firewall options for a proxy from the environment: SOCKS as such, an HTTP proxy as a CONNECT tunnel. */
+function firewallFrom(found: EnvironmentProxy): Partial<HttpConnectionOptions> {
+  const type = { http: 1, https: 1, socks4: 2, socks4a: 10, socks5: 3 }[found.kind] as FirewallType;
+  return {
+    firewallType: type,
+    firewallHost: found.host,
+    firewallPort: found.port,
+    firewallUser: found.user,
+    firewallPassword: found.password,
+  };
 }
 
 function normalizeConnection(

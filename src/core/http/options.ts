@@ -38,9 +38,16 @@ export interface HttpConnectionOptions {
   proxyAuthorization?: string;
   /** Default 0 (automatic). */
   proxySSL?: ProxySSL;
+  /**
+   * Use the proxy the environment names (https_proxy, http_proxy, all_proxy, no_proxy, and their upper
+   * case forms) when proxyServer is empty.
+   */
+  proxyAutoDetect?: boolean;
 
   /** Default 0 (none). */
   firewallType?: FirewallType;
+  /** Use the environment's proxy (as above) as the firewall when firewallType is 0: SOCKS, or a CONNECT tunnel. */
+  firewallAutoDetect?: boolean;
   firewallHost?: string;
   /** 0 = the type's usual port (80 for a tunnel, 1080 for SOCKS). */
   firewallPort?: number;

@@ -81,6 +81,10 @@ export const httpSettings = {
       min: 0,
     },
   ),
+  ProxyExceptionsList: str(
+    '',
+    'Hosts reached without the proxy or firewall, separated by semicolons: names (with their subdomains), IP addresses, CIDR blocks, each with an optional :port.',
+  ),
   SSLCACerts: str('', 'Extra CA certificates (PEM, one or more) trusted in addition to the system roots.'),
   TransferredRequest: str(
     '',
