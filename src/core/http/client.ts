@@ -6,6 +6,7 @@ import type { CoreEvents, TypedEmitter } from '../events.js';
 import { Redactor } from '../redact.js';
 import { type PreparedBody, prepareBody } from './body.js';
 import { Deadline } from './deadline.js';
+import { DigestSession, digestChallenge } from './digest.js';
 import { type DownloadOptions, type DownloadResult, downloadTo } from './download.js';
 import {
   classifyTransportError,
@@ -24,7 +25,7 @@ import { BufferedResponse, ResponseBody, readAll, readHead, StreamedResponse } f
 import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry.js';
 import type { HttpSettings } from './settings.js';
 import { splitPemCertificates } from './tls.js';
-import { basicAuth, type Route, Transport, type TransportConfig } from './transport.js';
+import { basicAuth, type ProxyConfig, type Route, Transport, type TransportConfig } from './transport.js';
 import type {
   AuthProvider,
   ErrorMapper,
@@ -124,6 +125,7 @@ export class HttpClient {
   /** The pools, one per connection setup (a URL may go direct while another goes through the proxy). */
   private readonly transports = new Map<string, Transport>();
   private readonly environment: Environment;
+  private readonly digestSessions = new Map<string, DigestSession>();
   private readonly logger: HttpLogger;
   private readonly last: LastExchange;
   /** Origins that answered at least once: a refused connection there is worth retrying. */
@@ -405,9 +407,9 @@ export class HttpClient {
   }
 
   /** One request/response exchange. Resolves when the response headers are in; the body follows as a stream. */
-  private async send(op: Operation, hop: Hop): Promise<Exchange> {
+  private async send(op: Operation, hop: Hop, proxyChallenged = false): Promise<Exchange> {
     const transport = this.transportFor(op.connection, hop.url);
-    const route = transport.route(hop.url);
+    const route = transport.route(hop.url, hop.method);
     const headers = this.requestHeaders(op, hop);
     let authenticated = false;
     if (hop.authAllowed && this.auth && !headers.has('Authorization')) {
@@ -456,12 +458,33 @@ export class HttpClient {
         authenticated,
         body: this.responseBody(op, res.body, res.statusCode, record, deadline, signal, hop),
       };
-      if (route.proxy === 'forward' && isProxyAuthFailure(res.statusCode, record, transport.config.proxy)) {
+      const proxy = transport.config.proxy;
+      if (route.proxy === 'forward' && res.statusCode === 407 && proxy?.digest && !proxyChallenged) {
+        const challenge = digestChallenge(
+          rawHeaders.filter(([n]) => n.toLowerCase() === 'proxy-authenticate').map(([, v]) => v),
+        );
+        if (challenge && this.digestSession(proxy).accept(challenge)) {
+          await readHead(exchange.body, ERROR_BODY_LIMIT);
+          if (hop.body && !hop.body.repeatable) {
+            throw new CloudStorageError(
+              HttpErrorCode.ProxyError,
+              `The proxy ${proxy.host}:${proxy.port} asked for Digest authentication after the request body, a stream that can be sent only once, was sent. Send the request again (the proxy's nonce is now known), or pass a function that opens the stream.`,
+              { httpStatus: 407, redactor: this.redactor },
+            );
+          }
+          this.logger.log(
+            2,
+            'Info',
+            `The proxy asked for Digest authentication; sending ${hop.method} ${hop.url.href} again`,
+          );
+          return await this.send(op, hop, true);
+        }
+      }
+      if (proxy && route.proxy === 'forward' && isProxyAuthFailure(res.statusCode, record, proxy)) {
         exchange.body.destroy();
-        const proxy = transport.config.proxy!;
         throw new CloudStorageError(
           HttpErrorCode.ProxyError,
-          proxy.authorization
+          route.headers.some(([name]) => name === 'Proxy-Authorization')
             ? `The proxy ${proxy.host}:${proxy.port} rejected the credentials (HTTP ${res.statusCode}). Check proxyUser and proxyPassword.`
             : `The proxy ${proxy.host}:${proxy.port} requires authentication (HTTP ${res.statusCode}). Set proxyUser and proxyPassword.`,
           { httpStatus: res.statusCode, redactor: this.redactor },
@@ -761,6 +784,7 @@ export class HttpClient {
         emitter: this.events,
         redactor: this.redactor,
         logger: this.logger,
+        digestSession: (proxy) => this.digestSession(proxy),
       });
       if (this.transports.size >= MAX_TRANSPORTS) {
         const [oldestKey, oldest] = this.transports.entries().next().value as [string, Transport];
@@ -770,6 +794,22 @@ export class HttpClient {
     }
     this.transports.set(key, transport);
     return transport;
+  }
+
+  /** One Digest session per proxy and credentials, kept across Transports so its nonce is reused. */
+  private digestSession(proxy: ProxyConfig): DigestSession {
+    const key = JSON.stringify([proxy.host, proxy.port, proxy.digest?.user, proxy.digest?.password]);
+    let session = this.digestSessions.get(key);
+    if (!session) {
+      session = new DigestSession(
+        proxy.digest?.user ?? '',
+        proxy.digest?.password ?? '',
+        `The proxy ${proxy.host}:${proxy.port}`,
+      );
+      if (this.digestSessions.size >= MAX_TRANSPORTS) this.digestSessions.clear();
+      this.digestSessions.set(key, session);
+    }
+    return session;
   }
 
   private transportConfig(given: HttpConnectionOptions, url: URL): TransportConfig {
@@ -797,11 +837,16 @@ export class HttpClient {
     if (c.proxyServer) {
       const scheme = c.proxyAuthScheme ?? 0;
       let authorization: string | undefined;
-      if (scheme === 1 || scheme === 4) {
+      let digest: { user: string; password: string } | undefined;
+      if (scheme === 4) {
         throw new CloudStorageError(
           ErrorCode.UnsupportedOperation,
-          `proxyAuthScheme ${scheme === 1 ? 'Digest (1)' : 'NTLM (4)'} is not supported; use Basic (0), a ready-made proxyAuthorization (2) or none (3).`,
+          'proxyAuthScheme 4 (NTLM) is not supported: NTLM needs Windows domain credentials and a handshake bound to one connection, which this library does not implement. Use Basic (0), Digest (1), a ready-made proxyAuthorization (2) or none (3).',
         );
+      }
+      if (scheme === 1 && c.proxyUser) {
+        this.redactor.add(c.proxyPassword ?? '');
+        digest = { user: c.proxyUser, password: c.proxyPassword ?? '' };
       }
       if (scheme === 0 && c.proxyUser)
         authorization = basicAuth(c.proxyUser, c.proxyPassword ?? '', this.redactor);
@@ -814,6 +859,7 @@ export class HttpClient {
         port: c.proxyPort || 80,
         mode: c.proxySSL ?? 0,
         ...(authorization ? { authorization } : {}),
+        ...(digest ? { digest } : {}),
       };
     }
     const type = c.firewallType ?? 0;

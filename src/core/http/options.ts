@@ -32,7 +32,7 @@ export interface HttpConnectionOptions {
   proxyPort?: number;
   proxyUser?: string;
   proxyPassword?: string;
-  /** Default 0 (Basic). Digest and NTLM are not supported and fail with a clear error. */
+  /** Default 0 (Basic). Digest (1) answers the proxy's challenge (MD5, SHA-256); NTLM (4) is not supported and fails with a clear error. */
   proxyAuthScheme?: ProxyAuthScheme;
   /** The Proxy-Authorization value sent as is with scheme 2 (proprietary). */
   proxyAuthorization?: string;

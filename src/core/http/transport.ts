@@ -6,12 +6,13 @@ import { Agent, type Dispatcher, Pool } from 'undici';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 import type { CoreEvents, TypedEmitter } from '../events.js';
 import type { Redactor } from '../redact.js';
+import { type DigestSession, digestChallenge, parseChallenges } from './digest.js';
 import { HttpErrorCode } from './errors.js';
 import type { HttpLogger } from './log.js';
 import type { ProxySSL } from './options.js';
 import { type IpPreference, lookupFor, resolveHost } from './resolve.js';
 import { describeSession, type TlsSettings, tlsConnectOptions, verifyServer } from './tls.js';
-import { httpConnect } from './tunnel.js';
+import { httpConnect, type TunnelReply } from './tunnel.js';
 
 /** An HTTP proxy (the reference `proxy_*` properties), resolved from the connection options. */
 export interface ProxyConfig {
@@ -19,6 +20,8 @@ export interface ProxyConfig {
   port: number;
   /** The Proxy-Authorization header value, when credentials are configured. */
   authorization?: string;
+  /** Digest credentials (proxyAuthScheme 1): the header is computed from the proxy's challenge. */
+  digest?: { user: string; password: string };
   mode: ProxySSL;
 }
 
@@ -59,6 +62,8 @@ export interface TransportHooks {
   emitter: TypedEmitter<CoreEvents>;
   redactor: Redactor;
   logger: HttpLogger;
+  /** The Digest session of a proxy (kept by the client, so a nonce outlives a Transport). */
+  digestSession(proxy: ProxyConfig): DigestSession;
 }
 
 /** Where one request goes: which pool, which origin and path, and what the route adds to the headers. */
@@ -117,12 +122,13 @@ export class Transport {
   }
 
   /** Picks the dispatcher for a URL: direct (maybe through a SOCKS server or tunnel) or through the proxy. */
-  route(url: URL): Route {
+  route(url: URL, method: string): Route {
     const proxy = this.config.proxy;
     const path = `${url.pathname}${url.search}`;
     if (proxy && forwards(proxy.mode, url.protocol === 'https:')) {
       const headers: Array<[string, string]> = [];
-      if (proxy.authorization) headers.push(['Proxy-Authorization', proxy.authorization]);
+      const authorization = this.proxyAuthorization(proxy, method, url.href);
+      if (authorization) headers.push(['Proxy-Authorization', authorization]);
       return {
         dispatcher: this.forwarder(proxy),
         origin: proxyOrigin(proxy),
@@ -138,6 +144,16 @@ export class Transport {
       headers: [],
       proxy: proxy ? 'tunnel' : undefined,
     };
+  }
+
+  /** The Proxy-Authorization value for one request: Basic (fixed), or Digest once the proxy challenged us. */
+  proxyAuthorization(proxy: ProxyConfig, method: string, uri: string): string | undefined {
+    if (!proxy.digest) return proxy.authorization;
+    const session = this.hooks.digestSession(proxy);
+    if (!session.ready) return undefined;
+    const value = session.authorization(method, uri);
+    this.hooks.redactor.add(value);
+    return value;
   }
 
   async close(): Promise<void> {
@@ -215,17 +231,44 @@ export class Transport {
         'Info',
         `Connecting to ${target.host}:${target.port} through the proxy ${tunnelThrough.host}:${tunnelThrough.port}`,
       );
-      socket = track(await this.openProxySocket(tunnelThrough, track));
-      if (tunnelThrough.mode === 1) {
-        socket = track(await this.startTls(socket, tunnelThrough.host, tunnelThrough.port));
-      }
-      await this.openTunnel(socket, target, tunnelThrough);
+      socket = await this.proxyTunnel(target, tunnelThrough, track);
     } else {
       logger.log(2, 'Info', `Connecting to ${target.host}:${target.port}`);
       socket = track(await this.openSocket(target.host, target.port, track));
     }
     if (target.tls) socket = track(await this.startTls(socket, target.host, target.port));
     return socket;
+  }
+
+  /**
+   * A CONNECT tunnel through the proxy. A 407 with a Digest challenge is answered on a new connection (the
+   * proxy may close the refused one); later tunnels reuse the nonce without a 407.
+   */
+  private async proxyTunnel(
+    target: Target,
+    proxy: ProxyConfig,
+    track: <T extends Duplex>(socket: T) => T,
+  ): Promise<Duplex> {
+    const { logger, redactor } = this.hooks;
+    for (let attempt = 0; ; attempt++) {
+      let socket = track(await this.openProxySocket(proxy, track));
+      if (proxy.mode === 1) socket = track(await this.startTls(socket, proxy.host, proxy.port));
+      const authorization = this.proxyAuthorization(proxy, 'CONNECT', authorityOf(target));
+      const reply = await httpConnect(
+        socket,
+        target,
+        authorization,
+        (type, msg) => logger.log(3, type, msg),
+        'Proxy',
+      );
+      if (reply.status === 200) return socket;
+      socket.destroy();
+      if (reply.status === 407 && proxy.digest && attempt === 0) {
+        const challenge = digestChallenge(headerValues(reply.headerText, 'proxy-authenticate'));
+        if (challenge && this.hooks.digestSession(proxy).accept(challenge)) continue;
+      }
+      throw tunnelError(reply, target, proxy, 'Proxy', authorization !== undefined, redactor);
+    }
   }
 
   private async openProxySocket(proxy: ProxyConfig, track: <T extends Duplex>(s: T) => T): Promise<Duplex> {
@@ -307,17 +350,7 @@ export class Transport {
       kind,
     );
     if (reply.status === 200) return;
-    const what = kind === 'Proxy' ? 'proxy' : 'firewall (tunnelling proxy)';
-    const credentials =
-      kind === 'Proxy' ? 'proxyUser and proxyPassword' : 'firewallUser and firewallPassword';
-    // 407 is the standard answer; some proxies (tinyproxy) answer 401 to wrong credentials.
-    const message =
-      reply.status === 407 || reply.status === 401
-        ? proxy.authorization
-          ? `The ${what} ${proxy.host}:${proxy.port} rejected the credentials (HTTP ${reply.status}). Check ${credentials}.`
-          : `The ${what} ${proxy.host}:${proxy.port} requires authentication (HTTP ${reply.status}). Set ${credentials}.`
-        : `The ${what} ${proxy.host}:${proxy.port} refused to open a tunnel to ${target.host}:${target.port}: "${reply.statusLine}".`;
-    throw new CloudStorageError(HttpErrorCode.ProxyError, message, { httpStatus: reply.status, redactor });
+    throw tunnelError(reply, target, proxy, kind, proxy.authorization !== undefined, redactor);
   }
 
   /** TLS over an established connection, verified by {@link verifyServer}. */
@@ -360,6 +393,50 @@ export class Transport {
       });
     });
   }
+}
+
+/** The error for a proxy's refusal to open a tunnel. */
+function tunnelError(
+  reply: TunnelReply,
+  target: Target,
+  proxy: ProxyConfig,
+  kind: 'Proxy' | 'Firewall',
+  sentCredentials: boolean,
+  redactor: Redactor,
+): CloudStorageError {
+  const what = kind === 'Proxy' ? 'proxy' : 'firewall (tunnelling proxy)';
+  const credentials = kind === 'Proxy' ? 'proxyUser and proxyPassword' : 'firewallUser and firewallPassword';
+  // 407 is the standard answer; some proxies (tinyproxy) answer 401 to wrong credentials.
+  let message: string;
+  if (reply.status === 407 || reply.status === 401) {
+    const schemes = parseChallenges(headerValues(reply.headerText, 'proxy-authenticate').join(', '))
+      .map((c) => c.scheme)
+      .filter((c) => c);
+    const asks = schemes.length
+      ? ` (it offers ${[...new Set(schemes)].join(', ')}; see proxyAuthScheme)`
+      : '';
+    message = sentCredentials
+      ? `The ${what} ${proxy.host}:${proxy.port} rejected the credentials (HTTP ${reply.status}). Check ${credentials}.`
+      : `The ${what} ${proxy.host}:${proxy.port} requires authentication (HTTP ${reply.status})${asks}. Set ${credentials}.`;
+  } else {
+    message = `The ${what} ${proxy.host}:${proxy.port} refused to open a tunnel to ${target.host}:${target.port}: "${reply.statusLine}".`;
+  }
+  return new CloudStorageError(HttpErrorCode.ProxyError, message, { httpStatus: reply.status, redactor });
+}
+
+/** The values of one header in a raw header block (status line first). */
+export function headerValues(headerText: string, name: string): string[] {
+  const values: string[] = [];
+  for (const line of headerText.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name)
+      values.push(line.slice(colon + 1).trim());
+  }
+  return values;
+}
+
+function authorityOf(target: { host: string; port: number }): string {
+  return `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
 }
 
 /** A failure to reach the proxy itself, said as such (not as a failure of the target server). */
