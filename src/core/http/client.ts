@@ -1,10 +1,14 @@
+import { getFips } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { Readable, type Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import zlib, { createGzip } from 'node:zlib';
 import { parseBool } from '../config.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../errors.js';
 import type { CoreEvents, TypedEmitter } from '../events.js';
 import { Redactor } from '../redact.js';
 import { type PreparedBody, prepareBody } from './body.js';
+import { extraCAsFromSettings, socketFromSettings, tlsFromSettings } from './connection-settings.js';
 import { Deadline } from './deadline.js';
 import { DigestSession, digestChallenge } from './digest.js';
 import { type DownloadOptions, type DownloadResult, downloadTo } from './download.js';
@@ -24,7 +28,8 @@ import { LastExchange } from './record.js';
 import { BufferedResponse, ResponseBody, readAll, readHead, StreamedResponse } from './response.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry.js';
 import type { HttpSettings } from './settings.js';
-import { splitPemCertificates } from './tls.js';
+import { throttled, throttledUpload } from './throttle.js';
+import { splitPemCertificates, type TlsSessionInfo } from './tls.js';
 import { basicAuth, type ProxyConfig, type Route, Transport, type TransportConfig } from './transport.js';
 import type {
   AuthProvider,
@@ -35,6 +40,7 @@ import type {
   ProgressReporter,
 } from './types.js';
 import { buildUrl } from './url.js';
+import { packageLicense, packageVersion } from './version.js';
 
 export interface HttpClientOptions {
   /** The settings of the owning class; must include {@link httpSettings}. The client installs readers for the read-only ones. */
@@ -51,6 +57,35 @@ export interface HttpClientOptions {
   errorFromResponse?: ErrorMapper;
   /** Where proxyAutoDetect and firewallAutoDetect look for proxies (default `process.env`). */
   environment?: Environment;
+}
+
+/** The most bytes a compressed answer read into memory may decode to. */
+const MAX_DECODED_BYTES = 256 * 1024 * 1024;
+
+const gunzip = promisify(zlib.gunzip);
+const brotliDecompress = promisify(zlib.brotliDecompress);
+const inflateZlib = promisify(zlib.inflate);
+const inflateRaw = promisify(zlib.inflateRaw);
+/** "deflate" is zlib-wrapped by the standard, raw in some servers: try both. */
+async function inflateAny(data: Uint8Array, options: zlib.ZlibOptions): Promise<Buffer> {
+  try {
+    return await inflateZlib(data, options);
+  } catch {
+    return await inflateRaw(data, options);
+  }
+}
+
+/** Re-slices a byte stream into pieces of `size` bytes (the last may be shorter). */
+async function* rechunk(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of source) {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : Buffer.from(chunk);
+    while (pending.length >= size) {
+      yield pending.subarray(0, size);
+      pending = pending.subarray(size);
+    }
+  }
+  if (pending.length) yield pending;
 }
 
 /** How many connection setups (direct, through the proxy, …) keep their pools at once. */
@@ -126,6 +161,10 @@ export class HttpClient {
   private readonly transports = new Map<string, Transport>();
   private readonly environment: Environment;
   private readonly digestSessions = new Map<string, DigestSession>();
+  /** The last TLS connection made to a server, for the SSLNegotiated* settings. */
+  private lastTls: TlsSessionInfo | undefined;
+  /** The HTTP version of the last response. */
+  private lastHttpVersion = '';
   private readonly logger: HttpLogger;
   private readonly last: LastExchange;
   /** Origins that answered at least once: a refused connection there is worth retrying. */
@@ -336,10 +375,33 @@ export class HttpClient {
       if (tracker && op.ownTracker) ex.body.once('end', () => tracker.finish());
       return new StreamedResponse(init, ex.body);
     }
-    const data = await readAll(ex.body);
+    const data = await this.decodeContent(await readAll(ex.body), ex);
     if (tracker && op.ownTracker) tracker.finish();
     this.logger.log(3, 'ResponseBody', () => describeBody(data, ex.headers['content-type']));
     return new BufferedResponse(init, data);
+  }
+
+  /** A body read whole, decoded per its Content-Encoding when we asked for compression. */
+  private async decodeContent(data: Buffer, ex: Exchange): Promise<Buffer> {
+    const encoding = (ex.headers['content-encoding'] ?? '').trim().toLowerCase();
+    if (!encoding || encoding === 'identity' || !this.settings.get('AllowHTTPCompression')) return data;
+    const decode = { gzip: gunzip, 'x-gzip': gunzip, deflate: inflateAny, br: brotliDecompress }[encoding];
+    if (!decode) {
+      throw new CloudStorageError(
+        ErrorCode.HttpProtocol,
+        `${ex.method} ${this.redactor.redact(ex.url.href)}: the server answered in Content-Encoding "${encoding}", which cannot be decoded (gzip, deflate and br can). Set AcceptEncoding to what the server should use.`,
+        { httpStatus: ex.status, redactor: this.redactor },
+      );
+    }
+    try {
+      return await decode(data, { maxOutputLength: MAX_DECODED_BYTES });
+    } catch (err) {
+      throw new CloudStorageError(
+        ErrorCode.HttpProtocol,
+        `${ex.method} ${this.redactor.redact(ex.url.href)}: the ${encoding} response could not be decoded (${(err as Error).message}).`,
+        { httpStatus: ex.status, cause: err, redactor: this.redactor },
+      );
+    }
   }
 
   private async followRedirects(op: Operation): Promise<Exchange> {
@@ -432,6 +494,7 @@ export class HttpClient {
       if (hop.body) {
         source = await hop.body.open();
         body = Readable.from(this.uploadStream(op, source, hop.body.length, deadline), { objectMode: false });
+        body = this.encodeRequestBody(body, hop, headers);
       }
       const res = await route.dispatcher.request({
         origin: route.origin,
@@ -441,8 +504,10 @@ export class HttpClient {
         body: body ?? null,
         signal,
         responseHeaders: 'raw',
+        ...(this.settings.get('KeepAlive') ? {} : { reset: true }),
       });
       deadline.touch();
+      this.lastHttpVersion = transport.negotiatedHttpVersion(hop.url);
       const rawHeaders = pairsFromRaw(res.headers as unknown as string[]);
       const record = headerRecord(rawHeaders);
       const statusText = (res as { statusText?: string }).statusText || STATUS_CODES[res.statusCode] || '';
@@ -456,7 +521,15 @@ export class HttpClient {
         url: hop.url,
         method: hop.method,
         authenticated,
-        body: this.responseBody(op, res.body, res.statusCode, record, deadline, signal, hop),
+        body: this.responseBody(
+          op,
+          throttled(res.body, this.settings.get('MaxTransferRate')),
+          res.statusCode,
+          record,
+          deadline,
+          signal,
+          hop,
+        ),
       };
       const proxy = transport.config.proxy;
       if (route.proxy === 'forward' && res.statusCode === 407 && proxy?.digest && !proxyChallenged) {
@@ -516,7 +589,34 @@ export class HttpClient {
     }
     if (hop.body?.contentType) headers.setDefault('Content-Type', hop.body.contentType);
     if (hop.body?.length !== undefined) headers.set('Content-Length', String(hop.body.length));
+    // Compressed answers are asked for where they are read whole; a download stays byte-exact, so that a
+    // Range resume and the service's hashes apply to the bytes as stored.
+    if (this.settings.get('AllowHTTPCompression') && !op.request.stream) {
+      headers.setDefault('Accept-Encoding', this.settings.get('AcceptEncoding'));
+    }
+    const since = this.settings.get('IfModifiedSince');
+    if (since) headers.setDefault('If-Modified-Since', since);
     return headers;
+  }
+
+  /**
+   * The request body as sent: gzip-compressed with CompressHTTPRequest (PUT and POST), in ChunkSize pieces
+   * with UseChunkedEncoding; both go without Content-Length (chunked transfer coding).
+   */
+  private encodeRequestBody(body: Readable, hop: Hop, headers: HeaderList): Readable {
+    let out = body;
+    if (this.settings.get('CompressHTTPRequest') && (hop.method === 'PUT' || hop.method === 'POST')) {
+      headers.set('Content-Encoding', 'gzip').delete('Content-Length');
+      out = out.pipe(createGzip());
+      body.once('error', (err) => out.destroy(err));
+    }
+    if (this.settings.get('UseChunkedEncoding')) {
+      headers.delete('Content-Length');
+      const size = this.settings.get('ChunkSize');
+      const source = out;
+      out = Readable.from(rechunk(source, size), { objectMode: false });
+    }
+    return out;
   }
 
   /** The request body as the socket takes it, firing startTransfer / transfer / endTransfer and progress. */
@@ -529,6 +629,7 @@ export class HttpClient {
     const tracker = op.tracker?.direction === 0 ? op.tracker : undefined;
     tracker?.start();
     this.events.emit('startTransfer', { direction: 0 });
+    const throttle = throttledUpload(this.settings.get('MaxTransferRate'), op.signal);
     let sent = 0;
     for await (const piece of source) {
       const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
@@ -546,6 +647,7 @@ export class HttpClient {
         op.reported = sent;
       }
       yield chunk;
+      await throttle?.(chunk.length);
     }
     this.events.emit('endTransfer', { direction: 0 });
     if (tracker && op.ownTracker) tracker.finish();
@@ -767,6 +869,15 @@ export class HttpClient {
     s.defineReader('TransferredHeaders', () => this.last.transferredHeaders());
     s.defineReader('TransferredData', () => this.last.transferredData());
     s.defineReader('BytesTransferred', () => this.last.bytesTransferred());
+    s.defineReader('NegotiatedHTTPVersion', () => this.lastHttpVersion);
+    s.defineReader('SSLNegotiatedCipher', () => this.lastTls?.cipher ?? '');
+    s.defineReader('SSLNegotiatedCipherStrength', () => String(this.lastTls?.cipherBits ?? ''));
+    s.defineReader('SSLNegotiatedCipherSuite', () => this.lastTls?.cipherSuite ?? '');
+    s.defineReader('SSLNegotiatedKeyExchange', () => this.lastTls?.keyExchange ?? '');
+    s.defineReader('SSLNegotiatedKeyExchangeStrength', () => String(this.lastTls?.keyExchangeBits ?? ''));
+    s.defineReader('SSLNegotiatedVersion', () => this.lastTls?.version ?? '');
+    s.defineReader('BuildInfo', () => buildInfo());
+    s.defineReader('LicenseInfo', () => licenseInfo());
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -785,6 +896,9 @@ export class HttpClient {
         redactor: this.redactor,
         logger: this.logger,
         digestSession: (proxy) => this.digestSession(proxy),
+        tlsSession: (info) => {
+          this.lastTls = info;
+        },
       });
       if (this.transports.size >= MAX_TRANSPORTS) {
         const [oldestKey, oldest] = this.transports.entries().next().value as [string, Transport];
@@ -814,25 +928,39 @@ export class HttpClient {
 
   private transportConfig(given: HttpConnectionOptions, url: URL): TransportConfig {
     const c = this.detectProxies(given, url);
+    const s = this.settings;
     const config: TransportConfig = {
       tls: {
         extraCAs: [
-          ...splitPemCertificates(this.settings.get('SSLCACerts')),
+          ...splitPemCertificates(s.get('SSLCACerts')),
           ...[c.sslCACerts ?? []].flat().flatMap((pem) => splitPemCertificates(pem)),
+          ...extraCAsFromSettings(s),
         ],
         ...(c.sslCert ? { clientCert: c.sslCert } : {}),
         ...(c.sslAcceptServerCert ? { acceptServerCert: c.sslAcceptServerCert } : {}),
+        ...tlsFromSettings(s),
       },
-      connectTimeoutMs:
-        (this.settings.get('ConnectionTimeout') || (c.timeout ?? DEFAULT_TIMEOUT_SECONDS)) * 1000,
-      socket: {
-        ipPreference: 0,
-        noDelay: true,
-        keepAlive: true,
-        keepAliveTimeMs: 60_000,
-        ...(c.localHost ? { localAddress: c.localHost } : {}),
-      },
+      connectTimeoutMs: (s.get('ConnectionTimeout') || (c.timeout ?? DEFAULT_TIMEOUT_SECONDS)) * 1000,
+      socket: socketFromSettings(s, c.localHost),
+      reuseTlsSessions: s.get('ReuseSSLSession'),
+      ...(s.get('SSLKeyLogFile') ? { keyLogFile: s.get('SSLKeyLogFile') } : {}),
+      ...(s.get('FirewallData') ? { firewallData: s.get('FirewallData') } : {}),
     };
+    if (s.get('HTTPVersion') === '2.0') {
+      if (url.protocol !== 'https:') {
+        throw new CloudStorageError(
+          ErrorCode.HttpProtocol,
+          `HTTPVersion=2.0 needs an https URL (HTTP/2 is negotiated by TLS); ${url.origin} is plain http. Use HTTPVersion=1.1 for it.`,
+        );
+      }
+      config.http2 = { allowFallback: s.get('AllowHTTPFallback') };
+    }
+    if (s.get('UseFIPSCompliantAPI') && getFips() !== 1) {
+      throw new CloudStorageError(
+        ErrorCode.UnsupportedOperation,
+        "UseFIPSCompliantAPI is on, but Node's crypto is not in FIPS mode: start node with --enable-fips (and an OpenSSL FIPS provider).",
+      );
+    }
     if (c.sslCert?.passphrase) this.redactor.add(c.sslCert.passphrase);
     if (c.proxyServer) {
       const scheme = c.proxyAuthScheme ?? 0;
@@ -925,6 +1053,15 @@ function firewallFrom(found: EnvironmentProxy): Partial<HttpConnectionOptions> {
     firewallUser: found.user,
     firewallPassword: found.password,
   };
+}
+
+function buildInfo(): string {
+  const v = process.versions;
+  return `cloudstorage ${packageVersion()}; Node ${v.node}; OpenSSL ${v.openssl}; undici ${v.undici ?? 'bundled'}; ${process.platform}-${process.arch}`;
+}
+
+function licenseInfo(): string {
+  return `cloudstorage ${packageVersion()} is open source (${packageLicense()}): no license key is needed.`;
 }
 
 function normalizeConnection(

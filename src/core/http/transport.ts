@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
@@ -11,7 +12,14 @@ import { HttpErrorCode } from './errors.js';
 import type { HttpLogger } from './log.js';
 import type { ProxySSL } from './options.js';
 import { type IpPreference, lookupFor, resolveHost } from './resolve.js';
-import { describeSession, type TlsSettings, tlsConnectOptions, verifyServer } from './tls.js';
+import {
+  describeSession,
+  sessionInfo,
+  type TlsSessionInfo,
+  type TlsSettings,
+  tlsConnectOptions,
+  verifyServer,
+} from './tls.js';
 import { httpConnect, type TunnelReply } from './tunnel.js';
 
 /** An HTTP proxy (the reference `proxy_*` properties), resolved from the connection options. */
@@ -56,6 +64,14 @@ export interface TransportConfig {
   /** 0 = no limit. */
   connectTimeoutMs: number;
   socket: SocketSettings;
+  /** HTTPVersion=2.0: offer h2 by ALPN; `allowFallback` (AllowHTTPFallback) lets HTTP/1.1 answer. */
+  http2?: { allowFallback: boolean };
+  /** FirewallData: extra header lines for CONNECT to a tunnelling firewall. */
+  firewallData?: string;
+  /** SSLKeyLogFile: where TLS secrets are appended. */
+  keyLogFile?: string;
+  /** ReuseSSLSession. */
+  reuseTlsSessions: boolean;
 }
 
 export interface TransportHooks {
@@ -64,6 +80,8 @@ export interface TransportHooks {
   logger: HttpLogger;
   /** The Digest session of a proxy (kept by the client, so a nonce outlives a Transport). */
   digestSession(proxy: ProxyConfig): DigestSession;
+  /** Told about every TLS connection to a server, for the SSLNegotiated* settings. */
+  tlsSession?(info: TlsSessionInfo): void;
 }
 
 /** Where one request goes: which pool, which origin and path, and what the route adds to the headers. */
@@ -98,6 +116,10 @@ const KEEP_ALIVE_MS = 30_000;
  */
 export class Transport {
   private readonly agent: Agent;
+  /** TLS sessions to resume (ReuseSSLSession), by host:port; only sessions whose server passed the checks. */
+  private readonly tlsSessions = new Map<string, Buffer>();
+  /** The ALPN protocol of the last connection to each host:port. */
+  private readonly alpn = new Map<string, string>();
   private forwardPool: Pool | undefined;
 
   constructor(
@@ -108,6 +130,7 @@ export class Transport {
     const tunnelThrough = config.proxy;
     this.agent = new Agent({
       keepAliveTimeout: KEEP_ALIVE_MS,
+      ...(config.http2 ? { allowH2: true } : {}),
       // Our own Deadline handles the timeout property; undici's timers would fire with other codes.
       headersTimeout: 0,
       bodyTimeout: 0,
@@ -144,6 +167,15 @@ export class Transport {
       headers: [],
       proxy: proxy ? 'tunnel' : undefined,
     };
+  }
+
+  /** "2.0" when the connection to the URL's server negotiated h2, else "1.1". */
+  negotiatedHttpVersion(url: URL): string {
+    return this.alpn.get(
+      `${url.hostname.replace(/^\[|\]$/g, '')}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`,
+    ) === 'h2'
+      ? '2.0'
+      : '1.1';
   }
 
   /** The Proxy-Authorization value for one request: Basic (fixed), or Digest once the proxy challenged us. */
@@ -296,6 +328,7 @@ export class Transport {
         { host, port, tls: false },
         { host: fw.host, port: fw.port, authorization: auth, mode: 3 },
         'Firewall',
+        this.config.firewallData,
       );
       return socket;
     }
@@ -340,6 +373,7 @@ export class Transport {
     target: Target,
     proxy: ProxyConfig,
     kind: 'Proxy' | 'Firewall' = 'Proxy',
+    extraHeaders?: string,
   ): Promise<void> {
     const { logger, redactor } = this.hooks;
     const reply = await httpConnect(
@@ -348,6 +382,7 @@ export class Transport {
       proxy.authorization,
       (type, msg) => logger.log(3, type, msg),
       kind,
+      extraHeaders,
     );
     if (reply.status === 200) return;
     throw tunnelError(reply, target, proxy, kind, proxy.authorization !== undefined, redactor);
@@ -359,7 +394,34 @@ export class Transport {
     const settings = this.config.tls;
     emitter.emit('sslStatus', { message: `Starting TLS handshake with ${host}:${port}` });
     return new Promise((resolve, reject) => {
-      const secure = tls.connect(tlsConnectOptions(socket, host, port, settings));
+      const toServer =
+        !this.config.proxy || host !== this.config.proxy.host || port !== this.config.proxy.port;
+      const options = tlsConnectOptions(socket, host, port, {
+        ...settings,
+        ...(this.config.http2 && toServer ? { alpn: ['h2', 'http/1.1'] } : {}),
+      });
+      const sessionKey = `${host}:${port}`;
+      const sessions = this.config.reuseTlsSessions ? this.tlsSessions : undefined;
+      const previous = sessions?.get(sessionKey);
+      if (previous) options.session = previous;
+      const secure = tls.connect(options);
+      // A session is kept only once its server passed verifyServer. (The listener goes on only then, too:
+      // once Node has handed out a TLS 1.3 ticket, the peer's certificate chain is no longer readable.)
+      const keep = (session: Buffer) => {
+        if (!sessions) return;
+        if (sessions.size > 64) sessions.clear();
+        sessions.set(sessionKey, session);
+      };
+      const keyLog = this.config.keyLogFile;
+      if (keyLog) {
+        secure.on('keylog', (line: Buffer) => {
+          try {
+            appendFileSync(keyLog, line, { mode: 0o600 });
+          } catch {
+            // A key log is a debugging aid; failing to write it must not fail the request.
+          }
+        });
+      }
       const onError = (err: Error) => {
         secure.destroy();
         reject(
@@ -376,7 +438,9 @@ export class Transport {
         emitter.emit('sslStatus', { message: describeSession(secure, host) });
         let rejection: CloudStorageError | undefined;
         try {
-          rejection = verifyServer(secure, host, settings, { emitter, redactor });
+          // A resumed session was verified when it was made (a TLS 1.3 resumption sends no certificate).
+          const resumed = previous !== undefined && secure.isSessionReused();
+          rejection = resumed ? undefined : verifyServer(secure, host, settings, { emitter, redactor });
         } catch (err) {
           rejection = new CloudStorageError(
             HttpErrorCode.SslCertificateRejected,
@@ -384,10 +448,33 @@ export class Transport {
             { cause: err, redactor },
           );
         }
+        if (
+          !rejection &&
+          this.config.http2 &&
+          toServer &&
+          secure.alpnProtocol !== 'h2' &&
+          !this.config.http2.allowFallback
+        ) {
+          rejection = new CloudStorageError(
+            HttpErrorCode.SslHandshake,
+            `${host}:${port} does not offer HTTP/2 (ALPN answered ${secure.alpnProtocol || 'nothing'}), and AllowHTTPFallback is off.`,
+            { redactor },
+          );
+        }
         if (rejection) {
           secure.destroy();
           reject(rejection);
         } else {
+          if (sessions) {
+            // TLS 1.2 has its session now; TLS 1.3 sends tickets after the handshake.
+            const now = secure.getProtocol() === 'TLSv1.3' ? undefined : secure.getSession();
+            if (now) keep(now);
+            secure.on('session', keep);
+          }
+          if (toServer) {
+            this.alpn.set(sessionKey, secure.alpnProtocol || '');
+            this.hooks.tlsSession?.(sessionInfo(secure));
+          }
           resolve(secure);
         }
       });

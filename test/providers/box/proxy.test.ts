@@ -9,7 +9,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ErrorCode } from '../../../src/core/errors.js';
 import { freePort, startDaemon } from '../../core/http/helpers.js';
 import { type BoxEnv, startBoxEnv } from './helpers.js';
 
