@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(openssl curl file python3 tinyproxy microsocks squid rclone age chromium redis-server unzip util-linux)
+DEBIAN_PACKAGES=(openssl curl file python3 tinyproxy microsocks squid rclone age chromium redis-server unzip util-linux iproute2)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { getFips, X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -391,6 +392,33 @@ describe('TCP settings over real sockets', () => {
       await (await client.request({ method: 'GET', url: server.url })).text();
       assert.deepEqual(remote, { address: '127.0.0.1', port });
       await client.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('TCPKeepAlive and KeepAliveTime set the keep-alive timer the kernel shows (ss)', async () => {
+    const server = await startServer((_req, res) => void res.end('ok'));
+    const timers = (): string => {
+      const out = execFileSync('ss', [
+        '-tno',
+        'state',
+        'established',
+        `( dport = :${server.port} )`,
+      ]).toString();
+      return out.split('\n').slice(1).join('\n');
+    };
+    try {
+      const on = makeClient({ settings: ['KeepAliveTime=45000'] });
+      await (await on.client.request({ method: 'GET', url: server.url })).text();
+      assert.match(timers(), /timer:\(keepalive,4[345]sec/);
+      await on.client.destroy();
+      const off = makeClient({ settings: ['TCPKeepAlive=False'] });
+      await (await off.client.request({ method: 'GET', url: server.url })).text();
+      const shown = timers();
+      assert.match(shown, /127\.0\.0\.1:\d+/, 'the pooled connection is still open');
+      assert.doesNotMatch(shown, /keepalive/);
+      await off.client.destroy();
     } finally {
       await server.close();
     }
