@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian machine with Node 20: the npm packages, and the
-# external programs the tests use as judges (proxies, openssl, rclone, age, Chromium, Redis).
+# external programs the tests use as judges (proxies: tinyproxy, microsocks, squid for Digest; openssl,
+# rclone, age, Chromium, Redis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(openssl curl file python3 tinyproxy microsocks rclone age chromium redis-server unzip util-linux)
+DEBIAN_PACKAGES=(openssl curl file python3 tinyproxy microsocks squid rclone age chromium redis-server unzip util-linux iproute2)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

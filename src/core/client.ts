@@ -9,7 +9,7 @@ import {
   oauthSettings,
   type TokenStore,
 } from './auth/index.js';
-import { type SettingOptions, Settings, type SettingTable } from './config.js';
+import { parseBool, type SettingOptions, Settings, type SettingTable } from './config.js';
 import type { EncryptionSettings } from './crypto/index.js';
 import {
   encryptionSecrets,
@@ -34,7 +34,12 @@ import {
 import { installXPath, xpathSettings, xpathSettingTable } from './json-xpath.js';
 import { resizeCollection } from './provider.js';
 import { Redactor } from './redact.js';
-import { clientCertificateFrom, SSL_STORE_DEFAULTS } from './ssl-properties.js';
+import {
+  type CertificateFields,
+  certificateFields,
+  clientCertificateFrom,
+  SSL_STORE_DEFAULTS,
+} from './ssl-properties.js';
 
 /**
  * The settings every class has: HTTP, OAuth, JSON XPath over the last response and over a JWT access
@@ -246,6 +251,7 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
       this.lastServerCert = e.certEncoded;
     });
     exposeOAuthProperties(this, this.oauth);
+    this.installPropertySettings();
     installXPath(this.settings, '', () => this.lastJson);
     installXPath(this.settings, 'OAuthJWT', () => String(this.settings.get('OAuthJWTPayload') ?? ''));
     for (const [key, value] of Object.entries(propertyValues)) (this as Record<string, unknown>)[key] = value;
@@ -295,6 +301,81 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
   /** `ssl_server_cert_encoded` (read-only): the DER certificate the server presented last. */
   get sslServerCertEncoded(): Uint8Array {
     return this.lastServerCert;
+  }
+
+  /** The expanded fields of the server certificate (`ssl_server_cert_issuer`, `…_fingerprint_sha256`, …). */
+  private get serverCert(): CertificateFields {
+    return certificateFields(this.lastServerCert);
+  }
+  get sslServerCertEffectiveDate(): string {
+    return this.serverCert.effectiveDate;
+  }
+  get sslServerCertExpirationDate(): string {
+    return this.serverCert.expirationDate;
+  }
+  get sslServerCertExtendedKeyUsage(): string {
+    return this.serverCert.extendedKeyUsage;
+  }
+  get sslServerCertFingerprint(): string {
+    return this.serverCert.fingerprintMD5;
+  }
+  get sslServerCertFingerprintSHA1(): string {
+    return this.serverCert.fingerprintSHA1;
+  }
+  get sslServerCertFingerprintSHA256(): string {
+    return this.serverCert.fingerprintSHA256;
+  }
+  get sslServerCertIssuer(): string {
+    return this.serverCert.issuer;
+  }
+  get sslServerCertSubject(): string {
+    return this.serverCert.subject;
+  }
+  get sslServerCertSubjectAltNames(): string {
+    return this.serverCert.subjectAltNames;
+  }
+  get sslServerCertSerialNumber(): string {
+    return this.serverCert.serialNumber;
+  }
+  get sslServerCertSignatureAlgorithm(): string {
+    return this.serverCert.signatureAlgorithm;
+  }
+  get sslServerCertPublicKey(): string {
+    return this.serverCert.publicKey;
+  }
+  get sslServerCertPublicKeyAlgorithm(): string {
+    return this.serverCert.publicKeyAlgorithm;
+  }
+  get sslServerCertPublicKeyLength(): number {
+    return this.serverCert.publicKeyLength;
+  }
+  get sslServerCertThumbprintMD5(): string {
+    return this.serverCert.fingerprintMD5;
+  }
+  get sslServerCertThumbprintSHA1(): string {
+    return this.serverCert.fingerprintSHA1;
+  }
+  get sslServerCertThumbprintSHA256(): string {
+    return this.serverCert.fingerprintSHA256;
+  }
+  get sslServerCertUsage(): string {
+    return this.serverCert.usage;
+  }
+  get sslServerCertUsageFlags(): number {
+    return this.serverCert.usageFlags;
+  }
+  get sslServerCertVersion(): string {
+    return this.serverCert.version;
+  }
+  /** A server's private key is never known to a client. */
+  get sslServerCertPrivateKey(): string {
+    return '';
+  }
+  get sslServerCertPrivateKeyAvailable(): boolean {
+    return false;
+  }
+  get sslServerCertPrivateKeyContainer(): string {
+    return '';
   }
 
   // ---- reference methods shared by all classes ----------------------------------------------------------
@@ -463,6 +544,40 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
     return clientCertificateFrom(props);
   }
 
+  /**
+   * The reference's config names of the connection properties (`config('ProxyServer=…')`, `FirewallType`,
+   * `LocalHost`, `Authorization`, …): reads and writes go to the properties.
+   */
+  private installPropertySettings(): void {
+    const s = this.settings as unknown as Settings<CoreSettingTable>;
+    const self = this as unknown as Record<string, unknown>;
+    const map: Array<[keyof CoreSettingTable & string, string, 'string' | 'int' | 'bool']> = [
+      ['ProxyServer', 'proxyServer', 'string'],
+      ['ProxyPort', 'proxyPort', 'int'],
+      ['ProxyUser', 'proxyUser', 'string'],
+      ['ProxyPassword', 'proxyPassword', 'string'],
+      ['ProxyAuthScheme', 'proxyAuthScheme', 'int'],
+      ['FirewallAutoDetect', 'firewallAutoDetect', 'bool'],
+      ['FirewallHost', 'firewallHost', 'string'],
+      ['FirewallPort', 'firewallPort', 'int'],
+      ['FirewallUser', 'firewallUser', 'string'],
+      ['FirewallPassword', 'firewallPassword', 'string'],
+      ['FirewallType', 'firewallType', 'int'],
+      ['LocalHost', 'localHost', 'string'],
+      ['Authorization', 'authorization', 'string'],
+    ];
+    for (const [name, prop, kind] of map) {
+      s.defineReader(name, () => {
+        const v = self[prop];
+        return kind === 'bool' ? (v ? 'True' : 'False') : String(v ?? '');
+      });
+      s.defineWriter(name, (text) => {
+        const t = text.trim();
+        self[prop] = kind === 'int' ? Number(t) : kind === 'bool' ? parseBool(t) === true : text;
+      });
+    }
+  }
+
   private connectionOptions(): HttpConnectionOptions {
     const sslCert = this.clientCertificate();
     return {
@@ -474,6 +589,11 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
       proxyPassword: this.proxyPassword,
       proxyAuthScheme: this.proxyAuthScheme,
       proxySSL: this.proxySSL,
+      proxyAutoDetect: this.proxyAutoDetect,
+      ...(this.settings.get('ProxyAuthorization')
+        ? { proxyAuthorization: this.settings.get('ProxyAuthorization') }
+        : {}),
+      firewallAutoDetect: this.firewallAutoDetect,
       firewallType: this.firewallType,
       firewallHost: this.firewallHost,
       firewallPort: this.firewallPort,

@@ -1,4 +1,4 @@
-import { invalidArgument } from './errors.js';
+import { CloudStorageError, ErrorCode, invalidArgument } from './errors.js';
 
 /**
  * The `config('Name=Value')` / `config('Name')` mechanism of the reference classes.
@@ -26,6 +26,13 @@ export interface SettingSpec<T extends boolean | number | string = boolean | num
    * specific specs (`SettingSpec<number>`, …) is assignable to {@link SettingTable}.
    */
   validate?(value: T): string | undefined;
+  /**
+   * For a reference setting that cannot work on Node: why. Setting any value but the default (or one of
+   * `supported`) fails with error 601 and this reason, never as an unknown name.
+   */
+  notSupported?: { why: string; supported?: readonly T[] };
+  /** Another name of a setting (`MaskSensitive` for `MaskSensitiveData`): reads and writes go there. */
+  aliasOf?: string;
   description: string;
 }
 
@@ -96,7 +103,8 @@ export class Settings<S extends SettingTable> {
         `Unknown config setting "${name}". Known settings: ${Object.keys(this.table).sort().join(', ')}.`,
       );
     }
-    return exact;
+    const target = this.table[exact]?.aliasOf;
+    return target && this.table[target] ? target : exact;
   }
 
   has(name: string): boolean {
@@ -128,6 +136,11 @@ export class Settings<S extends SettingTable> {
 
   /** Sets a typed value, checked against the table. */
   set<K extends keyof S & string>(name: K, value: ValueOf<S[K]>, internal = false): void {
+    const target = this.table[name]?.aliasOf;
+    if (target && this.table[target]) {
+      this.set(target as K, value, internal);
+      return;
+    }
     const spec = this.table[name];
     if (!spec) throw invalidArgument(`Unknown config setting "${name}".`);
     if (spec.readOnly && !internal) throw invalidArgument(`Config setting ${name} is read-only.`);
@@ -226,6 +239,17 @@ export class Settings<S extends SettingTable> {
     }
     const problem = spec.validate?.(value as never);
     if (problem) throw invalidArgument(`${name}: ${problem}`);
+    const unsupported = spec.notSupported;
+    if (
+      unsupported &&
+      value !== spec.default &&
+      !(unsupported.supported as readonly unknown[] | undefined)?.includes(value)
+    ) {
+      throw new CloudStorageError(
+        ErrorCode.UnsupportedOperation,
+        `${name}=${format(value as boolean | number | string)} is not supported on Node.js: ${unsupported.why} See docs/SETTINGS.md.`,
+      );
+    }
     return value as boolean | number | string;
   }
 }

@@ -28,8 +28,43 @@ export const ErrorCode = {
   Interrupted: 301,
   HttpProtocol: 151,
   Timeout: 145,
-  ConnectionFailed: 100,
+  /**
+   * @deprecated A connection failure has the TCP/IP code of its cause (ConnectionRefused, HostNotFound, …);
+   * this name stays for code that only wants "the connection broke", and means the remote host dropped it.
+   */
+  ConnectionFailed: 1120,
+  /** The remote host closed the connection in the middle of an exchange (no reset). */
+  ConnectionDropped: 1120,
+  // The reference's TCP/IP errors (the Winsock numbers), so code ported from it branches the same way.
+  AccessDenied: 10013,
+  TooManyOpenFiles: 10024,
+  AddressInUse: 10048,
+  AddressNotAvailable: 10049,
+  NetworkDown: 10050,
+  NetworkUnreachable: 10051,
+  ConnectionAborted: 10053,
+  ConnectionReset: 10054,
+  ConnectionTimedOut: 10060,
+  ConnectionRefused: 10061,
+  HostDown: 10064,
+  NoRouteToHost: 10065,
+  HostNotFound: 11001,
+  /** A temporary DNS failure: try again, or check the DNS setup. */
+  HostNotFoundTryAgain: 11002,
+  /** The name exists but has no address record. */
+  HostHasNoAddress: 11004,
+  // The reference's SSL errors.
   SslError: 270,
+  /** The certificate store (sslCertStore) cannot be opened or read. */
+  SslCertStoreUnreadable: 271,
+  /** The store has no certificate that matches sslCertSubject. */
+  SslCertNotFound: 272,
+  /** The TLS handshake failed for another reason than the server certificate. */
+  SslHandshake: 276,
+  /** The server certificate was rejected (unknown CA, wrong host name, expired, a listener's veto, …). */
+  SslCertificateRejected: 280,
+  /** The server presented no certificate. */
+  SslNoServerCertificate: 282,
   /** A setting or argument the caller gave is not valid (config name, value, key length, …). */
   InvalidArgument: 1000,
 } as const;
@@ -81,6 +116,39 @@ export class CloudStorageError extends Error {
 export function invalidArgument(message: string): CloudStorageError {
   return new CloudStorageError(ErrorCode.InvalidArgument, message);
 }
+
+/**
+ * The reference's TCP/IP error code for a Node socket error code (`ECONNREFUSED` -> 10061, `ENOTFOUND` ->
+ * 11001, …), or undefined when the reference has none.
+ */
+export function socketErrorCode(code: string | undefined): number | undefined {
+  return code === undefined ? undefined : SOCKET_ERROR_CODES[code];
+}
+
+const SOCKET_ERROR_CODES: Record<string, number> = {
+  EACCES: ErrorCode.AccessDenied,
+  EPERM: ErrorCode.AccessDenied,
+  EMFILE: ErrorCode.TooManyOpenFiles,
+  ENFILE: ErrorCode.TooManyOpenFiles,
+  EADDRINUSE: ErrorCode.AddressInUse,
+  EADDRNOTAVAIL: ErrorCode.AddressNotAvailable,
+  ENETDOWN: ErrorCode.NetworkDown,
+  ENETUNREACH: ErrorCode.NetworkUnreachable,
+  ECONNABORTED: ErrorCode.ConnectionAborted,
+  ECONNRESET: ErrorCode.ConnectionReset,
+  EPIPE: ErrorCode.ConnectionReset,
+  ETIMEDOUT: ErrorCode.ConnectionTimedOut,
+  UND_ERR_CONNECT_TIMEOUT: ErrorCode.ConnectionTimedOut,
+  ECONNREFUSED: ErrorCode.ConnectionRefused,
+  EHOSTDOWN: ErrorCode.HostDown,
+  EHOSTUNREACH: ErrorCode.NoRouteToHost,
+  ENOTFOUND: ErrorCode.HostNotFound,
+  EAI_NONAME: ErrorCode.HostNotFound,
+  EAI_AGAIN: ErrorCode.HostNotFoundTryAgain,
+  EAI_FAIL: 11003,
+  ENODATA: ErrorCode.HostHasNoAddress,
+  EAI_NODATA: ErrorCode.HostHasNoAddress,
+};
 
 export function isCloudStorageError(e: unknown): e is CloudStorageError {
   return e instanceof CloudStorageError;

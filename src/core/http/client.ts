@@ -1,11 +1,16 @@
+import { getFips } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { Readable, type Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import zlib, { createGzip } from 'node:zlib';
 import { parseBool } from '../config.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../errors.js';
 import type { CoreEvents, TypedEmitter } from '../events.js';
 import { Redactor } from '../redact.js';
 import { type PreparedBody, prepareBody } from './body.js';
+import { extraCAsFromSettings, socketFromSettings, tlsFromSettings } from './connection-settings.js';
 import { Deadline } from './deadline.js';
+import { DigestSession, digestChallenge } from './digest.js';
 import { type DownloadOptions, type DownloadResult, downloadTo } from './download.js';
 import {
   classifyTransportError,
@@ -16,14 +21,16 @@ import {
 } from './errors.js';
 import { HeaderList, headerRecord, pairsFromRaw, parseHeaderLines, requestIdOf } from './headers.js';
 import { describeBody, HttpLogger } from './log.js';
-import { DEFAULT_TIMEOUT_SECONDS, type HttpConnectionOptions } from './options.js';
+import { DEFAULT_TIMEOUT_SECONDS, type FirewallType, type HttpConnectionOptions } from './options.js';
 import { ProgressTracker, percentOf } from './progress.js';
+import { type Environment, type EnvironmentProxy, hostMatches, proxyFromEnvironment } from './proxy-env.js';
 import { LastExchange } from './record.js';
 import { BufferedResponse, ResponseBody, readAll, readHead, StreamedResponse } from './response.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry.js';
 import type { HttpSettings } from './settings.js';
-import { splitPemCertificates } from './tls.js';
-import { basicAuth, type Route, Transport, type TransportConfig } from './transport.js';
+import { throttled, throttledUpload } from './throttle.js';
+import { splitPemCertificates, type TlsSessionInfo } from './tls.js';
+import { basicAuth, type ProxyConfig, type Route, Transport, type TransportConfig } from './transport.js';
 import type {
   AuthProvider,
   ErrorMapper,
@@ -33,6 +40,7 @@ import type {
   ProgressReporter,
 } from './types.js';
 import { buildUrl } from './url.js';
+import { packageLicense, packageVersion } from './version.js';
 
 export interface HttpClientOptions {
   /** The settings of the owning class; must include {@link httpSettings}. The client installs readers for the read-only ones. */
@@ -47,7 +55,41 @@ export interface HttpClientOptions {
   connection?: HttpConnectionOptions | (() => HttpConnectionOptions);
   /** Turns error responses into the provider's errors. */
   errorFromResponse?: ErrorMapper;
+  /** Where proxyAutoDetect and firewallAutoDetect look for proxies (default `process.env`). */
+  environment?: Environment;
 }
+
+/** The most bytes a compressed answer read into memory may decode to. */
+const MAX_DECODED_BYTES = 256 * 1024 * 1024;
+
+const gunzip = promisify(zlib.gunzip);
+const brotliDecompress = promisify(zlib.brotliDecompress);
+const inflateZlib = promisify(zlib.inflate);
+const inflateRaw = promisify(zlib.inflateRaw);
+/** "deflate" is zlib-wrapped by the standard, raw in some servers: try both. */
+async function inflateAny(data: Uint8Array, options: zlib.ZlibOptions): Promise<Buffer> {
+  try {
+    return await inflateZlib(data, options);
+  } catch {
+    return await inflateRaw(data, options);
+  }
+}
+
+/** Re-slices a byte stream into pieces of `size` bytes (the last may be shorter). */
+async function* rechunk(source: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of source) {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : Buffer.from(chunk);
+    while (pending.length >= size) {
+      yield pending.subarray(0, size);
+      pending = pending.subarray(size);
+    }
+  }
+  if (pending.length) yield pending;
+}
+
+/** How many connection setups (direct, through the proxy, …) keep their pools at once. */
+const MAX_TRANSPORTS = 8;
 
 /** How much of an error response body is read for the error message and the provider's mapper. */
 const ERROR_BODY_LIMIT = 64 * 1024;
@@ -115,7 +157,14 @@ export class HttpClient {
 
   private connectionSource: () => HttpConnectionOptions;
   private interruptController = new AbortController();
-  private transport: Transport | undefined;
+  /** The pools, one per connection setup (a URL may go direct while another goes through the proxy). */
+  private readonly transports = new Map<string, Transport>();
+  private readonly environment: Environment;
+  private readonly digestSessions = new Map<string, DigestSession>();
+  /** The last TLS connection made to a server, for the SSLNegotiated* settings. */
+  private lastTls: TlsSessionInfo | undefined;
+  /** The HTTP version of the last response. */
+  private lastHttpVersion = '';
   private readonly logger: HttpLogger;
   private readonly last: LastExchange;
   /** Origins that answered at least once: a refused connection there is worth retrying. */
@@ -130,6 +179,7 @@ export class HttpClient {
     this.auth = options.auth;
     this.errorFromResponse = options.errorFromResponse;
     this.connectionSource = normalizeConnection(options.connection);
+    this.environment = options.environment ?? process.env;
     this.logger = new HttpLogger(this.events, this.redactor, () => this.settings.get('LogLevel'));
     this.last = new LastExchange(this.redactor, () => this.settings.get('TransferredDataLimit'));
     this.installSettingReaders();
@@ -159,16 +209,16 @@ export class HttpClient {
 
   /** Closes the connection pools once the requests in flight are done. */
   async close(): Promise<void> {
-    const transport = this.transport;
-    this.transport = undefined;
-    await transport?.close();
+    const all = [...this.transports.values()];
+    this.transports.clear();
+    await Promise.all(all.map((t) => t.close()));
   }
 
   /** Closes every connection now; requests in flight fail. */
   async destroy(): Promise<void> {
-    const transport = this.transport;
-    this.transport = undefined;
-    await transport?.destroy();
+    const all = [...this.transports.values()];
+    this.transports.clear();
+    await Promise.all(all.map((t) => t.destroy()));
   }
 
   /** A progress reporter for a transfer made of several requests (pass it as `progress.tracker`). */
@@ -335,10 +385,41 @@ export class HttpClient {
       status: ex.status,
       redactor: this.redactor,
     };
-    const data = await readAll(ex.body, cap, ex.headers['content-length']);
+    const data = await this.decodeContent(await readAll(ex.body, cap, ex.headers['content-length']), ex);
+    if (data.length > cap.limit) {
+      // A compressed answer is capped twice: on the wire and once decoded (a small gzip can inflate a lot).
+      throw new CloudStorageError(
+        ErrorCode.ServerError,
+        `The answer of ${cap.url} decompresses to over MaxResponseBodySize (${cap.limit} bytes); raise MaxResponseBodySize if it is expected.`,
+        { httpStatus: ex.status, redactor: this.redactor },
+      );
+    }
     if (tracker && op.ownTracker) tracker.finish();
     this.logger.log(3, 'ResponseBody', () => describeBody(data, ex.headers['content-type']));
     return new BufferedResponse(init, data);
+  }
+
+  /** A body read whole, decoded per its Content-Encoding when we asked for compression. */
+  private async decodeContent(data: Buffer, ex: Exchange): Promise<Buffer> {
+    const encoding = (ex.headers['content-encoding'] ?? '').trim().toLowerCase();
+    if (!encoding || encoding === 'identity' || !this.settings.get('AllowHTTPCompression')) return data;
+    const decode = { gzip: gunzip, 'x-gzip': gunzip, deflate: inflateAny, br: brotliDecompress }[encoding];
+    if (!decode) {
+      throw new CloudStorageError(
+        ErrorCode.HttpProtocol,
+        `${ex.method} ${this.redactor.redact(ex.url.href)}: the server answered in Content-Encoding "${encoding}", which cannot be decoded (gzip, deflate and br can). Set AcceptEncoding to what the server should use.`,
+        { httpStatus: ex.status, redactor: this.redactor },
+      );
+    }
+    try {
+      return await decode(data, { maxOutputLength: MAX_DECODED_BYTES });
+    } catch (err) {
+      throw new CloudStorageError(
+        ErrorCode.HttpProtocol,
+        `${ex.method} ${this.redactor.redact(ex.url.href)}: the ${encoding} response could not be decoded (${(err as Error).message}).`,
+        { httpStatus: ex.status, cause: err, redactor: this.redactor },
+      );
+    }
   }
 
   private async followRedirects(op: Operation): Promise<Exchange> {
@@ -406,9 +487,9 @@ export class HttpClient {
   }
 
   /** One request/response exchange. Resolves when the response headers are in; the body follows as a stream. */
-  private async send(op: Operation, hop: Hop): Promise<Exchange> {
-    const transport = this.transportFor(op.connection);
-    const route = transport.route(hop.url);
+  private async send(op: Operation, hop: Hop, proxyChallenged = false): Promise<Exchange> {
+    const transport = this.transportFor(op.connection, hop.url);
+    const route = transport.route(hop.url, hop.method);
     const headers = this.requestHeaders(op, hop);
     let authenticated = false;
     if (hop.authAllowed && this.auth && !headers.has('Authorization')) {
@@ -431,6 +512,7 @@ export class HttpClient {
       if (hop.body) {
         source = await hop.body.open();
         body = Readable.from(this.uploadStream(op, source, hop.body.length, deadline), { objectMode: false });
+        body = this.encodeRequestBody(body, hop, headers);
       }
       const res = await route.dispatcher.request({
         origin: route.origin,
@@ -440,8 +522,10 @@ export class HttpClient {
         body: body ?? null,
         signal,
         responseHeaders: 'raw',
+        ...(this.settings.get('KeepAlive') ? {} : { reset: true }),
       });
       deadline.touch();
+      this.lastHttpVersion = transport.negotiatedHttpVersion(hop.url);
       const rawHeaders = pairsFromRaw(res.headers as unknown as string[]);
       const record = headerRecord(rawHeaders);
       const statusText = (res as { statusText?: string }).statusText || STATUS_CODES[res.statusCode] || '';
@@ -455,14 +539,43 @@ export class HttpClient {
         url: hop.url,
         method: hop.method,
         authenticated,
-        body: this.responseBody(op, res.body, res.statusCode, record, deadline, signal, hop),
+        body: this.responseBody(
+          op,
+          throttled(res.body, this.settings.get('MaxTransferRate')),
+          res.statusCode,
+          record,
+          deadline,
+          signal,
+          hop,
+        ),
       };
-      if (route.proxy === 'forward' && isProxyAuthFailure(res.statusCode, record, transport.config.proxy)) {
+      const proxy = transport.config.proxy;
+      if (route.proxy === 'forward' && res.statusCode === 407 && proxy?.digest && !proxyChallenged) {
+        const challenge = digestChallenge(
+          rawHeaders.filter(([n]) => n.toLowerCase() === 'proxy-authenticate').map(([, v]) => v),
+        );
+        if (challenge && this.digestSession(proxy).accept(challenge)) {
+          await readHead(exchange.body, ERROR_BODY_LIMIT);
+          if (hop.body && !hop.body.repeatable) {
+            throw new CloudStorageError(
+              HttpErrorCode.ProxyError,
+              `The proxy ${proxy.host}:${proxy.port} asked for Digest authentication after the request body, a stream that can be sent only once, was sent. Send the request again (the proxy's nonce is now known), or pass a function that opens the stream.`,
+              { httpStatus: 407, redactor: this.redactor },
+            );
+          }
+          this.logger.log(
+            2,
+            'Info',
+            `The proxy asked for Digest authentication; sending ${hop.method} ${hop.url.href} again`,
+          );
+          return await this.send(op, hop, true);
+        }
+      }
+      if (proxy && route.proxy === 'forward' && isProxyAuthFailure(res.statusCode, record, proxy)) {
         exchange.body.destroy();
-        const proxy = transport.config.proxy!;
         throw new CloudStorageError(
           HttpErrorCode.ProxyError,
-          proxy.authorization
+          route.headers.some(([name]) => name === 'Proxy-Authorization')
             ? `The proxy ${proxy.host}:${proxy.port} rejected the credentials (HTTP ${res.statusCode}). Check proxyUser and proxyPassword.`
             : `The proxy ${proxy.host}:${proxy.port} requires authentication (HTTP ${res.statusCode}). Set proxyUser and proxyPassword.`,
           { httpStatus: res.statusCode, redactor: this.redactor },
@@ -494,7 +607,34 @@ export class HttpClient {
     }
     if (hop.body?.contentType) headers.setDefault('Content-Type', hop.body.contentType);
     if (hop.body?.length !== undefined) headers.set('Content-Length', String(hop.body.length));
+    // Compressed answers are asked for where they are read whole; a download stays byte-exact, so that a
+    // Range resume and the service's hashes apply to the bytes as stored.
+    if (this.settings.get('AllowHTTPCompression') && !op.request.stream) {
+      headers.setDefault('Accept-Encoding', this.settings.get('AcceptEncoding'));
+    }
+    const since = this.settings.get('IfModifiedSince');
+    if (since) headers.setDefault('If-Modified-Since', since);
     return headers;
+  }
+
+  /**
+   * The request body as sent: gzip-compressed with CompressHTTPRequest (PUT and POST), in ChunkSize pieces
+   * with UseChunkedEncoding; both go without Content-Length (chunked transfer coding).
+   */
+  private encodeRequestBody(body: Readable, hop: Hop, headers: HeaderList): Readable {
+    let out = body;
+    if (this.settings.get('CompressHTTPRequest') && (hop.method === 'PUT' || hop.method === 'POST')) {
+      headers.set('Content-Encoding', 'gzip').delete('Content-Length');
+      out = out.pipe(createGzip());
+      body.once('error', (err) => out.destroy(err));
+    }
+    if (this.settings.get('UseChunkedEncoding')) {
+      headers.delete('Content-Length');
+      const size = this.settings.get('ChunkSize');
+      const source = out;
+      out = Readable.from(rechunk(source, size), { objectMode: false });
+    }
+    return out;
   }
 
   /** The request body as the socket takes it, firing startTransfer / transfer / endTransfer and progress. */
@@ -507,6 +647,7 @@ export class HttpClient {
     const tracker = op.tracker?.direction === 0 ? op.tracker : undefined;
     tracker?.start();
     this.events.emit('startTransfer', { direction: 0 });
+    const throttle = throttledUpload(this.settings.get('MaxTransferRate'), op.signal);
     let sent = 0;
     for await (const piece of source) {
       const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
@@ -524,6 +665,7 @@ export class HttpClient {
         op.reported = sent;
       }
       yield chunk;
+      await throttle?.(chunk.length);
     }
     this.events.emit('endTransfer', { direction: 0 });
     if (tracker && op.ownTracker) tracker.finish();
@@ -745,49 +887,112 @@ export class HttpClient {
     s.defineReader('TransferredHeaders', () => this.last.transferredHeaders());
     s.defineReader('TransferredData', () => this.last.transferredData());
     s.defineReader('BytesTransferred', () => this.last.bytesTransferred());
+    s.defineReader('NegotiatedHTTPVersion', () => this.lastHttpVersion);
+    s.defineReader('SSLNegotiatedCipher', () => this.lastTls?.cipher ?? '');
+    s.defineReader('SSLNegotiatedCipherStrength', () => String(this.lastTls?.cipherBits ?? ''));
+    s.defineReader('SSLNegotiatedCipherSuite', () => this.lastTls?.cipherSuite ?? '');
+    s.defineReader('SSLNegotiatedKeyExchange', () => this.lastTls?.keyExchange ?? '');
+    s.defineReader('SSLNegotiatedKeyExchangeStrength', () => String(this.lastTls?.keyExchangeBits ?? ''));
+    s.defineReader('SSLNegotiatedVersion', () => this.lastTls?.version ?? '');
+    s.defineReader('BuildInfo', () => buildInfo());
+    s.defineReader('LicenseInfo', () => licenseInfo());
   }
 
   // ---------------------------------------------------------------------------------------------------
   // Connections
 
-  private transportFor(connection: HttpConnectionOptions): Transport {
-    const config = this.transportConfig(connection);
+  private transportFor(connection: HttpConnectionOptions, url: URL): Transport {
+    const config = this.transportConfig(connection, url);
     const key = JSON.stringify(config);
-    if (this.transport?.key !== key) {
-      const old = this.transport;
-      this.transport = new Transport(config, key, {
+    let transport = this.transports.get(key);
+    if (transport) {
+      // Most recently used last, so the oldest setup is the one closed when there are too many.
+      this.transports.delete(key);
+    } else {
+      transport = new Transport(config, key, {
         emitter: this.events,
         redactor: this.redactor,
         logger: this.logger,
+        digestSession: (proxy) => this.digestSession(proxy),
+        tlsSession: (info) => {
+          this.lastTls = info;
+        },
       });
-      old?.close().catch(() => undefined);
+      if (this.transports.size >= MAX_TRANSPORTS) {
+        const [oldestKey, oldest] = this.transports.entries().next().value as [string, Transport];
+        this.transports.delete(oldestKey);
+        oldest.close().catch(() => undefined);
+      }
     }
-    return this.transport;
+    this.transports.set(key, transport);
+    return transport;
   }
 
-  private transportConfig(c: HttpConnectionOptions): TransportConfig {
+  /** One Digest session per proxy and credentials, kept across Transports so its nonce is reused. */
+  private digestSession(proxy: ProxyConfig): DigestSession {
+    const key = JSON.stringify([proxy.host, proxy.port, proxy.digest?.user, proxy.digest?.password]);
+    let session = this.digestSessions.get(key);
+    if (!session) {
+      session = new DigestSession(
+        proxy.digest?.user ?? '',
+        proxy.digest?.password ?? '',
+        `The proxy ${proxy.host}:${proxy.port}`,
+      );
+      if (this.digestSessions.size >= MAX_TRANSPORTS) this.digestSessions.clear();
+      this.digestSessions.set(key, session);
+    }
+    return session;
+  }
+
+  private transportConfig(given: HttpConnectionOptions, url: URL): TransportConfig {
+    const c = this.detectProxies(given, url);
+    const s = this.settings;
     const config: TransportConfig = {
       tls: {
         extraCAs: [
-          ...splitPemCertificates(this.settings.get('SSLCACerts')),
+          ...splitPemCertificates(s.get('SSLCACerts')),
           ...[c.sslCACerts ?? []].flat().flatMap((pem) => splitPemCertificates(pem)),
+          ...extraCAsFromSettings(s),
         ],
         ...(c.sslCert ? { clientCert: c.sslCert } : {}),
         ...(c.sslAcceptServerCert ? { acceptServerCert: c.sslAcceptServerCert } : {}),
+        ...tlsFromSettings(s),
       },
-      connectTimeoutMs:
-        (this.settings.get('ConnectionTimeout') || (c.timeout ?? DEFAULT_TIMEOUT_SECONDS)) * 1000,
+      connectTimeoutMs: (s.get('ConnectionTimeout') || (c.timeout ?? DEFAULT_TIMEOUT_SECONDS)) * 1000,
+      socket: socketFromSettings(s, c.localHost),
+      reuseTlsSessions: s.get('ReuseSSLSession'),
+      ...(s.get('SSLKeyLogFile') ? { keyLogFile: s.get('SSLKeyLogFile') } : {}),
+      ...(s.get('FirewallData') ? { firewallData: s.get('FirewallData') } : {}),
     };
+    if (s.get('HTTPVersion') === '2.0') {
+      if (url.protocol !== 'https:') {
+        throw new CloudStorageError(
+          ErrorCode.HttpProtocol,
+          `HTTPVersion=2.0 needs an https URL (HTTP/2 is negotiated by TLS); ${url.origin} is plain http. Use HTTPVersion=1.1 for it.`,
+        );
+      }
+      config.http2 = { allowFallback: s.get('AllowHTTPFallback') };
+    }
+    if (s.get('UseFIPSCompliantAPI') && getFips() !== 1) {
+      throw new CloudStorageError(
+        ErrorCode.UnsupportedOperation,
+        "UseFIPSCompliantAPI is on, but Node's crypto is not in FIPS mode: start node with --enable-fips (and an OpenSSL FIPS provider).",
+      );
+    }
     if (c.sslCert?.passphrase) this.redactor.add(c.sslCert.passphrase);
-    if (c.localHost) config.localAddress = c.localHost;
     if (c.proxyServer) {
       const scheme = c.proxyAuthScheme ?? 0;
       let authorization: string | undefined;
-      if (scheme === 1 || scheme === 4) {
+      let digest: { user: string; password: string } | undefined;
+      if (scheme === 4) {
         throw new CloudStorageError(
           ErrorCode.UnsupportedOperation,
-          `proxyAuthScheme ${scheme === 1 ? 'Digest (1)' : 'NTLM (4)'} is not supported; use Basic (0), a ready-made proxyAuthorization (2) or none (3).`,
+          'proxyAuthScheme 4 (NTLM) is not supported: NTLM needs Windows domain credentials and a handshake bound to one connection, which this library does not implement. Use Basic (0), Digest (1), a ready-made proxyAuthorization (2) or none (3).',
         );
+      }
+      if (scheme === 1 && c.proxyUser) {
+        this.redactor.add(c.proxyPassword ?? '');
+        digest = { user: c.proxyUser, password: c.proxyPassword ?? '' };
       }
       if (scheme === 0 && c.proxyUser)
         authorization = basicAuth(c.proxyUser, c.proxyPassword ?? '', this.redactor);
@@ -800,6 +1005,7 @@ export class HttpClient {
         port: c.proxyPort || 80,
         mode: c.proxySSL ?? 0,
         ...(authorization ? { authorization } : {}),
+        ...(digest ? { digest } : {}),
       };
     }
     const type = c.firewallType ?? 0;
@@ -819,6 +1025,61 @@ export class HttpClient {
     }
     return config;
   }
+
+  /**
+   * The connection options for one URL with proxyAutoDetect / firewallAutoDetect applied: a proxy named by
+   * the environment (https_proxy, http_proxy, all_proxy, no_proxy) when none is configured, and no proxy
+   * or firewall at all for the hosts of ProxyExceptionsList.
+   */
+  private detectProxies(given: HttpConnectionOptions, url: URL): HttpConnectionOptions {
+    const c = { ...given };
+    if (c.proxyAutoDetect && !c.proxyServer && !c.firewallType) {
+      const found = proxyFromEnvironment(url, this.environment);
+      if (found?.kind === 'http' || found?.kind === 'https') {
+        Object.assign(c, {
+          proxyServer: found.host,
+          proxyPort: found.port,
+          proxySSL: found.kind === 'https' ? 1 : 0,
+          proxyUser: found.user,
+          proxyPassword: found.password,
+          proxyAuthScheme: found.user ? (c.proxyAuthScheme === 1 ? 1 : 0) : 3,
+        });
+      } else if (found) {
+        Object.assign(c, firewallFrom(found));
+      }
+    }
+    if (c.firewallAutoDetect && !c.firewallType && !c.proxyServer) {
+      const found = proxyFromEnvironment(url, this.environment);
+      if (found) Object.assign(c, firewallFrom(found));
+    }
+    const exceptions = this.settings.get('ProxyExceptionsList');
+    if (exceptions && (c.proxyServer || c.firewallType) && hostMatches(url, exceptions.split(/[;,]/))) {
+      c.proxyServer = '';
+      c.firewallType = 0;
+    }
+    return c;
+  }
+}
+
+/** The firewall options for a proxy from the environment: SOCKS as such, an HTTP proxy as a CONNECT tunnel. */
+function firewallFrom(found: EnvironmentProxy): Partial<HttpConnectionOptions> {
+  const type = { http: 1, https: 1, socks4: 2, socks4a: 10, socks5: 3 }[found.kind] as FirewallType;
+  return {
+    firewallType: type,
+    firewallHost: found.host,
+    firewallPort: found.port,
+    firewallUser: found.user,
+    firewallPassword: found.password,
+  };
+}
+
+function buildInfo(): string {
+  const v = process.versions;
+  return `cloudstorage ${packageVersion()}; Node ${v.node}; OpenSSL ${v.openssl}; undici ${v.undici ?? 'bundled'}; ${process.platform}-${process.arch}`;
+}
+
+function licenseInfo(): string {
+  return `cloudstorage ${packageVersion()} is open source (${packageLicense()}): no license key is needed.`;
 }
 
 function normalizeConnection(

@@ -32,15 +32,22 @@ export interface HttpConnectionOptions {
   proxyPort?: number;
   proxyUser?: string;
   proxyPassword?: string;
-  /** Default 0 (Basic). Digest and NTLM are not supported and fail with a clear error. */
+  /** Default 0 (Basic). Digest (1) answers the proxy's challenge (MD5, SHA-256); NTLM (4) is not supported and fails with a clear error. */
   proxyAuthScheme?: ProxyAuthScheme;
   /** The Proxy-Authorization value sent as is with scheme 2 (proprietary). */
   proxyAuthorization?: string;
   /** Default 0 (automatic). */
   proxySSL?: ProxySSL;
+  /**
+   * Use the proxy the environment names (https_proxy, http_proxy, all_proxy, no_proxy, and their upper
+   * case forms) when proxyServer is empty.
+   */
+  proxyAutoDetect?: boolean;
 
   /** Default 0 (none). */
   firewallType?: FirewallType;
+  /** Use the environment's proxy (as above) as the firewall when firewallType is 0: SOCKS, or a CONNECT tunnel. */
+  firewallAutoDetect?: boolean;
   firewallHost?: string;
   /** 0 = the type's usual port (80 for a tunnel, 1080 for SOCKS). */
   firewallPort?: number;

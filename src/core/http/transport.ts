@@ -1,4 +1,4 @@
-import { lookup } from 'node:dns/promises';
+import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
@@ -7,11 +7,20 @@ import { Agent, type Dispatcher, Pool } from 'undici';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 import type { CoreEvents, TypedEmitter } from '../events.js';
 import type { Redactor } from '../redact.js';
+import { type DigestSession, digestChallenge, parseChallenges } from './digest.js';
 import { HttpErrorCode } from './errors.js';
 import type { HttpLogger } from './log.js';
 import type { ProxySSL } from './options.js';
-import { describeSession, type TlsSettings, tlsConnectOptions, verifyServer } from './tls.js';
-import { httpConnect } from './tunnel.js';
+import { type IpPreference, lookupFor, resolveHost } from './resolve.js';
+import {
+  describeSession,
+  sessionInfo,
+  type TlsSessionInfo,
+  type TlsSettings,
+  tlsConnectOptions,
+  verifyServer,
+} from './tls.js';
+import { httpConnect, type TunnelReply } from './tunnel.js';
 
 /** An HTTP proxy (the reference `proxy_*` properties), resolved from the connection options. */
 export interface ProxyConfig {
@@ -19,6 +28,8 @@ export interface ProxyConfig {
   port: number;
   /** The Proxy-Authorization header value, when credentials are configured. */
   authorization?: string;
+  /** Digest credentials (proxyAuthScheme 1): the header is computed from the proxy's challenge. */
+  digest?: { user: string; password: string };
   mode: ProxySSL;
 }
 
@@ -31,19 +42,46 @@ export interface FirewallConfig {
   password?: string;
 }
 
+/** How each TCP connection is made (the reference's TCPClient settings). */
+export interface SocketSettings {
+  /** LocalHost: the local address to bind to. */
+  localAddress?: string;
+  /** LocalPort: the local port to bind to; 0 = any. */
+  localPort?: number;
+  /** UseIPv6. */
+  ipPreference: IpPreference;
+  /** TcpNoDelay: send small writes at once (Nagle's algorithm off). */
+  noDelay: boolean;
+  /** TCPKeepAlive and KeepAliveTime (ms before the first probe). */
+  keepAlive: boolean;
+  keepAliveTimeMs: number;
+}
+
 export interface TransportConfig {
   proxy?: ProxyConfig;
   firewall?: FirewallConfig;
   tls: TlsSettings;
   /** 0 = no limit. */
   connectTimeoutMs: number;
-  localAddress?: string;
+  socket: SocketSettings;
+  /** HTTPVersion=2.0: offer h2 by ALPN; `allowFallback` (AllowHTTPFallback) lets HTTP/1.1 answer. */
+  http2?: { allowFallback: boolean };
+  /** FirewallData: extra header lines for CONNECT to a tunnelling firewall. */
+  firewallData?: string;
+  /** SSLKeyLogFile: where TLS secrets are appended. */
+  keyLogFile?: string;
+  /** ReuseSSLSession. */
+  reuseTlsSessions: boolean;
 }
 
 export interface TransportHooks {
   emitter: TypedEmitter<CoreEvents>;
   redactor: Redactor;
   logger: HttpLogger;
+  /** The Digest session of a proxy (kept by the client, so a nonce outlives a Transport). */
+  digestSession(proxy: ProxyConfig): DigestSession;
+  /** Told about every TLS connection to a server, for the SSLNegotiated* settings. */
+  tlsSession?(info: TlsSessionInfo): void;
 }
 
 /** Where one request goes: which pool, which origin and path, and what the route adds to the headers. */
@@ -78,6 +116,10 @@ const KEEP_ALIVE_MS = 30_000;
  */
 export class Transport {
   private readonly agent: Agent;
+  /** TLS sessions to resume (ReuseSSLSession), by host:port; only sessions whose server passed the checks. */
+  private readonly tlsSessions = new Map<string, Buffer>();
+  /** The ALPN protocol of the last connection to each host:port. */
+  private readonly alpn = new Map<string, string>();
   private forwardPool: Pool | undefined;
 
   constructor(
@@ -88,6 +130,7 @@ export class Transport {
     const tunnelThrough = config.proxy;
     this.agent = new Agent({
       keepAliveTimeout: KEEP_ALIVE_MS,
+      ...(config.http2 ? { allowH2: true } : {}),
       // Our own Deadline handles the timeout property; undici's timers would fire with other codes.
       headersTimeout: 0,
       bodyTimeout: 0,
@@ -102,12 +145,13 @@ export class Transport {
   }
 
   /** Picks the dispatcher for a URL: direct (maybe through a SOCKS server or tunnel) or through the proxy. */
-  route(url: URL): Route {
+  route(url: URL, method: string): Route {
     const proxy = this.config.proxy;
     const path = `${url.pathname}${url.search}`;
     if (proxy && forwards(proxy.mode, url.protocol === 'https:')) {
       const headers: Array<[string, string]> = [];
-      if (proxy.authorization) headers.push(['Proxy-Authorization', proxy.authorization]);
+      const authorization = this.proxyAuthorization(proxy, method, url.href);
+      if (authorization) headers.push(['Proxy-Authorization', authorization]);
       return {
         dispatcher: this.forwarder(proxy),
         origin: proxyOrigin(proxy),
@@ -123,6 +167,25 @@ export class Transport {
       headers: [],
       proxy: proxy ? 'tunnel' : undefined,
     };
+  }
+
+  /** "2.0" when the connection to the URL's server negotiated h2, else "1.1". */
+  negotiatedHttpVersion(url: URL): string {
+    return this.alpn.get(
+      `${url.hostname.replace(/^\[|\]$/g, '')}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`,
+    ) === 'h2'
+      ? '2.0'
+      : '1.1';
+  }
+
+  /** The Proxy-Authorization value for one request: Basic (fixed), or Digest once the proxy challenged us. */
+  proxyAuthorization(proxy: ProxyConfig, method: string, uri: string): string | undefined {
+    if (!proxy.digest) return proxy.authorization;
+    const session = this.hooks.digestSession(proxy);
+    if (!session.ready) return undefined;
+    const value = session.authorization(method, uri);
+    this.hooks.redactor.add(value);
+    return value;
   }
 
   async close(): Promise<void> {
@@ -175,8 +238,8 @@ export class Transport {
       timer = setTimeout(() => {
         reject(
           new CloudStorageError(
-            ErrorCode.Timeout,
-            `Timeout: connecting to ${target.host}:${target.port} took longer than ${limit / 1000} s. Check the host, the proxy and firewall settings, or raise ConnectionTimeout.`,
+            ErrorCode.ConnectionTimedOut,
+            `[10060] Connection timed out: connecting to ${target.host}:${target.port} took longer than ${limit / 1000} s. Check the host, the proxy and firewall settings, or raise ConnectionTimeout.`,
             { redactor: this.hooks.redactor },
           ),
         );
@@ -200,17 +263,44 @@ export class Transport {
         'Info',
         `Connecting to ${target.host}:${target.port} through the proxy ${tunnelThrough.host}:${tunnelThrough.port}`,
       );
-      socket = track(await this.openProxySocket(tunnelThrough, track));
-      if (tunnelThrough.mode === 1) {
-        socket = track(await this.startTls(socket, tunnelThrough.host, tunnelThrough.port));
-      }
-      await this.openTunnel(socket, target, tunnelThrough);
+      socket = await this.proxyTunnel(target, tunnelThrough, track);
     } else {
       logger.log(2, 'Info', `Connecting to ${target.host}:${target.port}`);
       socket = track(await this.openSocket(target.host, target.port, track));
     }
     if (target.tls) socket = track(await this.startTls(socket, target.host, target.port));
     return socket;
+  }
+
+  /**
+   * A CONNECT tunnel through the proxy. A 407 with a Digest challenge is answered on a new connection (the
+   * proxy may close the refused one); later tunnels reuse the nonce without a 407.
+   */
+  private async proxyTunnel(
+    target: Target,
+    proxy: ProxyConfig,
+    track: <T extends Duplex>(socket: T) => T,
+  ): Promise<Duplex> {
+    const { logger, redactor } = this.hooks;
+    for (let attempt = 0; ; attempt++) {
+      let socket = track(await this.openProxySocket(proxy, track));
+      if (proxy.mode === 1) socket = track(await this.startTls(socket, proxy.host, proxy.port));
+      const authorization = this.proxyAuthorization(proxy, 'CONNECT', authorityOf(target));
+      const reply = await httpConnect(
+        socket,
+        target,
+        authorization,
+        (type, msg) => logger.log(3, type, msg),
+        'Proxy',
+      );
+      if (reply.status === 200) return socket;
+      socket.destroy();
+      if (reply.status === 407 && proxy.digest && attempt === 0) {
+        const challenge = digestChallenge(headerValues(reply.headerText, 'proxy-authenticate'));
+        if (challenge && this.hooks.digestSession(proxy).accept(challenge)) continue;
+      }
+      throw tunnelError(reply, target, proxy, 'Proxy', authorization !== undefined, redactor);
+    }
   }
 
   private async openProxySocket(proxy: ProxyConfig, track: <T extends Duplex>(s: T) => T): Promise<Duplex> {
@@ -228,23 +318,24 @@ export class Transport {
     track: <T extends Duplex>(s: T) => T,
   ): Promise<Duplex> {
     const fw = this.config.firewall;
-    if (!fw) return track(await tcpConnect(host, port, this.config.localAddress));
+    if (!fw) return track(await tcpConnect(host, port, this.config.socket));
     const { logger, redactor } = this.hooks;
     if (fw.type === 1) {
-      const socket = track(await tcpConnect(fw.host, fw.port, this.config.localAddress));
+      const socket = track(await tcpConnect(fw.host, fw.port, this.config.socket));
       const auth = fw.user ? basicAuth(fw.user, fw.password ?? '', redactor) : undefined;
       await this.openTunnel(
         socket,
         { host, port, tls: false },
         { host: fw.host, port: fw.port, authorization: auth, mode: 3 },
         'Firewall',
+        this.config.firewallData,
       );
       return socket;
     }
     const version = fw.type === 3 ? 5 : 4;
     const label = fw.type === 3 ? 'SOCKS5' : fw.type === 10 ? 'SOCKS4A' : 'SOCKS4';
     // SOCKS4 proper carries an IPv4 address, so the name is resolved here; SOCKS4A and SOCKS5 let the server resolve it.
-    const destination = fw.type === 2 && !net.isIP(host) ? (await lookup(host, { family: 4 })).address : host;
+    const destination = fw.type === 2 && !net.isIP(host) ? await resolveHost(host, 0) : host;
     logger.log(
       3,
       'FirewallRequest',
@@ -282,6 +373,7 @@ export class Transport {
     target: Target,
     proxy: ProxyConfig,
     kind: 'Proxy' | 'Firewall' = 'Proxy',
+    extraHeaders?: string,
   ): Promise<void> {
     const { logger, redactor } = this.hooks;
     const reply = await httpConnect(
@@ -290,19 +382,10 @@ export class Transport {
       proxy.authorization,
       (type, msg) => logger.log(3, type, msg),
       kind,
+      extraHeaders,
     );
     if (reply.status === 200) return;
-    const what = kind === 'Proxy' ? 'proxy' : 'firewall (tunnelling proxy)';
-    const credentials =
-      kind === 'Proxy' ? 'proxyUser and proxyPassword' : 'firewallUser and firewallPassword';
-    // 407 is the standard answer; some proxies (tinyproxy) answer 401 to wrong credentials.
-    const message =
-      reply.status === 407 || reply.status === 401
-        ? proxy.authorization
-          ? `The ${what} ${proxy.host}:${proxy.port} rejected the credentials (HTTP ${reply.status}). Check ${credentials}.`
-          : `The ${what} ${proxy.host}:${proxy.port} requires authentication (HTTP ${reply.status}). Set ${credentials}.`
-        : `The ${what} ${proxy.host}:${proxy.port} refused to open a tunnel to ${target.host}:${target.port}: "${reply.statusLine}".`;
-    throw new CloudStorageError(HttpErrorCode.ProxyError, message, { httpStatus: reply.status, redactor });
+    throw tunnelError(reply, target, proxy, kind, proxy.authorization !== undefined, redactor);
   }
 
   /** TLS over an established connection, verified by {@link verifyServer}. */
@@ -311,7 +394,34 @@ export class Transport {
     const settings = this.config.tls;
     emitter.emit('sslStatus', { message: `Starting TLS handshake with ${host}:${port}` });
     return new Promise((resolve, reject) => {
-      const secure = tls.connect(tlsConnectOptions(socket, host, port, settings));
+      const toServer =
+        !this.config.proxy || host !== this.config.proxy.host || port !== this.config.proxy.port;
+      const options = tlsConnectOptions(socket, host, port, {
+        ...settings,
+        ...(this.config.http2 && toServer ? { alpn: ['h2', 'http/1.1'] } : {}),
+      });
+      const sessionKey = `${host}:${port}`;
+      const sessions = this.config.reuseTlsSessions ? this.tlsSessions : undefined;
+      const previous = sessions?.get(sessionKey);
+      if (previous) options.session = previous;
+      const secure = tls.connect(options);
+      // A session is kept only once its server passed verifyServer. (The listener goes on only then, too:
+      // once Node has handed out a TLS 1.3 ticket, the peer's certificate chain is no longer readable.)
+      const keep = (session: Buffer) => {
+        if (!sessions) return;
+        if (sessions.size > 64) sessions.clear();
+        sessions.set(sessionKey, session);
+      };
+      const keyLog = this.config.keyLogFile;
+      if (keyLog) {
+        secure.on('keylog', (line: Buffer) => {
+          try {
+            appendFileSync(keyLog, line, { mode: 0o600 });
+          } catch {
+            // A key log is a debugging aid; failing to write it must not fail the request.
+          }
+        });
+      }
       const onError = (err: Error) => {
         secure.destroy();
         reject(
@@ -328,7 +438,9 @@ export class Transport {
         emitter.emit('sslStatus', { message: describeSession(secure, host) });
         let rejection: CloudStorageError | undefined;
         try {
-          rejection = verifyServer(secure, host, settings, { emitter, redactor });
+          // A resumed session was verified when it was made (a TLS 1.3 resumption sends no certificate).
+          const resumed = previous !== undefined && secure.isSessionReused();
+          rejection = resumed ? undefined : verifyServer(secure, host, settings, { emitter, redactor });
         } catch (err) {
           rejection = new CloudStorageError(
             HttpErrorCode.SslCertificateRejected,
@@ -336,15 +448,82 @@ export class Transport {
             { cause: err, redactor },
           );
         }
+        if (
+          !rejection &&
+          this.config.http2 &&
+          toServer &&
+          secure.alpnProtocol !== 'h2' &&
+          !this.config.http2.allowFallback
+        ) {
+          rejection = new CloudStorageError(
+            HttpErrorCode.SslHandshake,
+            `${host}:${port} does not offer HTTP/2 (ALPN answered ${secure.alpnProtocol || 'nothing'}), and AllowHTTPFallback is off.`,
+            { redactor },
+          );
+        }
         if (rejection) {
           secure.destroy();
           reject(rejection);
         } else {
+          if (sessions) {
+            // TLS 1.2 has its session now; TLS 1.3 sends tickets after the handshake.
+            const now = secure.getProtocol() === 'TLSv1.3' ? undefined : secure.getSession();
+            if (now) keep(now);
+            secure.on('session', keep);
+          }
+          if (toServer) {
+            this.alpn.set(sessionKey, secure.alpnProtocol || '');
+            this.hooks.tlsSession?.(sessionInfo(secure));
+          }
           resolve(secure);
         }
       });
     });
   }
+}
+
+/** The error for a proxy's refusal to open a tunnel. */
+function tunnelError(
+  reply: TunnelReply,
+  target: Target,
+  proxy: ProxyConfig,
+  kind: 'Proxy' | 'Firewall',
+  sentCredentials: boolean,
+  redactor: Redactor,
+): CloudStorageError {
+  const what = kind === 'Proxy' ? 'proxy' : 'firewall (tunnelling proxy)';
+  const credentials = kind === 'Proxy' ? 'proxyUser and proxyPassword' : 'firewallUser and firewallPassword';
+  // 407 is the standard answer; some proxies (tinyproxy) answer 401 to wrong credentials.
+  let message: string;
+  if (reply.status === 407 || reply.status === 401) {
+    const schemes = parseChallenges(headerValues(reply.headerText, 'proxy-authenticate').join(', '))
+      .map((c) => c.scheme)
+      .filter((c) => c);
+    const asks = schemes.length
+      ? ` (it offers ${[...new Set(schemes)].join(', ')}; see proxyAuthScheme)`
+      : '';
+    message = sentCredentials
+      ? `The ${what} ${proxy.host}:${proxy.port} rejected the credentials (HTTP ${reply.status}). Check ${credentials}.`
+      : `The ${what} ${proxy.host}:${proxy.port} requires authentication (HTTP ${reply.status})${asks}. Set ${credentials}.`;
+  } else {
+    message = `The ${what} ${proxy.host}:${proxy.port} refused to open a tunnel to ${target.host}:${target.port}: "${reply.statusLine}".`;
+  }
+  return new CloudStorageError(HttpErrorCode.ProxyError, message, { httpStatus: reply.status, redactor });
+}
+
+/** The values of one header in a raw header block (status line first). */
+export function headerValues(headerText: string, name: string): string[] {
+  const values: string[] = [];
+  for (const line of headerText.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === name)
+      values.push(line.slice(colon + 1).trim());
+  }
+  return values;
+}
+
+function authorityOf(target: { host: string; port: number }): string {
+  return `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
 }
 
 /** A failure to reach the proxy itself, said as such (not as a failure of the target server). */
@@ -386,11 +565,17 @@ export function basicAuth(user: string, password: string, redactor: Redactor): s
 
 function noop(): void {}
 
-function tcpConnect(host: string, port: number, localAddress: string | undefined): Promise<net.Socket> {
+function tcpConnect(host: string, port: number, options: SocketSettings): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port, ...(localAddress ? { localAddress } : {}) });
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 60_000);
+    const socket = net.connect({
+      host,
+      port,
+      lookup: lookupFor(options.ipPreference),
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      ...(options.localPort ? { localPort: options.localPort } : {}),
+    });
+    socket.setNoDelay(options.noDelay);
+    socket.setKeepAlive(options.keepAlive, options.keepAliveTimeMs);
     const onError = (err: Error) => {
       socket.destroy();
       reject(err);

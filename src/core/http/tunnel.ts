@@ -24,10 +24,16 @@ export function httpConnect(
   proxyAuthorization: string | undefined,
   log: TunnelLog,
   kind: 'Proxy' | 'Firewall',
+  /** Extra "Name: Value" lines (FirewallData), CRLF or LF separated. */
+  extraHeaders?: string,
 ): Promise<TunnelReply> {
   const authority = `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
   const lines = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`];
   if (proxyAuthorization) lines.push(`Proxy-Authorization: ${proxyAuthorization}`);
+  for (const line of (extraHeaders ?? '').split(/\r?\n/)) {
+    // A header line, never a way to end the request early.
+    if (/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:[^\r\n]*$/.test(line)) lines.push(line);
+  }
   const request = `${lines.join('\r\n')}\r\n\r\n`;
   log(`${kind}Request`, request.trimEnd());
 

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let cached: string | undefined;
+let cachedLicense = 'see package.json';
 
 /**
  * The version of this package, read from its package.json. The file is looked up from this module's
@@ -18,9 +19,11 @@ export function packageVersion(): string {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
         name?: string;
         version?: string;
+        license?: string;
       };
       if (pkg.name === 'cloudstorage' && pkg.version) {
         cached = pkg.version;
+        if (pkg.license) cachedLicense = pkg.license;
         break;
       }
     } catch {
@@ -31,6 +34,12 @@ export function packageVersion(): string {
     dir = parent;
   }
   return cached;
+}
+
+/** The license named in this package's package.json. */
+export function packageLicense(): string {
+  packageVersion();
+  return cachedLicense;
 }
 
 /** "cloudstorage/0.1.0 node/20.18.1". */

@@ -149,7 +149,7 @@ describe('timeouts and interrupts', () => {
     );
   });
 
-  it('ConnectionTimeout bounds connecting, including the TLS handshake (code 145)', async () => {
+  it('ConnectionTimeout bounds connecting, including the TLS handshake (code 10060)', async () => {
     // Accepts TCP connections and never says a word: the TLS handshake cannot finish.
     const { createServer } = await import('node:net');
     const sockets: import('node:net').Socket[] = [];
@@ -162,7 +162,7 @@ describe('timeouts and interrupts', () => {
         client.request({ method: 'GET', url: `https://127.0.0.1:${port}/` }),
         (err: unknown) => {
           assert.ok(err instanceof CloudStorageError);
-          assert.equal(err.code, 145);
+          assert.equal(err.code, 10060);
           assert.match(err.message, /connecting to 127\.0\.0\.1:\d+ took longer than 1 s/);
           return true;
         },
@@ -180,7 +180,7 @@ describe('timeouts and interrupts', () => {
     await closed.close();
     await assert.rejects(client.request({ method: 'GET', url }), (err: unknown) => {
       assert.ok(err instanceof CloudStorageError);
-      assert.equal(err.code, 100);
+      assert.equal(err.code, 10061);
       assert.match(err.message, /Connection refused/);
       return true;
     });

@@ -253,7 +253,7 @@ describe('Box class: simple transfers', () => {
     env.server.faults.add({ host: 'api', path: '/folders/0', resetAfterBytes: 100 });
     await rejectsWithCode(
       box.sendCustomRequest('GET', '/folders/0', '', { localFile: path }),
-      ErrorCode.ConnectionFailed,
+      ErrorCode.ConnectionDropped,
     );
     await assert.rejects(stat(path), { code: 'ENOENT' }, 'no truncated file that looks complete');
     await box.sendCustomRequest('GET', '/folders/0', '', { localFile: path });

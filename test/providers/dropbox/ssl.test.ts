@@ -129,7 +129,7 @@ describe('SSL properties', () => {
     );
   });
 
-  test('a subject that does not match is 270; a Windows store is 601', async () => {
+  test('a subject that does not match is 272 (cannot find the certificate); a Windows store is 601', async () => {
     const mismatch = await rejection(
       who(
         client({
@@ -139,7 +139,7 @@ describe('SSL properties', () => {
         }),
       ),
     );
-    assert.equal(mismatch.code, 270);
+    assert.equal(mismatch.code, 272);
     const windows = await rejection(who(client({ sslCertStoreType: 0, sslCertSubject: 'CN=test-client' })));
     assert.equal(windows.code, 601);
   });

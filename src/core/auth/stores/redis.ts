@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis, RedisOptions } from 'ioredis';
-import { CloudStorageError, ErrorCode, invalidArgument } from '../../errors.js';
+import { CloudStorageError, ErrorCode, invalidArgument, socketErrorCode } from '../../errors.js';
 import type { TokenRecord, TokenStore } from '../types.js';
 import { Mutex } from './mutex.js';
 
@@ -218,7 +218,7 @@ export class RedisTokenStore implements TokenStore {
     } catch (e) {
       if (e instanceof CloudStorageError) throw e;
       throw new CloudStorageError(
-        ErrorCode.ConnectionFailed,
+        socketErrorCode((e as NodeJS.ErrnoException).code) ?? ErrorCode.ConnectionDropped,
         `The Redis token store could not reach Redis: ${(e as Error).message}`,
         { cause: e },
       );
