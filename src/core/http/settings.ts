@@ -315,19 +315,21 @@ export const httpSettings = {
     SslProtocolBits.TLS1_2 | SslProtocolBits.TLS1_3,
     'The TLS versions allowed, OR-ed: 192 TLS 1.0, 768 TLS 1.1, 3072 TLS 1.2, 12288 TLS 1.3.',
     {
-      min: 0,
-      max: 16383,
+      // A bit mask, not a range: the checks below say what is wrong with a value (no min/max, whose message
+      // would hide that SSL 2/3 are gone).
       validate: (v) =>
-        v & (SslProtocolBits.SSL2 | SslProtocolBits.SSL3)
-          ? 'SSL 2 and SSL 3 are not available in Node (OpenSSL 3 removed them); use the TLS bits.'
-          : (v &
-                (SslProtocolBits.TLS1 |
-                  SslProtocolBits.TLS1_1 |
-                  SslProtocolBits.TLS1_2 |
-                  SslProtocolBits.TLS1_3)) ===
-              0
-            ? 'enable at least one TLS version.'
-            : undefined,
+        v < 0 || v > 16383
+          ? 'use the OR of the protocol bits (0 to 16383).'
+          : v & (SslProtocolBits.SSL2 | SslProtocolBits.SSL3)
+            ? 'SSL 2 and SSL 3 are not available in Node (OpenSSL 3 removed them); use the TLS bits.'
+            : (v &
+                  (SslProtocolBits.TLS1 |
+                    SslProtocolBits.TLS1_1 |
+                    SslProtocolBits.TLS1_2 |
+                    SslProtocolBits.TLS1_3)) ===
+                0
+              ? 'enable at least one TLS version.'
+              : undefined,
     },
   ),
   SSLEnableRenegotiation: bool(
