@@ -187,6 +187,7 @@ export function callerOf(
   const now = state.now();
   if (
     req.fault?.expiredToken ||
+    state.testModeFails(req.headers['x-bz-test-mode'], 'expire_some_account_authorization_tokens') ||
     record.expiresAt <= now ||
     (key.expirationTimestamp !== null && key.expirationTimestamp <= now)
   )

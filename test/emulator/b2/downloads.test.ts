@@ -214,3 +214,33 @@ describe('B2 emulator: errors in B2 JSON', () => {
     assert.equal(ok.headers['cache-control'], 'max-age=0, no-cache, no-store');
   });
 });
+
+describe('B2 emulator: X-Bz-Test-Mode', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.stop());
+
+  it('fails every second upload, expires every second token check, forces cap_exceeded', async () => {
+    const bucketId = h.b2.createBucket('test-mode-bucket').bucketId;
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++)
+      statuses.push(
+        (await h.upload(bucketId, `f${i}.txt`, 'x', { 'x-bz-test-mode': 'fail_some_uploads' })).status,
+      );
+    assert.deepEqual(statuses, [200, 503, 200, 503]);
+    const codes: unknown[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await raw(`${h.b2.urls.api}/b2api/v2/b2_list_buckets`, {
+        method: 'POST',
+        headers: { authorization: h.token, 'x-bz-test-mode': 'expire_some_account_authorization_tokens' },
+        body: JSON.stringify({ accountId: h.b2.accountId }),
+      });
+      codes.push(r.status === 200 ? 200 : JSON.parse(r.bytes.toString()).code);
+    }
+    assert.deepEqual(codes, [200, 'expired_auth_token', 200, 'expired_auth_token']);
+    const capped = await h.upload(bucketId, 'cap.txt', 'x', { 'x-bz-test-mode': 'force_cap_exceeded' });
+    assert.deepEqual([capped.status, capped.body.code], [403, 'cap_exceeded']);
+  });
+});

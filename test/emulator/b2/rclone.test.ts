@@ -116,6 +116,39 @@ describe('rclone b2 backend against the B2 emulator', {
     await rclone('check', dir, 'emu:rclone-bucket/up', '--include', '*.{txt,bin}');
   });
 
+  it('gets a new upload URL when one answers 503 too busy, for simple and part uploads', async () => {
+    b2.failNextUploads(1, 'file');
+    b2.failNextUploads(1, 'part');
+    const before = server.requestLog.length;
+    await rclone(
+      'copy',
+      dir,
+      'emu:rclone-bucket/busy',
+      '--include',
+      '*.{txt,bin}',
+      '--b2-upload-cutoff',
+      '5M',
+      '--b2-chunk-size',
+      '5M',
+    );
+    const log = server.requestLog.slice(before);
+    assert.equal(log.filter((e) => e.status === 503).length, 2);
+    assert.equal(
+      log.filter((e) => e.path.endsWith('/b2_get_upload_url')).length,
+      2,
+      'a fresh URL after the 503',
+    );
+    const entries = JSON.parse(await rclone('lsjson', '--hash', 'emu:rclone-bucket/busy')) as Array<{
+      Path: string;
+      Hashes: { sha1: string };
+    }>;
+    assert.deepEqual(entries.map((e) => [e.Path, e.Hashes.sha1]).sort(), [
+      ['large.bin', sha1(large)],
+      ['small.txt', sha1(small)],
+    ]);
+    await rclone('purge', 'emu:rclone-bucket/busy');
+  });
+
   it('deletes (hiding by default, removing versions with --b2-hard-delete)', async () => {
     await rclone('delete', 'emu:rclone-bucket/up/small.txt');
     assert.equal((await rclone('ls', 'emu:rclone-bucket')).includes('small.txt'), false);

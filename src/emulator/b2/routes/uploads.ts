@@ -131,8 +131,9 @@ async function receive(
   const key = state.keys.get(url.keyId);
   if (!key) throw b2Error(401, 'bad_auth_token', 'the application key of this upload URL was deleted');
   if (url.dead) throw b2Error(503, 'service_unavailable', 'upload pod is too busy: get a new upload URL');
-  if (state.failingUploads[kind] > 0) {
-    state.failingUploads[kind]--;
+  const testFail = state.testModeFails(req.headers['x-bz-test-mode'], 'fail_some_uploads');
+  if (state.failingUploads[kind] > 0 || testFail) {
+    if (!testFail) state.failingUploads[kind]--;
     url.dead = true;
     throw b2Error(503, 'service_unavailable', 'upload pod is too busy: get a new upload URL');
   }
@@ -164,7 +165,11 @@ async function storeBody(u: Upload, maxBytes: number): Promise<{ blob: BlobInfo;
   const payload = u.contentLength - (u.sha1Mode === 'hex_digits_at_end' ? 40 : 0);
   if (payload > maxBytes) throw badRequest(`the content is larger than ${maxBytes} bytes`);
   const account = u.state.accounts.get(u.url.accountId);
-  if (account?.storageCapBytes !== undefined && account.storedBytes + payload > account.storageCapBytes)
+  const forced = u.req.headers['x-bz-test-mode'] === 'force_cap_exceeded';
+  if (
+    forced ||
+    (account?.storageCapBytes !== undefined && account.storedBytes + payload > account.storageCapBytes)
+  )
     throw b2Error(403, 'cap_exceeded', 'Cannot upload files, storage cap exceeded.');
   const trailer = u.sha1Mode === 'hex_digits_at_end' ? new HexTrailer() : undefined;
   const source = trailer ? u.req.body.pipe(trailer) : u.req.body;
