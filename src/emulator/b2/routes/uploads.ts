@@ -202,7 +202,7 @@ async function uploadFile(u: Upload): Promise<unknown> {
   const decoded = b2Decode(rawName);
   if (decoded === undefined) throw badRequest('X-Bz-File-Name is not valid percent-encoded UTF-8');
   const fileName = checkFileName(decoded);
-  requireKeyName(u.key, fileName);
+  requireName(u, fileName);
   let contentType = header(req, 'content-type');
   if (!contentType) throw badRequest('Content-Type is required (b2/x-auto lets B2 choose)');
   if (contentType === 'b2/x-auto') contentType = autoContentType(fileName);
@@ -271,10 +271,6 @@ async function uploadPart(u: Upload): Promise<unknown> {
     await state.blobs.release(old.blobId);
   }
   return partJson(fileId, part);
-}
-
-function requireKeyName(key: ApplicationKey, fileName: string): void {
-  requireName({ key } as Parameters<typeof requireName>[0], fileName);
 }
 
 function header(req: EmulatorRequest, name: string): string | undefined {
