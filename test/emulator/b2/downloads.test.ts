@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { request } from 'undici';
 import { type Harness, raw, sha1, startHarness } from './helpers.js';
 
 /** Downloads by id and by name: ranges, B2's headers and overrides, public buckets, download authorizations; errors. */
@@ -151,6 +152,24 @@ describe('B2 emulator: downloads', () => {
       validDurationInSeconds: 604801,
     });
     assert.equal(bad.status, 400);
+  });
+
+  it('lets a download cut by an injected reset be resumed with a range', async () => {
+    h.server.faults.add({ host: 'download', path: '/file/private-dl/', resetAfterBytes: 10 });
+    const got: Buffer[] = [];
+    await assert.rejects(async () => {
+      const res = await request(`${h.b2.urls.download}/file/private-dl/docs/letters.txt`, {
+        headers: { authorization: h.token },
+      });
+      for await (const chunk of res.body) got.push(chunk as Buffer);
+    });
+    const head = Buffer.concat(got);
+    assert.ok(head.length <= 10);
+    const rest = await byName('private-dl/docs/letters.txt', {
+      authorization: h.token,
+      range: `bytes=${head.length}-`,
+    });
+    assert.equal(Buffer.concat([head, rest.bytes]).toString(), data);
   });
 
   it('answers 404 not_found for missing, hidden and deleted files', async () => {
