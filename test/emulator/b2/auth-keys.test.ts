@@ -171,6 +171,23 @@ describe('B2 emulator: authorization and application keys', () => {
     const v4 = await createKey({ capabilities: ['listFiles'], bucketIds: [notesBucket, otherBucket] }, 4);
     assert.deepEqual(v4.body.bucketIds, [notesBucket, otherBucket]);
     assert.equal('bucketId' in v4.body, false);
+    // Only v4 can describe a key of several buckets.
+    const id = v4.body.applicationKeyId as string;
+    const secret = v4.body.applicationKey as string;
+    const v3 = await h.authorize(3, id, secret);
+    assert.deepEqual([v3.status, v3.body.code], [401, 'unsupported']);
+    const ok = (await h.authorize(4, id, secret)).body.apiInfo as {
+      storageApi: { allowed: { buckets: unknown[] } };
+    };
+    assert.deepEqual(ok.storageApi.allowed.buckets, [
+      { id: notesBucket, name: 'keys-notes' },
+      { id: otherBucket, name: 'keys-other' },
+    ]);
+    const listedV2 = await h.call<{ keys: Array<Record<string, unknown>> }>('b2_list_keys', {
+      accountId: h.b2.accountId,
+    });
+    const shown = listedV2.body.keys.find((k) => k.applicationKeyId === id)!;
+    assert.equal(shown.bucketId, notesBucket, 'v2 shows the first bucket of a v4 key');
   });
 
   it('pages b2_list_keys and never lists the master key', async () => {

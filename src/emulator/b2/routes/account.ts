@@ -117,6 +117,12 @@ export function authorizeAccount(
   const now = state.now();
   if (key.expirationTimestamp !== null && key.expirationTimestamp <= now)
     throw unauthorized('the application key has expired');
+  if (version < 4 && (key.bucketIds?.length ?? 0) > 1)
+    throw b2Error(
+      401,
+      'unsupported',
+      'a key restricted to several buckets needs b2api/v4/b2_authorize_account',
+    );
   const expiresAt = Math.min(now + state.settings.tokenLifetimeMs, key.expirationTimestamp ?? Infinity);
   const authorizationToken = state.issueToken({
     kind: 'account',

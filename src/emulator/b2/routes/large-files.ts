@@ -178,10 +178,7 @@ export const largeFileCalls: Record<string, B2Call> = {
 };
 
 /** An unfinished large file of the caller's account that its key may write. */
-function activeLargeFile(
-  ctx: CallContext,
-  fileId: string,
-): { bucket: Bucket; large: LargeFile } {
+function activeLargeFile(ctx: CallContext, fileId: string): { bucket: Bucket; large: LargeFile } {
   const found = ctx.state.findLargeFile(fileId);
   if (!found || found.bucket.accountId !== ctx.caller.account.accountId) {
     const finished = ctx.state.findVersion(fileId);
