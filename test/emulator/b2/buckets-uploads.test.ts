@@ -284,7 +284,7 @@ describe('B2 emulator: simple uploads', () => {
     });
     assert.equal(dl.status, 200);
     assert.equal(dl.headers['x-bz-file-name'], 'a%20b%2Bc/%E8%87%AA%E7%94%B1.txt');
-    for (const bad of ['', 'ctrl%01char', 'del%7F', 'x'.repeat(1025), '%ZZ', '%C3%28']) {
+    for (const bad of ['', 'ctrl%01char', 'del%7F', 'x'.repeat(1025), '%ZZ', '%C3%28', 'caf\u00e9']) {
       const e = await post({ 'x-bz-file-name': bad, 'x-bz-content-sha1': 'do_not_verify' }, 'x');
       assert.deepEqual([e.status, e.body.code], [400, 'bad_request'], bad);
     }

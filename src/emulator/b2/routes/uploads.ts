@@ -130,6 +130,8 @@ async function receive(
     throw b2Error(401, 'expired_auth_token', 'upload authorization token has expired: get a new upload URL');
   const key = state.keys.get(url.keyId);
   if (!key) throw b2Error(401, 'bad_auth_token', 'the application key of this upload URL was deleted');
+  if (key.expirationTimestamp !== null && key.expirationTimestamp <= state.now())
+    throw b2Error(401, 'expired_auth_token', 'the application key of this upload URL has expired');
   if (url.dead) throw b2Error(503, 'service_unavailable', 'upload pod is too busy: get a new upload URL');
   const testFail = state.testModeFails(req.headers['x-bz-test-mode'], 'fail_some_uploads');
   if (state.failingUploads[kind] > 0 || testFail) {
