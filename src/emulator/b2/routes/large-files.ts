@@ -121,6 +121,8 @@ export const largeFileCalls: Record<string, B2Call> = {
       return {
         files: files.slice(0, max).map((v) => fileJson(v, ctx.version, caller)),
         nextFileId: files[max]?.fileId ?? null,
+        // B2 answers this field too, always null.
+        nextFileName: null,
       };
     },
   },
