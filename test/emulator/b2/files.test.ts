@@ -423,6 +423,8 @@ describe('B2 emulator: listings, versions, hide markers, copies', () => {
     assert.equal(dl.bytes.toString(), 'content 4 of photos/lilly.jpg');
     const gone = await h.call('b2_get_file_info', { fileId: newest });
     assert.deepEqual([gone.status, gone.body.code], [404, 'not_found']);
+    const malformed = await h.call('b2_get_file_info', { fileId: 'bad-id' });
+    assert.deepEqual([malformed.status, malformed.body.code], [400, 'bad_request']);
   });
 
   it('copies files: whole or a range, COPY or REPLACE metadata, across buckets', async () => {
