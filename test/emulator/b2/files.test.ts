@@ -58,7 +58,11 @@ describe('B2 emulator: large files', () => {
   });
 
   it('starts, takes parts (replacing a re-sent one), finishes into one file without copying the parts', async () => {
-    const started = await start('big/file.bin', { fileInfo: { large_file_sha1: 'abc', Owner: 'me' } });
+    const started = await start('big/file.bin', {
+      fileInfo: { large_file_sha1: 'abc', Owner: 'me' },
+      serverSideEncryption: { mode: 'SSE-B2', algorithm: 'AES256' },
+    });
+    assert.deepEqual(started.serverSideEncryption, { mode: 'SSE-B2', algorithm: 'AES256' });
     assert.deepEqual(
       [started.action, started.contentLength, started.contentSha1, started.contentMd5, started.contentType],
       ['start', 0, 'none', null, 'application/octet-stream'],
@@ -113,6 +117,7 @@ describe('B2 emulator: large files', () => {
     assert.equal(dl.status, 206);
     assert.deepEqual(dl.bytes, Buffer.concat(parts).subarray(MIN - 2, MIN + 2));
     assert.equal(dl.headers['x-bz-content-sha1'], 'none');
+    assert.equal(dl.headers['x-bz-server-side-encryption'], 'AES256');
     const again = await h.call('b2_finish_large_file', { fileId, partSha1Array: parts.map((p) => sha1(p)) });
     assert.equal(again.status, 400);
     assert.equal((await h.call('b2_get_upload_part_url', { fileId })).status, 400);

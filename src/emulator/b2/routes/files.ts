@@ -1,5 +1,6 @@
 import { parseRange } from '../../core/index.js';
 import {
+  type Args,
   type B2Call,
   type CallContext,
   callerBucket,
@@ -137,7 +138,7 @@ export const fileCalls: Record<string, B2Call> = {
         contentType,
         fileInfo: { ...fileInfo },
         uploadTimestamp,
-        serverSideEncryption: { ...destination.defaultServerSideEncryption },
+        serverSideEncryption: encryptionOf(args, 'destinationServerSideEncryption', destination),
         blobId: blob.id,
         seq,
       };
@@ -225,6 +226,19 @@ function list(ctx: CallContext, versions: boolean): unknown {
   const nextFileName = result.next?.fileName ?? null;
   if (!versions) return { files, nextFileName };
   return { files, nextFileName, nextFileId: result.next?.version?.fileId ?? null };
+}
+
+/**
+ * The encryption a new version gets: SSE-B2 when the request asks for it (`{"mode":"SSE-B2"}`), none for
+ * `{"mode":null}`, else the bucket's default. SSE-C (customer keys) is not emulated.
+ */
+export function encryptionOf(args: Args, field: string, bucket: Bucket): FileVersion['serverSideEncryption'] {
+  const asked = args.object(field);
+  if (!asked) return { ...bucket.defaultServerSideEncryption };
+  if (asked.mode === 'SSE-B2') return { mode: 'SSE-B2', algorithm: 'AES256' };
+  if (asked.mode === null || asked.mode === undefined || asked.mode === 'none')
+    return { mode: null, algorithm: null };
+  throw badRequest(`${field}: only SSE-B2 is supported by the emulator`);
 }
 
 /** A source for copies: an uploaded version the key may read. */

@@ -3,7 +3,7 @@ import { b2Error, badRequest, unauthorized } from '../errors.js';
 import type { Bucket, FileVersion, LargeFile, Part } from '../model.js';
 import { autoContentType, checkFileInfo, checkFileName, checkHeaderBudget } from '../names.js';
 import { fileJson, partJson } from '../shapes.js';
-import { copyBlob, copyRange, readableSource } from './files.js';
+import { copyBlob, copyRange, encryptionOf, readableSource } from './files.js';
 
 /**
  * Large files: b2_start_large_file, parts (uploaded on the upload host, or copied with b2_copy_part),
@@ -37,7 +37,7 @@ export const largeFileCalls: Record<string, B2Call> = {
         contentType,
         fileInfo,
         uploadTimestamp,
-        serverSideEncryption: { ...bucket.defaultServerSideEncryption },
+        serverSideEncryption: encryptionOf(args, 'serverSideEncryption', bucket),
         blobId: undefined,
         seq,
       };
