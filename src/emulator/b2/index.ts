@@ -2,6 +2,7 @@ import type { EmulatorServer, ServiceEmulator } from '../core/index.js';
 import { mountCalls } from './api.js';
 import { formatB2Error } from './errors.js';
 import type { Account, ApplicationKey, Bucket, FileVersion } from './model.js';
+import { bucketNameProblem } from './names.js';
 import { accountCalls, authorizeAccount } from './routes/account.js';
 import { bucketCalls } from './routes/buckets.js';
 import { mountDownloadRoutes } from './routes/downloads.js';
@@ -130,6 +131,8 @@ export class B2Emulator implements ServiceEmulator {
     } = {},
   ): Bucket {
     const state = this.state;
+    const problem = bucketNameProblem(bucketName);
+    if (problem) throw new Error(`bad bucket name ${bucketName}: ${problem}`);
     if (state.bucketByName(bucketName)) throw new Error(`bucket name ${bucketName} is in use`);
     const bucket: Bucket = {
       accountId: options.accountId ?? this.accountId,

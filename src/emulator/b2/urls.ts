@@ -4,6 +4,7 @@ import type { EmulatorRequest, EmulatorServer } from '../core/index.js';
  * The absolute URL of one of the emulator's hosts as the client can reach it: the host name the request
  * was sent to (its `Host` header), with the port of the wanted host. So a client that reached the emulator
  * as `localhost` gets `localhost` URLs back, and one behind a port mapping keeps its host name.
+ * (The one place to swap for the framework's public-URL helper, with B2's real host names, once it lands.)
  */
 export function hostUrl(server: EmulatorServer, req: EmulatorRequest, wanted: string): string {
   const own = new URL(server.url(req.host));
