@@ -134,23 +134,12 @@ export class B2Emulator implements ServiceEmulator {
     const problem = bucketNameProblem(bucketName);
     if (problem) throw new Error(`bad bucket name ${bucketName}: ${problem}`);
     if (state.bucketByName(bucketName)) throw new Error(`bucket name ${bucketName} is in use`);
-    const bucket: Bucket = {
-      accountId: options.accountId ?? this.accountId,
-      bucketId: state.newBucketId(),
+    const bucket = state.createBucket(
+      options.accountId ?? this.accountId,
       bucketName,
-      bucketType: options.bucketType ?? 'allPrivate',
-      bucketInfo: { ...options.bucketInfo },
-      corsRules: [],
-      lifecycleRules: [],
-      defaultServerSideEncryption: { mode: null, algorithm: null },
-      fileLockEnabled: false,
-      revision: 2,
-      options: ['s3'],
-      files: new Map(),
-      names: [],
-      largeFiles: new Map(),
-    };
-    state.buckets.set(bucket.bucketId, bucket);
+      options.bucketType ?? 'allPrivate',
+    );
+    bucket.bucketInfo = { ...options.bucketInfo };
     return bucket;
   }
 
@@ -163,12 +152,9 @@ export class B2Emulator implements ServiceEmulator {
   ): Promise<FileVersion> {
     const state = this.state;
     const blob = await state.blobs.put(data, { hashes: ['sha1', 'md5'] });
-    const uploadTimestamp = state.timestamp();
-    const { fileId, seq } = state.newFileId(bucket.bucketId, uploadTimestamp);
-    const version: FileVersion = {
-      accountId: bucket.accountId,
-      bucketId: bucket.bucketId,
-      fileId,
+    const account = state.accounts.get(bucket.accountId);
+    if (account) account.storedBytes += blob.size;
+    return state.createVersion(bucket, {
       fileName,
       action: 'upload',
       contentLength: blob.size,
@@ -176,15 +162,9 @@ export class B2Emulator implements ServiceEmulator {
       contentMd5: blob.hashes.md5!,
       contentType: options.contentType ?? 'application/octet-stream',
       fileInfo: { ...options.fileInfo },
-      uploadTimestamp,
       serverSideEncryption: { mode: null, algorithm: null },
       blobId: blob.id,
-      seq,
-    };
-    const account = state.accounts.get(bucket.accountId);
-    if (account) account.storedBytes += blob.size;
-    state.addVersion(bucket, version);
-    return version;
+    });
   }
 
   /**

@@ -12,6 +12,9 @@ import {
 } from './model.js';
 import { compareNames } from './names.js';
 
+/** What a caller gives to make a version; the rest comes from the bucket and the clock. */
+export type NewVersion = Omit<FileVersion, 'accountId' | 'bucketId' | 'fileId' | 'uploadTimestamp' | 'seq'>;
+
 /** The account `cloudstorage serve` and tests get when they name none. */
 export const DEFAULT_B2_ACCOUNT = {
   accountId: '000b2e0a1c2d',
@@ -131,8 +134,27 @@ export class B2State {
     return n % 2 === 0;
   }
 
-  newBucketId(): string {
-    return hex(12);
+  /** A new, empty bucket (its name already checked). */
+  createBucket(accountId: string, bucketName: string, bucketType: string, fileLockEnabled = false): Bucket {
+    const bucket: Bucket = {
+      accountId,
+      bucketId: hex(12),
+      bucketName,
+      bucketType,
+      bucketInfo: {},
+      corsRules: [],
+      lifecycleRules: [],
+      defaultServerSideEncryption: { mode: null, algorithm: null },
+      fileLockEnabled,
+      // A bucket B2 has just created answers revision 2 (recorded traffic).
+      revision: 2,
+      options: ['s3'],
+      files: new Map(),
+      names: [],
+      largeFiles: new Map(),
+    };
+    this.buckets.set(bucket.bucketId, bucket);
+    return bucket;
   }
 
   bucketByName(name: string): Bucket | undefined {
@@ -176,6 +198,22 @@ export class B2State {
     const found = this.findVersion(fileId);
     const large = found?.bucket.largeFiles.get(fileId);
     return found && large ? { bucket: found.bucket, large } : undefined;
+  }
+
+  /** A new version, newest of its name: its file id and upload time are given here. */
+  createVersion(bucket: Bucket, fields: NewVersion): FileVersion {
+    const uploadTimestamp = this.timestamp();
+    const { fileId, seq } = this.newFileId(bucket.bucketId, uploadTimestamp);
+    const version: FileVersion = {
+      accountId: bucket.accountId,
+      bucketId: bucket.bucketId,
+      fileId,
+      uploadTimestamp,
+      seq,
+      ...fields,
+    };
+    this.addVersion(bucket, version);
+    return version;
   }
 
   /** Adds a version as the newest of its name. */

@@ -123,6 +123,12 @@ describe('B2 emulator: buckets', () => {
     assert.equal(tooMuchInfo.status, 400);
   });
 
+  it('creates nothing when a setting is bad', async () => {
+    const bad = await create('half-made-bucket', { lifecycleRules: [{ daysFromUploadingToHiding: 1 }] });
+    assert.deepEqual([bad.status, bad.body.code], [400, 'bad_request']);
+    assert.equal((await create('half-made-bucket')).status, 200, 'the name is still free');
+  });
+
   it('filters b2_list_buckets by id, name and type', async () => {
     const all = await h.call<{
       buckets: Array<{ bucketName: string; bucketId: string; bucketType: string }>;

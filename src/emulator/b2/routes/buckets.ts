@@ -27,25 +27,14 @@ export const bucketCalls: Record<string, B2Call> = {
       const fileLockEnabled = args.bool('fileLockEnabled', false);
       if (fileLockEnabled && !caller.capabilities.has('writeBucketRetentions'))
         throw unauthorized('fileLockEnabled needs the writeBucketRetentions capability');
-      const bucket: Bucket = {
-        accountId: caller.account.accountId,
-        bucketId: state.newBucketId(),
-        bucketName,
-        bucketType,
-        bucketInfo: {},
-        corsRules: [],
-        lifecycleRules: [],
-        defaultServerSideEncryption: { mode: null, algorithm: null },
-        fileLockEnabled,
-        // A bucket B2 has just created answers revision 2 (recorded traffic).
-        revision: 2,
-        options: ['s3'],
-        files: new Map(),
-        names: [],
-        largeFiles: new Map(),
-      };
-      applySettings(bucket, args);
-      state.buckets.set(bucket.bucketId, bucket);
+      const bucket = state.createBucket(caller.account.accountId, bucketName, bucketType, fileLockEnabled);
+      try {
+        applySettings(bucket, args);
+      } catch (e) {
+        // A bad setting creates nothing.
+        state.buckets.delete(bucket.bucketId);
+        throw e;
+      }
       return bucketJson(bucket, caller);
     },
   },

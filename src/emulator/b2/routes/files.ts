@@ -52,12 +52,7 @@ export const fileCalls: Record<string, B2Call> = {
       const newest = bucket.files.get(fileName)?.find((v) => v.action !== 'start');
       if (!newest) throw b2Error(400, 'no_such_file', `File not present: ${fileName}`);
       if (newest.action === 'hide') throw b2Error(400, 'already_hidden', `File already hidden: ${fileName}`);
-      const uploadTimestamp = state.timestamp();
-      const { fileId, seq } = state.newFileId(bucket.bucketId, uploadTimestamp);
-      const marker: FileVersion = {
-        accountId: bucket.accountId,
-        bucketId: bucket.bucketId,
-        fileId,
+      const marker = state.createVersion(bucket, {
         fileName,
         action: 'hide',
         contentLength: 0,
@@ -65,12 +60,9 @@ export const fileCalls: Record<string, B2Call> = {
         contentMd5: EMPTY_MD5,
         contentType: 'application/x-bz-hide-marker',
         fileInfo: {},
-        uploadTimestamp,
         serverSideEncryption: { mode: null, algorithm: null },
         blobId: undefined,
-        seq,
-      };
-      state.addVersion(bucket, marker);
+      });
       return fileJson(marker, ctx.version, caller);
     },
   },
@@ -124,12 +116,9 @@ export const fileCalls: Record<string, B2Call> = {
       if (length > state.settings.maxUploadBytes)
         throw b2Error(400, 'source_too_large', `Copy source too big: ${length}`);
       const blob = await copyBlob(ctx, source.version, range);
-      const uploadTimestamp = state.timestamp();
-      const { fileId, seq } = state.newFileId(destination.bucketId, uploadTimestamp);
-      const version: FileVersion = {
-        accountId: destination.accountId,
-        bucketId: destination.bucketId,
-        fileId,
+      const account = state.accounts.get(destination.accountId);
+      if (account) account.storedBytes += blob.size;
+      const version = state.createVersion(destination, {
         fileName,
         action: 'upload',
         contentLength: blob.size,
@@ -137,14 +126,9 @@ export const fileCalls: Record<string, B2Call> = {
         contentMd5: blob.md5,
         contentType,
         fileInfo: { ...fileInfo },
-        uploadTimestamp,
         serverSideEncryption: encryptionOf(args, 'destinationServerSideEncryption', destination),
         blobId: blob.id,
-        seq,
-      };
-      const account = state.accounts.get(destination.accountId);
-      if (account) account.storedBytes += blob.size;
-      state.addVersion(destination, version);
+      });
       return fileJson(version, ctx.version, caller, 'copy');
     },
   },

@@ -1,6 +1,6 @@
 import { type B2Call, type CallContext, callerBucket, requireBucket, requireName } from '../api.js';
 import { b2Error, badRequest, unauthorized } from '../errors.js';
-import type { Bucket, FileVersion, LargeFile, Part } from '../model.js';
+import type { Bucket, LargeFile, Part } from '../model.js';
 import { autoContentType, checkFileInfo, checkFileName, checkHeaderBudget } from '../names.js';
 import { fileJson, partJson } from '../shapes.js';
 import { copyBlob, copyRange, encryptionOf, readableSource } from './files.js';
@@ -23,12 +23,7 @@ export const largeFileCalls: Record<string, B2Call> = {
       if (contentType === 'b2/x-auto') contentType = autoContentType(fileName);
       const fileInfo = checkFileInfo(args.object('fileInfo'));
       checkHeaderBudget(fileName, fileInfo);
-      const uploadTimestamp = state.timestamp();
-      const { fileId, seq } = state.newFileId(bucket.bucketId, uploadTimestamp);
-      const version: FileVersion = {
-        accountId: bucket.accountId,
-        bucketId: bucket.bucketId,
-        fileId,
+      const version = state.createVersion(bucket, {
         fileName,
         action: 'start',
         contentLength: 0,
@@ -36,13 +31,10 @@ export const largeFileCalls: Record<string, B2Call> = {
         contentMd5: null,
         contentType,
         fileInfo,
-        uploadTimestamp,
         serverSideEncryption: encryptionOf(args, 'serverSideEncryption', bucket),
         blobId: undefined,
-        seq,
-      };
-      state.addVersion(bucket, version);
-      bucket.largeFiles.set(fileId, { version, parts: new Map() });
+      });
+      bucket.largeFiles.set(version.fileId, { version, parts: new Map() });
       return fileJson(version, ctx.version, caller);
     },
   },

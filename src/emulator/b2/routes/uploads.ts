@@ -9,7 +9,7 @@ import {
 } from '../../core/index.js';
 import { type B2Call, callerBucket, parseVersion, requireName, sendB2Json } from '../api.js';
 import { b2Error, badRequest } from '../errors.js';
-import type { ApplicationKey, FileVersion, UploadUrl } from '../model.js';
+import type { ApplicationKey, UploadUrl } from '../model.js';
 import { autoContentType, b2Decode, checkFileInfo, checkFileName, checkHeaderBudget } from '../names.js';
 import { fileJson, partJson } from '../shapes.js';
 import type { B2State } from '../state.js';
@@ -220,12 +220,7 @@ async function uploadFile(u: Upload): Promise<unknown> {
   const sse = header(req, 'x-bz-server-side-encryption');
   if (sse !== undefined && sse !== 'AES256') throw badRequest('X-Bz-Server-Side-Encryption must be AES256');
   const { blob, sha1 } = await storeBody(u, state.settings.maxUploadBytes);
-  const uploadTimestamp = state.timestamp();
-  const { fileId, seq } = state.newFileId(bucket.bucketId, uploadTimestamp);
-  const version: FileVersion = {
-    accountId: bucket.accountId,
-    bucketId: bucket.bucketId,
-    fileId,
+  const version = state.createVersion(bucket, {
     fileName,
     action: 'upload',
     contentLength: blob.size,
@@ -233,13 +228,10 @@ async function uploadFile(u: Upload): Promise<unknown> {
     contentMd5: blob.hashes.md5!,
     contentType,
     fileInfo,
-    uploadTimestamp,
     serverSideEncryption:
       sse === 'AES256' ? { mode: 'SSE-B2', algorithm: 'AES256' } : { ...bucket.defaultServerSideEncryption },
     blobId: blob.id,
-    seq,
-  };
-  state.addVersion(bucket, version);
+  });
   return fileJson(version, u.version, { capabilities: new Set(u.key.capabilities) });
 }
 
