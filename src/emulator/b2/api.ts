@@ -60,9 +60,9 @@ export function mountCalls(
     const version = parseVersion(req.params.version!);
     const call = calls[req.params.call!];
     if (!call) throw b2Error(404, 'not_found', `unknown API call ${req.params.call}`);
-    const args = new Args(await readArgs(req));
     const caller = authenticate(state, req);
     if (call.capability) requireCapability(caller, call.capability);
+    const args = new Args(await readArgs(req));
     const result = await call.handle({ state, server, req, res, version, args, caller });
     if (result !== undefined && !res.headersSent) sendB2Json(res, result);
   };
