@@ -1,5 +1,4 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { Transform, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -15,6 +14,7 @@ import type {
   HttpErrorInfo,
   HttpRequest,
 } from '../../core/http/index.js';
+import { hashFilePrefix, hashTap } from '../../core/transfer/hash-tap.js';
 import { type DownloadTarget, openDownloadSink } from '../../core/transfer/index.js';
 import { trimSlash } from './api.js';
 import type { B2Context } from './context.js';
@@ -202,33 +202,6 @@ function expectedSha1(headers: Record<string, string>): string | undefined {
   return /^[0-9a-f]{40}$/i.test(hex) ? hex.toLowerCase() : undefined;
 }
 
-/** A pass-through feeding every byte to a hash. */
-function hashing(hash: Hash): Transform {
-  return new Transform({
-    highWaterMark: 1 << 20,
-    transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-}
-
-/** Feeds the first `length` bytes of a local file to a hash (a resumed download hashes what it has). */
-async function hashFilePrefix(path: string, length: number, hash: Hash): Promise<void> {
-  if (length <= 0) return;
-  let read = 0;
-  for await (const chunk of createReadStream(path, { start: 0, end: length - 1, highWaterMark: 1 << 20 })) {
-    hash.update(chunk as Buffer);
-    read += (chunk as Buffer).length;
-  }
-  if (read !== length) {
-    throw new CloudStorageError(
-      ErrorCode.CannotResume,
-      `Cannot resume: ${path} has ${read} bytes, fewer than startByte (${length}).`,
-    );
-  }
-}
-
 /** Error 612 (also fired as `error`) for bytes that do not hash to B2's SHA-1. */
 function sha1Mismatch(ctx: B2Context, name: string, expected: string, computed: string): CloudStorageError {
   const error = new CloudStorageError(
@@ -251,7 +224,7 @@ async function receive(
   destination: Writable,
   end: boolean,
 ): Promise<HttpDownloadResult> {
-  const tap = hashing(hash);
+  const tap = hashTap(hash);
   // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
   const chain = (pipeline as (...streams: any[]) => Promise<void>)(tap, ...transforms, destination, { end });
   chain.catch(() => {});

@@ -154,6 +154,30 @@ describe('BackblazeB2 uploads', () => {
     assert.ok(env.requests('b2_get_upload_part_url').length - partUrlsBefore >= 3 + 1);
   });
 
+  test('tokens that expire in the middle of a large upload (account and upload tokens) are renewed', async () => {
+    const bucket = env.bucket();
+    const data = randomData(16 * MiB);
+    const authorizations = env.requests('b2_authorize_account').length;
+    const expire = (e: { fragmentNumber: number }) => {
+      if (e.fragmentNumber === 1) env.emulator.expireAllTokens();
+    };
+    b2.on('fragmentComplete', expire);
+    // One part at a time, so that part 2 goes to the pooled URL whose token has just expired.
+    b2.config('UploadConcurrency=1');
+    try {
+      const id = await b2.uploadFile(bucket.id, 'expiring.bin', { data });
+      assert.ok(Buffer.from((await b2.downloadFileById(id)).data!).equals(data));
+    } finally {
+      b2.off('fragmentComplete', expire);
+      b2.config('UploadConcurrency=4');
+    }
+    assert.ok(env.requests('b2_authorize_account').length > authorizations, 'authorized again');
+    assert.ok(
+      env.server.requestLog.some((e) => e.path.includes('b2_upload_part') && e.status === 401),
+      'an upload token was refused as expired',
+    );
+  });
+
   test('a broken connection during a part gets a fresh upload URL too', async () => {
     const bucket = env.bucket();
     env.server.faults.add({ path: 'b2_upload_part', resetConnection: true, times: 2 });
