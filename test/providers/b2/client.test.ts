@@ -149,6 +149,34 @@ describe('BackblazeB2 class surface, settings and sendCustomRequest', () => {
     assert.ok(bad.httpStatus === 400 || bad.httpStatus === 404);
   });
 
+  test('transfer events: header, startTransfer, transfer, endTransfer, progress (absolute on a resume), log', async () => {
+    const b2 = env.client();
+    const bucket = env.bucket();
+    const data = Buffer.alloc(300_000, 7);
+    await b2.uploadFile(bucket.id, 'events.bin', { data: new Blob([data]).stream() });
+    const seen = new Map<string, number>();
+    const count = (name: string) => () => seen.set(name, (seen.get(name) ?? 0) + 1);
+    for (const name of ['header', 'startTransfer', 'transfer', 'endTransfer'] as const)
+      b2.on(name, count(name));
+    const progress: Array<[number, number]> = [];
+    b2.on('progress', (e) => {
+      if (e.direction === 1) progress.push([e.bytesTransferred, e.totalBytes]);
+    });
+    const logs: string[] = [];
+    b2.on('log', (e) => logs.push(e.logType));
+    b2.config('LogLevel=2');
+    await b2.downloadFile(bucket.name, 'events.bin', { startByte: 100_000, localFile: '' });
+    for (const name of ['header', 'startTransfer', 'transfer', 'endTransfer'])
+      assert.ok((seen.get(name) ?? 0) > 0, name);
+    assert.deepEqual(
+      progress[0],
+      [100_000, 300_000],
+      'ProgressAbsolute counts the bytes of the first attempt',
+    );
+    assert.deepEqual(progress.at(-1), [300_000, 300_000]);
+    assert.ok(logs.length > 0);
+  });
+
   test('interrupt() stops a transfer with 301; the instance is idle afterwards', async () => {
     const b2 = env.client();
     const bucket = env.bucket();
