@@ -26,34 +26,46 @@ export interface CallContext {
   /** The API version of the path: 1 to 4. */
   version: number;
   args: Args;
-  /** The caller (absent only for b2_authorize_account). */
+  /** The caller, by its account token. */
   caller: Caller;
 }
 
 export interface B2Call {
   /** The capability the key needs; omitted: none beyond a valid token. */
   capability?: string;
-  /** No account token (b2_authorize_account). */
-  noAuth?: boolean;
   /** Returns the JSON answer, or undefined when it answered itself. */
   handle(ctx: CallContext): unknown | Promise<unknown>;
 }
 
 export const SUPPORTED_VERSIONS = new Set(['v1', 'v2', 'v3', 'v4']);
 
-/** Mounts the calls under every version's path. */
-export function mountCalls(server: EmulatorServer, state: B2State, calls: Record<string, B2Call>): void {
+/**
+ * Mounts the calls under every version's path, after b2_authorize_account (the one call without an
+ * account token, whose handler gets the request and answers JSON).
+ */
+export function mountCalls(
+  server: EmulatorServer,
+  state: B2State,
+  authorize: (state: B2State, server: EmulatorServer, req: EmulatorRequest, version: number) => unknown,
+  calls: Record<string, B2Call>,
+): void {
+  const api = server.host('api').router;
+  const authorizeHandler = (req: EmulatorRequest, res: ServerResponse) => {
+    req.body.resume();
+    sendB2Json(res, authorize(state, server, req, parseVersion(req.params.version!)));
+  };
+  api.get('/b2api/:version/b2_authorize_account', authorizeHandler);
+  api.post('/b2api/:version/b2_authorize_account', authorizeHandler);
   const handler = async (req: EmulatorRequest, res: ServerResponse) => {
     const version = parseVersion(req.params.version!);
     const call = calls[req.params.call!];
     if (!call) throw b2Error(404, 'not_found', `unknown API call ${req.params.call}`);
     const args = new Args(await readArgs(req));
-    const caller = call.noAuth ? (undefined as unknown as Caller) : authenticate(state, req);
+    const caller = authenticate(state, req);
     if (call.capability) requireCapability(caller, call.capability);
     const result = await call.handle({ state, server, req, res, version, args, caller });
     if (result !== undefined && !res.headersSent) sendB2Json(res, result);
   };
-  const api = server.host('api').router;
   api.post('/b2api/:version/:call', handler);
   api.get('/b2api/:version/:call', handler);
 }
@@ -187,6 +199,7 @@ export function callerOf(
   const now = state.now();
   if (
     req.fault?.expiredToken ||
+    state.testModeFails(req.headers['x-bz-test-mode'], 'expire_some_account_authorization_tokens') ||
     record.expiresAt <= now ||
     (key.expirationTimestamp !== null && key.expirationTimestamp <= now)
   )
@@ -200,13 +213,13 @@ export function requireCapability(caller: Caller, capability: string): void {
 }
 
 /** The key may use this bucket. */
-export function requireBucket(caller: Caller, bucketId: string): void {
+export function requireBucket(caller: Pick<Caller, 'key'>, bucketId: string): void {
   if (caller.key.bucketIds && !caller.key.bucketIds.includes(bucketId))
     throw unauthorized(`the application key is not allowed to use bucket ${bucketId}`);
 }
 
 /** The key may use this file name. */
-export function requireName(caller: Caller, fileName: string): void {
+export function requireName(caller: Pick<Caller, 'key'>, fileName: string): void {
   const prefix = caller.key.namePrefix;
   if (prefix && !fileName.startsWith(prefix))
     throw unauthorized(`the application key only allows file names starting with ${prefix}`);

@@ -2,7 +2,7 @@ import type { EmulatorServer, ServiceEmulator } from '../core/index.js';
 import { mountCalls } from './api.js';
 import { formatB2Error } from './errors.js';
 import type { Account, ApplicationKey, Bucket, FileVersion } from './model.js';
-import { accountCalls } from './routes/account.js';
+import { accountCalls, authorizeAccount } from './routes/account.js';
 import { bucketCalls } from './routes/buckets.js';
 import { mountDownloadRoutes } from './routes/downloads.js';
 import { fileCalls } from './routes/files.js';
@@ -59,7 +59,7 @@ export class B2Emulator implements ServiceEmulator {
     const state = new B2State(server.blobs, { ...defaultSettings(), ...settings }, now ?? Date.now);
     state.addAccount(accountId ?? DEFAULT_B2_ACCOUNT.accountId, masterKey ?? DEFAULT_B2_ACCOUNT.masterKey);
     for (const host of ['api', 'download', 'upload']) server.host(host).errorFormatter = formatB2Error;
-    mountCalls(server, state, {
+    mountCalls(server, state, authorizeAccount, {
       ...accountCalls,
       ...bucketCalls,
       ...uploadUrlCalls,

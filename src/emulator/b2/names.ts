@@ -32,7 +32,8 @@ export function b2Decode(value: string): string | undefined {
       i += 2;
     } else if (c === 0x2b) bytes.push(0x20);
     else if (c < 0x80) bytes.push(c);
-    else for (const b of Buffer.from(value[i]!, 'utf8')) bytes.push(b);
+    // Raw bytes above ASCII: B2 wants them percent-encoded.
+    else return undefined;
   }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bytes));

@@ -60,6 +60,8 @@ export class B2State {
   readonly versionsById = new Map<string, FileVersion>();
   /** Simple and part uploads still to answer 503 (the fault knob), by URL kind. */
   failingUploads = { file: 0, part: 0 };
+  /** Requests seen per `X-Bz-Test-Mode` value: every second one of them fails as the mode says. */
+  readonly testModeCounts = new Map<string, number>();
   private seq = 0;
   private keyCounter = 0;
   private lastTimestamp = 0;
@@ -115,6 +117,18 @@ export class B2State {
   expireAllTokens(): void {
     const past = this.now() - 1;
     for (const t of this.tokens.values()) t.expiresAt = Math.min(t.expiresAt, past);
+  }
+
+  /**
+   * Whether this request fails by its `X-Bz-Test-Mode` header (B2's client-testing switch): for the mode
+   * given, every second request that carries it does.
+   */
+  testModeFails(header: string | string[] | undefined, mode: string): boolean {
+    const value = Array.isArray(header) ? header[0] : header;
+    if (value !== mode) return false;
+    const n = (this.testModeCounts.get(mode) ?? 0) + 1;
+    this.testModeCounts.set(mode, n);
+    return n % 2 === 0;
   }
 
   newBucketId(): string {

@@ -58,6 +58,14 @@ describe('B2 emulator basics', () => {
     assert.equal(up.body.contentSha1, sha1('hello world'));
     assert.equal(up.body.contentType, 'text/plain');
     assert.equal(up.body.fileName, 'docs/a b.txt');
+    assert.equal('size' in up.body, false);
+    const v1 = await h.call<{ files: Array<Record<string, unknown>> }>(
+      'b2_list_file_names',
+      { bucketId },
+      h.token,
+      1,
+    );
+    assert.equal(v1.body.files[0]!.size, 11, 'v1 file objects also carry the deprecated size');
     const names = await h.call<{ files: Array<Record<string, unknown>> }>('b2_list_file_names', { bucketId });
     assert.deepEqual(
       names.body.files.map((f) => f.fileName),

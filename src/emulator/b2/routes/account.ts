@@ -1,7 +1,9 @@
+import type { EmulatorRequest, EmulatorServer } from '../../core/index.js';
 import type { B2Call, CallContext } from '../api.js';
 import { b2Error, badRequest, unauthorized } from '../errors.js';
 import { ALL_CAPABILITIES, type ApplicationKey, BUCKET_CAPABILITIES } from '../model.js';
 import { keyJson } from '../shapes.js';
+import type { B2State } from '../state.js';
 import { hostUrl } from '../urls.js';
 
 /** b2_authorize_account and the application keys (b2_create_key, b2_list_keys, b2_delete_key). */
@@ -10,8 +12,6 @@ const VALID_CAPABILITIES = new Set<string>(ALL_CAPABILITIES);
 const MAX_KEY_SECONDS = 1000 * 24 * 3600;
 
 export const accountCalls: Record<string, B2Call> = {
-  b2_authorize_account: { noAuth: true, handle: authorizeAccount },
-
   b2_create_key: {
     capability: 'writeKeys',
     handle(ctx) {
@@ -97,8 +97,13 @@ function requireOwnAccount(ctx: CallContext, accountId: string): void {
     throw unauthorized('accountId does not match the authorization token');
 }
 
-function authorizeAccount(ctx: CallContext): unknown {
-  const { state, req, server, version } = ctx;
+/** b2_authorize_account: Basic auth with a key id (or the account id) and its key. */
+export function authorizeAccount(
+  state: B2State,
+  server: EmulatorServer,
+  req: EmulatorRequest,
+  version: number,
+): unknown {
   const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '');
   const decoded = m ? Buffer.from(m[1]!, 'base64').toString('utf8') : '';
   const colon = decoded.indexOf(':');
@@ -112,6 +117,12 @@ function authorizeAccount(ctx: CallContext): unknown {
   const now = state.now();
   if (key.expirationTimestamp !== null && key.expirationTimestamp <= now)
     throw unauthorized('the application key has expired');
+  if (version < 4 && (key.bucketIds?.length ?? 0) > 1)
+    throw b2Error(
+      401,
+      'unsupported',
+      'a key restricted to several buckets needs b2api/v4/b2_authorize_account',
+    );
   const expiresAt = Math.min(now + state.settings.tokenLifetimeMs, key.expirationTimestamp ?? Infinity);
   const authorizationToken = state.issueToken({
     kind: 'account',

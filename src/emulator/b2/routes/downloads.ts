@@ -35,6 +35,7 @@ export function mountDownloadRoutes(server: EmulatorServer, state: B2State): voi
       if (typeof body.fileId === 'string') fileId = body.fileId;
     }
     if (!fileId) throw badRequest('fileId is required');
+    if (state.seqOf(fileId) === undefined) throw badRequest(`Invalid fileId: ${fileId}`);
     const found = state.findVersion(fileId);
     if (found?.version.action !== 'upload') throw b2Error(404, 'not_found', `file not present: ${fileId}`);
     authorizeDownload(state, req, found.bucket, found.version.fileName, false);

@@ -29,6 +29,7 @@ export const fileCalls: Record<string, B2Call> = {
     capability: 'readFiles',
     handle(ctx) {
       const fileId = ctx.args.str('fileId');
+      if (ctx.state.seqOf(fileId) === undefined) throw badRequest(`Invalid fileId: ${fileId}`);
       const found = ctx.state.findVersion(fileId);
       if (!found || found.bucket.accountId !== ctx.caller.account.accountId)
         throw b2Error(404, 'not_found', `file not present: ${fileId}`);

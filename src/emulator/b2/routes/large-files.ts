@@ -1,6 +1,6 @@
 import { type B2Call, type CallContext, callerBucket, requireBucket, requireName } from '../api.js';
 import { b2Error, badRequest, unauthorized } from '../errors.js';
-import type { FileVersion, LargeFile, Part } from '../model.js';
+import type { Bucket, FileVersion, LargeFile, Part } from '../model.js';
 import { autoContentType, checkFileInfo, checkFileName, checkHeaderBudget } from '../names.js';
 import { fileJson, partJson } from '../shapes.js';
 import { copyBlob, copyRange, readableSource } from './files.js';
@@ -121,6 +121,8 @@ export const largeFileCalls: Record<string, B2Call> = {
       return {
         files: files.slice(0, max).map((v) => fileJson(v, ctx.version, caller)),
         nextFileId: files[max]?.fileId ?? null,
+        // B2 answers this field too, always null.
+        nextFileName: null,
       };
     },
   },
@@ -178,10 +180,7 @@ export const largeFileCalls: Record<string, B2Call> = {
 };
 
 /** An unfinished large file of the caller's account that its key may write. */
-function activeLargeFile(
-  ctx: CallContext,
-  fileId: string,
-): { bucket: import('../model.js').Bucket; large: LargeFile } {
+function activeLargeFile(ctx: CallContext, fileId: string): { bucket: Bucket; large: LargeFile } {
   const found = ctx.state.findLargeFile(fileId);
   if (!found || found.bucket.accountId !== ctx.caller.account.accountId) {
     const finished = ctx.state.findVersion(fileId);

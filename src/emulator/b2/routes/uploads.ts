@@ -130,9 +130,12 @@ async function receive(
     throw b2Error(401, 'expired_auth_token', 'upload authorization token has expired: get a new upload URL');
   const key = state.keys.get(url.keyId);
   if (!key) throw b2Error(401, 'bad_auth_token', 'the application key of this upload URL was deleted');
+  if (key.expirationTimestamp !== null && key.expirationTimestamp <= state.now())
+    throw b2Error(401, 'expired_auth_token', 'the application key of this upload URL has expired');
   if (url.dead) throw b2Error(503, 'service_unavailable', 'upload pod is too busy: get a new upload URL');
-  if (state.failingUploads[kind] > 0) {
-    state.failingUploads[kind]--;
+  const testFail = state.testModeFails(req.headers['x-bz-test-mode'], 'fail_some_uploads');
+  if (state.failingUploads[kind] > 0 || testFail) {
+    if (!testFail) state.failingUploads[kind]--;
     url.dead = true;
     throw b2Error(503, 'service_unavailable', 'upload pod is too busy: get a new upload URL');
   }
@@ -164,7 +167,11 @@ async function storeBody(u: Upload, maxBytes: number): Promise<{ blob: BlobInfo;
   const payload = u.contentLength - (u.sha1Mode === 'hex_digits_at_end' ? 40 : 0);
   if (payload > maxBytes) throw badRequest(`the content is larger than ${maxBytes} bytes`);
   const account = u.state.accounts.get(u.url.accountId);
-  if (account?.storageCapBytes !== undefined && account.storedBytes + payload > account.storageCapBytes)
+  const forced = u.req.headers['x-bz-test-mode'] === 'force_cap_exceeded';
+  if (
+    forced ||
+    (account?.storageCapBytes !== undefined && account.storedBytes + payload > account.storageCapBytes)
+  )
     throw b2Error(403, 'cap_exceeded', 'Cannot upload files, storage cap exceeded.');
   const trailer = u.sha1Mode === 'hex_digits_at_end' ? new HexTrailer() : undefined;
   const source = trailer ? u.req.body.pipe(trailer) : u.req.body;
@@ -197,7 +204,7 @@ async function uploadFile(u: Upload): Promise<unknown> {
   const decoded = b2Decode(rawName);
   if (decoded === undefined) throw badRequest('X-Bz-File-Name is not valid percent-encoded UTF-8');
   const fileName = checkFileName(decoded);
-  requireKeyName(u.key, fileName);
+  requireName(u, fileName);
   let contentType = header(req, 'content-type');
   if (!contentType) throw badRequest('Content-Type is required (b2/x-auto lets B2 choose)');
   if (contentType === 'b2/x-auto') contentType = autoContentType(fileName);
@@ -266,10 +273,6 @@ async function uploadPart(u: Upload): Promise<unknown> {
     await state.blobs.release(old.blobId);
   }
   return partJson(fileId, part);
-}
-
-function requireKeyName(key: ApplicationKey, fileName: string): void {
-  requireName({ key } as Parameters<typeof requireName>[0], fileName);
 }
 
 function header(req: EmulatorRequest, name: string): string | undefined {
