@@ -1,6 +1,6 @@
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { B2Context } from './context.js';
-import { iterateFileVersions } from './listing.js';
+import { iterateFileVersions, iterateMultipartUploads } from './listing.js';
 import { checkFileName, infoObject, parseRange } from './names.js';
 import type { B2File } from './types.js';
 import type { DeleteFileVersionResponse, FileVersion } from './wire.js';
@@ -66,10 +66,15 @@ export async function deleteFile(
     if (v.name !== fileName) break;
     versions.push(v);
   }
+  // Unfinished uploads of the name, in case the version listing does not show them.
+  const listed = new Set(versions.map((v) => v.id));
+  for await (const u of iterateMultipartUploads(ctx, bucketId, signal, fileName)) {
+    if (u.name === fileName && !listed.has(u.id)) versions.unshift(u);
+  }
   if (versions.length === 0) {
     throw new CloudStorageError(ErrorCode.InvalidRemoteId, `The bucket has no version of "${fileName}".`);
   }
-  // B2 lists the versions of a name newest first.
+  // B2 lists the versions of a name newest first; an unfinished upload is newer than them all.
   for (const v of versions.reverse()) await removeVersion(ctx, v, signal);
   return versions.length;
 }

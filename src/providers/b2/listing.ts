@@ -219,8 +219,9 @@ export async function* iterateMultipartUploads(
   ctx: B2Context,
   bucketId: string,
   signal: AbortSignal,
+  onlyPrefix?: string,
 ): AsyncGenerator<B2File> {
-  const prefix = await listingPrefix(ctx, signal, false);
+  const prefix = onlyPrefix ?? (await listingPrefix(ctx, signal, false));
   let marker = '';
   do {
     const page = await unfinishedPage(ctx, bucketId, prefix, marker, signal);
