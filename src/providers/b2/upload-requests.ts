@@ -26,6 +26,11 @@ export class TrailingSha1 extends Transform {
   private readonly hash = createHash('sha1');
   digest = '';
 
+  constructor() {
+    // Room for the 1 MiB chunks a file is read in, so that reading and sending overlap.
+    super({ highWaterMark: 1 << 20 });
+  }
+
   override _transform(
     chunk: Buffer,
     _enc: BufferEncoding,
