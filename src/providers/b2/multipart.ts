@@ -5,8 +5,13 @@ import type { B2Context } from './context.js';
 import { partEvent, partFrom } from './mapping.js';
 import { parseRange } from './names.js';
 import type { B2Part, B2PartPage, B2UploadOptions } from './types.js';
-import { largeFileKey, postToUploadUrl, SHA1_HEX_LENGTH, withTrailingSha1 } from './upload-requests.js';
-import { uploadTarget } from './uploads.js';
+import {
+  largeFileKey,
+  postToUploadUrl,
+  SHA1_HEX_LENGTH,
+  uploadTarget,
+  withTrailingSha1,
+} from './upload-requests.js';
 import type { FileVersion, ListPartsResponse, Part } from './wire.js';
 
 /**

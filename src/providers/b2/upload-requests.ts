@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
 import { pipeline, type Readable, Transform } from 'node:stream';
-import { CloudStorageError } from '../../core/errors.js';
+import type { EncryptionSettings } from '../../core/crypto/index.js';
+import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { HttpBody, ProgressReporter } from '../../core/http/index.js';
 import { backoffDelay } from '../../core/http/index.js';
 import { sleep } from '../../core/http/retry.js';
+import type { UploadSource } from '../../core/transfer/index.js';
 import type { B2Context } from './context.js';
 import { needsNewUploadUrl } from './errors.js';
+import { checkFileName, encodeFileName, encodeInfoValue, infoObject } from './names.js';
 import type { UploadUrl } from './wire.js';
 
 /**
- * Sending bytes to B2's upload URLs (b2_upload_file, b2_upload_part). Each URL and its token serve one
+ * What uploads send (target headers, SHA-1s) and how: bytes to B2's upload URLs (b2_upload_file, b2_upload_part). Each URL and its token serve one
  * request at a time; they come from the instance's pool and go back to it after a success. After a 401
  * token error, a 408, a 429, a 5xx or a broken connection the URL is thrown away and the request goes
  * again to a fresh one (up to MaxUploadAttempts URLs), as B2 requires of its clients.
@@ -131,3 +134,70 @@ export async function postToUploadUrl<T>(
 /** The pool keys: simple uploads share a bucket's URLs, parts a large file's. */
 export const bucketKey = (bucketId: string) => `bucket:${bucketId}`;
 export const largeFileKey = (fileId: string) => `file:${fileId}`;
+
+// ---- what an upload sends ------------------------------------------------------------------------
+
+/** Where a file goes: bucket, name, content type and file info. */
+export interface Target {
+  bucketId: string;
+  fileName: string;
+  contentType: string;
+  info: Record<string, string>;
+}
+
+export interface Plan {
+  target: Target;
+  source: UploadSource;
+  encryption: EncryptionSettings | undefined;
+  /** Bytes B2 will store; undefined for a stream of unknown size. */
+  size: number | undefined;
+}
+
+/** The upload headers of a target (file name, content type, file info). */
+export function targetHeaders(target: Target): Record<string, string> {
+  const headers: Record<string, string> = {
+    'X-Bz-File-Name': encodeFileName(target.fileName),
+    'Content-Type': target.contentType,
+  };
+  for (const [name, value] of Object.entries(target.info))
+    headers[`X-Bz-Info-${name}`] = encodeInfoValue(value);
+  return headers;
+}
+
+/** Where uploadFile and startMultipartUpload send their file: name, contentType and the info of the metadata collection. */
+export function uploadTarget(
+  ctx: B2Context,
+  bucketId: string,
+  fileName: string,
+  contentType: string | undefined,
+): Target {
+  checkFileName(fileName);
+  return {
+    bucketId,
+    fileName,
+    contentType: (contentType ?? ctx.client.contentType) || 'b2/x-auto',
+    info: infoObject(ctx.client.metadata, ctx.settings.get('ClientModifiedTime')),
+  };
+}
+
+export function sha1Hex(data: Uint8Array): string {
+  return createHash('sha1').update(data).digest('hex');
+}
+
+/** Error 612 (also fired as `error`) when B2 stored other bytes than the ones sent. */
+export function checkSha1(
+  ctx: B2Context,
+  what: string,
+  stored: string | null | undefined,
+  sent: string,
+): void {
+  if (!stored || stored === 'none' || !sent) return;
+  const hex = stored.startsWith('unverified:') ? stored.slice('unverified:'.length) : stored;
+  if (hex === sent) return;
+  const error = new CloudStorageError(
+    ErrorCode.StreamError,
+    `B2 stored ${what} with SHA-1 ${hex}, but the data sent hashes to ${sent}: upload it again.`,
+  );
+  ctx.client.emit('error', { errorCode: error.code, description: error.message });
+  throw error;
+}
