@@ -23,6 +23,8 @@ export {
 export { CloudStorageError, ErrorCode, isCloudStorageError } from './core/errors.js';
 export type * from './core/events.js';
 export { JsonXPath } from './core/json-xpath.js';
+export * as b2 from './providers/b2/index.js';
+export { B2ApiError, B2ErrorCode, BackblazeB2, type BackblazeB2Options } from './providers/b2/index.js';
 export * as box from './providers/box/index.js';
 export { Box, BoxErrorCode, type BoxOptions } from './providers/box/index.js';
 export * as dropbox from './providers/dropbox/index.js';
