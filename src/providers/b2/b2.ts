@@ -272,24 +272,6 @@ export class BackblazeB2 extends CloudClient<B2Events, B2SettingTable> implement
     this.metadata = resizeCollection(this.metadata, count, () => ({ name: '', value: '' }), 'metadataCount');
   }
 
-  /** `query_param_count`: setting it truncates the QueryParams collection, or adds empty items. */
-  get queryParamCount(): number {
-    return this.queryParams.length;
-  }
-  set queryParamCount(count: number) {
-    this.queryParams = resizeCollection(
-      this.queryParams,
-      count,
-      () => ({ name: '', value: '' }),
-      'queryParamCount',
-    );
-  }
-
-  /** `parsed_header_count`. */
-  get parsedHeaderCount(): number {
-    return this.parsedHeaders.length;
-  }
-
   // ---- methods, in the reference's order ------------------------------------------------------------------
 
   /** Cancels a multipart upload: its parts are deleted and its id is no longer valid. */
