@@ -153,3 +153,24 @@ const SOCKET_ERROR_CODES: Record<string, number> = {
 export function isCloudStorageError(e: unknown): e is CloudStorageError {
   return e instanceof CloudStorageError;
 }
+
+/** The codes of a connection that broke or timed out mid-exchange (not one refused by a setting or a name). */
+const BROKEN_CONNECTION_CODES = new Set<number>([
+  ErrorCode.ConnectionDropped,
+  ErrorCode.ConnectionAborted,
+  ErrorCode.ConnectionReset,
+  ErrorCode.ConnectionTimedOut,
+  ErrorCode.Timeout,
+]);
+
+/**
+ * Whether an error is a connection that broke or stalled during an exchange (reset, dropped, timed out):
+ * the outcome of the request is unknown, and a provider may retry it or reconcile before repeating it.
+ */
+export function isBrokenConnection(e: unknown): boolean {
+  return (
+    e instanceof CloudStorageError &&
+    e.httpStatus === undefined &&
+    BROKEN_CONNECTION_CODES.has(Number(e.code))
+  );
+}

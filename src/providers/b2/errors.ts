@@ -1,4 +1,9 @@
-import { CloudStorageError, type CloudStorageErrorOptions, ErrorCode } from '../../core/errors.js';
+import {
+  CloudStorageError,
+  type CloudStorageErrorOptions,
+  ErrorCode,
+  isBrokenConnection,
+} from '../../core/errors.js';
 import type { HttpErrorInfo } from '../../core/http/index.js';
 import type { Redactor } from '../../core/redact.js';
 import type { ErrorBody } from './wire.js';
@@ -128,8 +133,7 @@ export function b2ErrorMapper(redactor: Redactor) {
 export function needsNewUploadUrl(e: unknown): boolean {
   if (!(e instanceof CloudStorageError)) return false;
   if (e.code === ErrorCode.Interrupted) return false;
-  if (e.httpStatus === undefined)
-    return e.code === ErrorCode.ConnectionFailed || e.code === ErrorCode.Timeout;
+  if (e.httpStatus === undefined) return isBrokenConnection(e);
   const s = e.httpStatus;
   if (s === 401) {
     const code = e instanceof B2ApiError ? e.b2Code : '';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EncryptionRandomness } from '../../core/crypto/index.js';
-import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
+import { CloudStorageError, ErrorCode, invalidArgument, isBrokenConnection } from '../../core/errors.js';
 import {
   fixedSizeParts,
   openUploadBytes,
@@ -87,12 +87,10 @@ function keepForResume(e: unknown): boolean {
   const keep: number[] = [
     ErrorCode.Interrupted,
     ErrorCode.UploadAborted,
-    ErrorCode.Timeout,
-    ErrorCode.ConnectionFailed,
     B2ErrorCode.TemporaryError,
     B2ErrorCode.AuthTokenExpired,
   ];
-  return keep.includes(Number(e.code));
+  return isBrokenConnection(e) || keep.includes(Number(e.code));
 }
 
 /** The SHA-1 of bytes [start, end) of a source. */
