@@ -12,7 +12,10 @@ describe('Drive emulator: permissions, revisions, shared drives, changes', () =>
   it('permissions: create each type, list pages, get, update, delete, owner rules', async () => {
     const f = await h.drive.addFile({ name: 'shared.txt', content: 's' });
     const perm = (json: unknown, query: Record<string, string | boolean> = {}) =>
-      call(h, 'POST', `/drive/v3/files/${f.id}/permissions`, { json, query: { fields: '*', sendNotificationEmail: false, ...query } });
+      call(h, 'POST', `/drive/v3/files/${f.id}/permissions`, {
+        json,
+        query: { fields: '*', sendNotificationEmail: false, ...query },
+      });
     let r = await perm({ type: 'user', role: 'commenter', emailAddress: 'bob@example.com' });
     assert.equal(r.status, 200, r.text);
     const bob = r.json();
@@ -34,10 +37,16 @@ describe('Drive emulator: permissions, revisions, shared drives, changes', () =>
     assert.equal(r.status, 403);
     assert.match(r.json().error.message, /transferOwnership/);
 
-    const page1 = await call(h, 'GET', `/drive/v3/files/${f.id}/permissions`, { query: { pageSize: 3, fields: 'nextPageToken,permissions(id,role)' } });
+    const page1 = await call(h, 'GET', `/drive/v3/files/${f.id}/permissions`, {
+      query: { pageSize: 3, fields: 'nextPageToken,permissions(id,role)' },
+    });
     assert.equal(page1.json().permissions.length, 3);
     const page2 = await call(h, 'GET', `/drive/v3/files/${f.id}/permissions`, {
-      query: { pageSize: 3, pageToken: page1.json().nextPageToken, fields: 'nextPageToken,permissions(id,role)' },
+      query: {
+        pageSize: 3,
+        pageToken: page1.json().nextPageToken,
+        fields: 'nextPageToken,permissions(id,role)',
+      },
     });
     assert.equal(page2.json().permissions.length, 2);
     assert.equal(page2.json().nextPageToken, undefined);
@@ -51,17 +60,32 @@ describe('Drive emulator: permissions, revisions, shared drives, changes', () =>
     assert.deepEqual(r.json(), { kind: 'drive#permission', id: bob.id, type: 'user', role: 'writer' });
     // Bob now sees the file as shared with him and can write it.
     const bobToken = h.drive.issueToken({ user: 'bob@example.com' }).accessToken;
-    r = await call(h, 'GET', '/drive/v3/files', { token: bobToken, query: { q: 'sharedWithMe = true', fields: 'files(id,ownedByMe)' } });
+    r = await call(h, 'GET', '/drive/v3/files', {
+      token: bobToken,
+      query: { q: 'sharedWithMe = true', fields: 'files(id,ownedByMe)' },
+    });
     assert.deepEqual(r.json().files, [{ id: f.id, ownedByMe: false }]);
-    r = await call(h, 'PATCH', `/drive/v3/files/${f.id}`, { token: bobToken, json: { description: 'by bob' } });
+    r = await call(h, 'PATCH', `/drive/v3/files/${f.id}`, {
+      token: bobToken,
+      json: { description: 'by bob' },
+    });
     assert.equal(r.status, 200);
     r = await call(h, 'DELETE', `/drive/v3/files/${f.id}`, { token: bobToken });
     assert.equal(r.status, 403, 'only the owner deletes');
     // Transfer: the old owner becomes a writer.
-    r = await call(h, 'PATCH', `/drive/v3/files/${f.id}/permissions/${bob.id}`, { json: { role: 'owner' }, query: { transferOwnership: true } });
+    r = await call(h, 'PATCH', `/drive/v3/files/${f.id}/permissions/${bob.id}`, {
+      json: { role: 'owner' },
+      query: { transferOwnership: true },
+    });
     assert.equal(r.status, 200, r.text);
-    r = await call(h, 'GET', `/drive/v3/files/${f.id}`, { query: { fields: 'owners(emailAddress),ownedByMe,capabilities(canDelete)' } });
-    assert.deepEqual(r.json(), { owners: [{ emailAddress: 'bob@example.com' }], ownedByMe: false, capabilities: { canDelete: false } });
+    r = await call(h, 'GET', `/drive/v3/files/${f.id}`, {
+      query: { fields: 'owners(emailAddress),ownedByMe,capabilities(canDelete)' },
+    });
+    assert.deepEqual(r.json(), {
+      owners: [{ emailAddress: 'bob@example.com' }],
+      ownedByMe: false,
+      capabilities: { canDelete: false },
+    });
     r = await call(h, 'DELETE', `/drive/v3/files/${f.id}/permissions/${bob.id}`);
     assert.equal(r.status, 403, 'the owner cannot be removed');
     r = await call(h, 'DELETE', `/drive/v3/files/${f.id}/permissions/anyoneWithLink`);
@@ -73,16 +97,25 @@ describe('Drive emulator: permissions, revisions, shared drives, changes', () =>
   it('revisions: list, get, alt=media of an old one, keepForever, delete, only revision kept', async () => {
     const f = await h.drive.addFile({ name: 'rev.txt', content: 'v1' });
     for (const body of ['v2', 'v3']) {
-      await call(h, 'PATCH', `/upload/drive/v3/files/${f.id}`, { query: { uploadType: 'media' }, body, headers: { 'content-type': 'text/plain' } });
+      await call(h, 'PATCH', `/upload/drive/v3/files/${f.id}`, {
+        query: { uploadType: 'media' },
+        body,
+        headers: { 'content-type': 'text/plain' },
+      });
     }
-    let r = await call(h, 'GET', `/drive/v3/files/${f.id}/revisions`, { query: { fields: 'revisions(id,size,md5Checksum,keepForever,originalFilename)' } });
+    let r = await call(h, 'GET', `/drive/v3/files/${f.id}/revisions`, {
+      query: { fields: 'revisions(id,size,md5Checksum,keepForever,originalFilename)' },
+    });
     const revs = r.json().revisions;
     assert.equal(revs.length, 3);
     r = await call(h, 'GET', `/drive/v3/files/${f.id}/revisions/${revs[0].id}`, { query: { alt: 'media' } });
     assert.equal(r.text, 'v1');
     r = await call(h, 'GET', `/drive/v3/files/${f.id}/revisions/${revs[1].id}`);
     assert.deepEqual(Object.keys(r.json()).sort(), ['id', 'kind', 'mimeType', 'modifiedTime']);
-    r = await call(h, 'PATCH', `/drive/v3/files/${f.id}/revisions/${revs[0].id}`, { json: { keepForever: true }, query: { fields: 'keepForever' } });
+    r = await call(h, 'PATCH', `/drive/v3/files/${f.id}/revisions/${revs[0].id}`, {
+      json: { keepForever: true },
+      query: { fields: 'keepForever' },
+    });
     assert.equal(r.json().keepForever, true);
     r = await call(h, 'DELETE', `/drive/v3/files/${f.id}/revisions/${revs[2].id}`);
     assert.equal(r.status, 204);
@@ -92,7 +125,9 @@ describe('Drive emulator: permissions, revisions, shared drives, changes', () =>
     r = await call(h, 'DELETE', `/drive/v3/files/${f.id}/revisions/${revs[0].id}`);
     assert.equal(r.status, 403, 'the last revision stays');
     const doc = await h.drive.addGoogleDoc('G', 'document', 'x');
-    r = await call(h, 'GET', `/drive/v3/files/${doc.id}/revisions`, { query: { fields: 'revisions(id,exportLinks)' } });
+    r = await call(h, 'GET', `/drive/v3/files/${doc.id}/revisions`, {
+      query: { fields: 'revisions(id,exportLinks)' },
+    });
     assert.equal(r.json().revisions.length, 1);
     assert.ok(r.json().revisions[0].exportLinks['application/pdf']);
   });
@@ -100,7 +135,10 @@ describe('Drive emulator: permissions, revisions, shared drives, changes', () =>
   it('shared drives: requestId idempotency, membership, supportsAllDrives gating, corpora, delete rules', async () => {
     let r = await call(h, 'POST', '/drive/v3/drives', { json: { name: 'Eng' } });
     assert.equal(r.status, 400, 'requestId is required');
-    r = await call(h, 'POST', '/drive/v3/drives', { query: { requestId: 'req-1', fields: '*' }, json: { name: 'Eng', restrictions: { domainUsersOnly: true } } });
+    r = await call(h, 'POST', '/drive/v3/drives', {
+      query: { requestId: 'req-1', fields: '*' },
+      json: { name: 'Eng', restrictions: { domainUsersOnly: true } },
+    });
     assert.equal(r.status, 200, r.text);
     const d = r.json();
     assert.equal(d.kind, 'drive#drive');
@@ -127,19 +165,46 @@ describe('Drive emulator: permissions, revisions, shared drives, changes', () =>
     // corpora rules.
     r = await call(h, 'GET', '/drive/v3/files', { query: { corpora: 'drive', driveId: d.id } });
     assert.equal(r.status, 400, 'corpora=drive needs includeItemsFromAllDrives');
-    r = await call(h, 'GET', '/drive/v3/files', { query: { corpora: 'drive', driveId: d.id, includeItemsFromAllDrives: true } });
+    r = await call(h, 'GET', '/drive/v3/files', {
+      query: { corpora: 'drive', driveId: d.id, includeItemsFromAllDrives: true },
+    });
     assert.equal(r.status, 400, 'includeItemsFromAllDrives needs supportsAllDrives');
     const list = async (query: Record<string, string | boolean>) =>
-      (await call(h, 'GET', '/drive/v3/files', { query: { fields: 'files(id),incompleteSearch', ...query } })).json();
-    assert.deepEqual((await list({ corpora: 'drive', driveId: d.id, includeItemsFromAllDrives: true, supportsAllDrives: true })).files, [{ id: item.id }]);
-    assert.ok(!(await list({})).files.some((x: { id: string }) => x.id === item.id), 'My Drive listings leave shared drives out');
-    assert.ok((await list({ corpora: 'allDrives', includeItemsFromAllDrives: true, supportsAllDrives: true })).files.some((x: { id: string }) => x.id === item.id));
+      (
+        await call(h, 'GET', '/drive/v3/files', { query: { fields: 'files(id),incompleteSearch', ...query } })
+      ).json();
+    assert.deepEqual(
+      (
+        await list({
+          corpora: 'drive',
+          driveId: d.id,
+          includeItemsFromAllDrives: true,
+          supportsAllDrives: true,
+        })
+      ).files,
+      [{ id: item.id }],
+    );
+    assert.ok(
+      !(await list({})).files.some((x: { id: string }) => x.id === item.id),
+      'My Drive listings leave shared drives out',
+    );
+    assert.ok(
+      (
+        await list({ corpora: 'allDrives', includeItemsFromAllDrives: true, supportsAllDrives: true })
+      ).files.some((x: { id: string }) => x.id === item.id),
+    );
     h.drive.settings.allDrivesIncompleteSearch = true;
-    assert.equal((await list({ corpora: 'allDrives', includeItemsFromAllDrives: true, supportsAllDrives: true })).incompleteSearch, true);
+    assert.equal(
+      (await list({ corpora: 'allDrives', includeItemsFromAllDrives: true, supportsAllDrives: true }))
+        .incompleteSearch,
+      true,
+    );
     h.drive.settings.allDrivesIncompleteSearch = false;
     // Single parent inside a shared drive.
     const other = await h.drive.addFolder('elsewhere');
-    r = await call(h, 'PATCH', `/drive/v3/files/${item.id}`, { query: { addParents: other.id, supportsAllDrives: true } });
+    r = await call(h, 'PATCH', `/drive/v3/files/${item.id}`, {
+      query: { addParents: other.id, supportsAllDrives: true },
+    });
     assert.equal(r.status, 403);
     assert.equal(reasonOf(r), 'teamDrivesParentLimit');
 
@@ -149,14 +214,23 @@ describe('Drive emulator: permissions, revisions, shared drives, changes', () =>
       json: { type: 'user', role: 'reader', emailAddress: 'reader@example.com' },
     });
     assert.equal(r.json().role, 'reader');
-    r = await call(h, 'POST', `/drive/v3/files/${d.id}/permissions`, { query: { supportsAllDrives: true }, json: { type: 'anyone', role: 'reader' } });
+    r = await call(h, 'POST', `/drive/v3/files/${d.id}/permissions`, {
+      query: { supportsAllDrives: true },
+      json: { type: 'anyone', role: 'reader' },
+    });
     assert.equal(r.status, 403, 'drive members are users or groups');
     const readerToken = h.drive.issueToken({ user: 'reader@example.com' }).accessToken;
     r = await call(h, 'PATCH', `/drive/v3/drives/${d.id}`, { token: readerToken, json: { name: 'Mine' } });
     assert.equal(r.status, 403);
-    r = await call(h, 'GET', `/drive/v3/files/${item.id}`, { token: readerToken, query: { supportsAllDrives: true, fields: 'capabilities(canEdit)' } });
+    r = await call(h, 'GET', `/drive/v3/files/${item.id}`, {
+      token: readerToken,
+      query: { supportsAllDrives: true, fields: 'capabilities(canEdit)' },
+    });
     assert.deepEqual(r.json(), { capabilities: { canEdit: false } });
-    r = await call(h, 'PATCH', `/drive/v3/drives/${d.id}`, { json: { name: 'Eng 2', restrictions: { driveMembersOnly: true } }, query: { fields: 'name,restrictions' } });
+    r = await call(h, 'PATCH', `/drive/v3/drives/${d.id}`, {
+      json: { name: 'Eng 2', restrictions: { driveMembersOnly: true } },
+      query: { fields: 'name,restrictions' },
+    });
     assert.equal(r.json().name, 'Eng 2');
     assert.equal(r.json().restrictions.driveMembersOnly, true);
     assert.equal(r.json().restrictions.domainUsersOnly, true);
@@ -167,13 +241,18 @@ describe('Drive emulator: permissions, revisions, shared drives, changes', () =>
     assert.equal(r.json().hidden, false);
     r = await call(h, 'GET', '/drive/v3/drives', { query: { q: 'hidden = true', fields: 'drives(id)' } });
     assert.deepEqual(r.json().drives, [{ id: d.id }]);
-    r = await call(h, 'GET', '/drive/v3/drives', { query: { q: "name contains 'Eng' and memberCount >= 2", fields: 'drives(id)' } });
+    r = await call(h, 'GET', '/drive/v3/drives', {
+      query: { q: "name contains 'Eng' and memberCount >= 2", fields: 'drives(id)' },
+    });
     assert.deepEqual(r.json().drives, [{ id: d.id }]);
 
     r = await call(h, 'DELETE', `/drive/v3/drives/${d.id}`);
     assert.equal(r.status, 403);
     assert.equal(reasonOf(r), 'cannotDeleteNonemptyDrive');
-    await call(h, 'PATCH', `/drive/v3/files/${item.id}`, { query: { supportsAllDrives: true }, json: { trashed: true } });
+    await call(h, 'PATCH', `/drive/v3/files/${item.id}`, {
+      query: { supportsAllDrives: true },
+      json: { trashed: true },
+    });
     r = await call(h, 'DELETE', `/drive/v3/drives/${d.id}`);
     assert.equal(r.status, 204, 'a drive with only trashed items can go');
     r = await call(h, 'GET', `/drive/v3/drives/${d.id}`);
@@ -181,10 +260,23 @@ describe('Drive emulator: permissions, revisions, shared drives, changes', () =>
   });
 
   it('drives.list pages', async () => {
-    for (let i = 0; i < 3; i++) await call(h, 'POST', '/drive/v3/drives', { query: { requestId: `page-${i}` }, json: { name: `P${i}` } });
-    const r = await call(h, 'GET', '/drive/v3/drives', { query: { pageSize: 2, q: "name contains 'P'", fields: 'nextPageToken,drives(name)' } });
+    for (let i = 0; i < 3; i++)
+      await call(h, 'POST', '/drive/v3/drives', {
+        query: { requestId: `page-${i}` },
+        json: { name: `P${i}` },
+      });
+    const r = await call(h, 'GET', '/drive/v3/drives', {
+      query: { pageSize: 2, q: "name contains 'P'", fields: 'nextPageToken,drives(name)' },
+    });
     assert.equal(r.json().drives.length, 2);
-    const r2 = await call(h, 'GET', '/drive/v3/drives', { query: { pageSize: 2, q: "name contains 'P'", pageToken: r.json().nextPageToken, fields: 'nextPageToken,drives(name)' } });
+    const r2 = await call(h, 'GET', '/drive/v3/drives', {
+      query: {
+        pageSize: 2,
+        q: "name contains 'P'",
+        pageToken: r.json().nextPageToken,
+        fields: 'nextPageToken,drives(name)',
+      },
+    });
     assert.deepEqual(r2.json().drives, [{ name: 'P2' }]);
   });
 
@@ -198,24 +290,59 @@ describe('Drive emulator: permissions, revisions, shared drives, changes', () =>
     await call(h, 'DELETE', `/drive/v3/files/${b.id}`);
     const team = h.drive.addSharedDrive('Changes team');
     const inTeam = await h.drive.addFile({ name: 'team-file', parent: team.id, content: 't' });
-    let r = await call(h, 'GET', '/drive/v3/changes', { query: { pageToken: start.startPageToken, fields: '*' } });
+    let r = await call(h, 'GET', '/drive/v3/changes', {
+      query: { pageToken: start.startPageToken, fields: '*' },
+    });
     assert.equal(r.status, 200, r.text);
     const changes = r.json().changes;
-    const ids = changes.map((c: { fileId?: string; driveId?: string; changeType: string }) => c.fileId ?? `drive:${c.driveId}`);
-    assert.deepEqual(ids, [a.id, b.id, `drive:${team.id}`], 'one change per item; shared-drive items need includeItemsFromAllDrives');
+    const ids = changes.map(
+      (c: { fileId?: string; driveId?: string; changeType: string }) => c.fileId ?? `drive:${c.driveId}`,
+    );
+    assert.deepEqual(
+      ids,
+      [a.id, b.id, `drive:${team.id}`],
+      'one change per item; shared-drive items need includeItemsFromAllDrives',
+    );
     assert.equal(changes[0].file.name, 'ch-a2');
     assert.equal(changes[1].removed, true);
     assert.equal(changes[2].changeType, 'drive');
     assert.ok(r.json().newStartPageToken);
-    r = await call(h, 'GET', '/drive/v3/changes', { query: { pageToken: start.startPageToken, includeRemoved: false, includeItemsFromAllDrives: true, supportsAllDrives: true, fields: 'changes(fileId)' } });
-    assert.deepEqual(r.json().changes.filter((c: { fileId?: string }) => c.fileId).map((c: { fileId: string }) => c.fileId), [a.id, inTeam.id]);
-    r = await call(h, 'GET', '/drive/v3/changes', { query: { pageToken: start.startPageToken, driveId: team.id, supportsAllDrives: true, includeItemsFromAllDrives: true, fields: 'changes(fileId,driveId,changeType)' } });
-    assert.deepEqual(r.json().changes.map((c: { fileId?: string }) => c.fileId ?? 'drive'), ['drive', inTeam.id]);
+    r = await call(h, 'GET', '/drive/v3/changes', {
+      query: {
+        pageToken: start.startPageToken,
+        includeRemoved: false,
+        includeItemsFromAllDrives: true,
+        supportsAllDrives: true,
+        fields: 'changes(fileId)',
+      },
+    });
+    assert.deepEqual(
+      r
+        .json()
+        .changes.filter((c: { fileId?: string }) => c.fileId)
+        .map((c: { fileId: string }) => c.fileId),
+      [a.id, inTeam.id],
+    );
+    r = await call(h, 'GET', '/drive/v3/changes', {
+      query: {
+        pageToken: start.startPageToken,
+        driveId: team.id,
+        supportsAllDrives: true,
+        includeItemsFromAllDrives: true,
+        fields: 'changes(fileId,driveId,changeType)',
+      },
+    });
+    assert.deepEqual(
+      r.json().changes.map((c: { fileId?: string }) => c.fileId ?? 'drive'),
+      ['drive', inTeam.id],
+    );
     // Paging: pageSize 1 walks with nextPageToken until newStartPageToken.
     let token = start.startPageToken;
     const walked: string[] = [];
     for (;;) {
-      const page = (await call(h, 'GET', '/drive/v3/changes', { query: { pageToken: token, pageSize: 1 } })).json();
+      const page = (
+        await call(h, 'GET', '/drive/v3/changes', { query: { pageToken: token, pageSize: 1 } })
+      ).json();
       walked.push(...page.changes.map((c: { fileId?: string; driveId?: string }) => c.fileId ?? c.driveId));
       if (page.nextPageToken) token = page.nextPageToken;
       else {
