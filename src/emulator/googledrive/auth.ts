@@ -27,6 +27,7 @@ export interface GoogleOAuthOptions {
 }
 
 export function createGoogleOAuthServer(o: GoogleOAuthOptions): OAuthAuthorizationServer {
+  const consented = new Set<string>();
   return new OAuthAuthorizationServer({
     authorizePath: '/o/oauth2/v2/auth',
     authorizeHost: 'accounts',
@@ -37,8 +38,16 @@ export function createGoogleOAuthServer(o: GoogleOAuthOptions): OAuthAuthorizati
     autoApprove: o.autoApprove,
     // Google's access tokens live an hour and are announced as 3599 s.
     accessTokenLifetimeSeconds: o.accessTokenLifetimeSeconds ?? 3599,
-    // access_type=offline earns a refresh token; Google keeps it across refreshes (no rotation).
-    issueRefreshToken: (q) => q.get('access_type') === 'offline',
+    // access_type=offline earns a refresh token the first time a client is authorized, and again only when
+    // the request forces the consent screen (prompt=consent); Google keeps it across refreshes (no rotation).
+    issueRefreshToken: (q) => {
+      if (q.get('access_type') !== 'offline') return false;
+      const client = q.get('client_id') ?? '';
+      const forced = (q.get('prompt') ?? '').split(/\s+/).includes('consent');
+      if (consented.has(client) && !forced) return false;
+      consented.add(client);
+      return true;
+    },
     rotateRefreshTokens: false,
     accessTokenPrefix: 'ya29.',
     tokenType: 'Bearer',

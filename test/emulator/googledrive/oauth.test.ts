@@ -88,11 +88,13 @@ describe('Drive emulator: Google OAuth', () => {
     });
     assert.equal(wrong.status, 400);
     assert.equal(wrong.json.error, 'invalid_grant');
+    // A second offline authorization earns a refresh token only when it forces the consent screen.
     const back2 = await consent({
       scope: 'https://www.googleapis.com/auth/drive',
       access_type: 'offline',
       code_challenge: challenge,
       code_challenge_method: 'S256',
+      prompt: 'consent',
     });
     const got = await token({
       grant_type: 'authorization_code',
@@ -152,6 +154,19 @@ describe('Drive emulator: Google OAuth', () => {
     const twice = await request(`${h.drive.urls.oauth2}/revoke?token=${refresh}`, { method: 'POST' });
     assert.equal(twice.statusCode, 400);
     await twice.body.dump();
+  });
+
+  it('offline access again without prompt=consent gets no new refresh token', async () => {
+    const back = await consent({ scope: 'https://www.googleapis.com/auth/drive', access_type: 'offline' });
+    const got = await token({
+      grant_type: 'authorization_code',
+      code: back.searchParams.get('code')!,
+      client_id: CLIENT.clientId,
+      client_secret: CLIENT.clientSecret!,
+      redirect_uri: REDIRECT,
+    });
+    assert.equal(got.status, 200);
+    assert.equal(got.json.refresh_token, undefined);
   });
 
   it('online access (no access_type=offline) gets no refresh token; Deny redirects with access_denied', async () => {
