@@ -226,12 +226,8 @@ function viaSharedFolder(state: DriveState, f: FileRecord, me: DriveUser): boole
   );
 }
 
-/** Sorts by the `orderBy` keys (then by id, so pages are stable). */
-export function sortFiles(
-  state: DriveState,
-  files: FileRecord[],
-  orderBy: ListRequest['orderBy'],
-): FileRecord[] {
+/** Sorts by the `orderBy` keys; ties keep creation order (a stable sort), so pages do not shuffle. */
+export function sortFiles(files: FileRecord[], orderBy: ListRequest['orderBy']): FileRecord[] {
   const value = (f: FileRecord, key: string): string | number => {
     switch (key) {
       case 'folder':
@@ -261,7 +257,6 @@ export function sortFiles(
     }
   };
   const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
-  void state;
   return [...files].sort((a, b) => {
     for (const { key, desc } of orderBy) {
       const x = value(a, key);

@@ -79,7 +79,7 @@ function checkReadOnly(meta: Record<string, unknown>): void {
 }
 
 /** Applies the fields both create and update may set. */
-function applyCommon(state: DriveState, f: FileRecord, meta: Record<string, unknown>): void {
+function applyCommon(f: FileRecord, meta: Record<string, unknown>): void {
   if (meta.name !== undefined) {
     if (typeof meta.name !== 'string') throw badRequest('name must be a string', 'name');
     f.name = meta.name;
@@ -100,7 +100,6 @@ function applyCommon(state: DriveState, f: FileRecord, meta: Record<string, unkn
   if (meta.folderColorRgb !== undefined) f.folderColorRgb = String(meta.folderColorRgb);
   if (meta.contentHints !== undefined) f.contentHints = meta.contentHints as Record<string, unknown>;
   if (meta.originalFilename !== undefined) f.originalFilename = String(meta.originalFilename);
-  void state;
 }
 
 /** The one parent a new item gets (Drive allows one), checked. */
@@ -221,7 +220,7 @@ export async function createFile(
   f.parents = [parent.id];
   f.driveId = parent.driveId;
   f.lastModifyingUser = call.me.emailAddress;
-  applyCommon(state, f, meta);
+  applyCommon(f, meta);
   const created = timeField(meta, 'createdTime');
   if (created !== undefined) f.createdTime = created;
   if (mimeType === SHORTCUT_MIME) {
@@ -294,7 +293,7 @@ export async function updateFile(
       f.native = { text: '', revisionId: newRevisionId() };
     f.mimeType = meta.mimeType;
   }
-  applyCommon(state, f, meta);
+  applyCommon(f, meta);
   if (trashing) {
     const trash = meta.trashed === true;
     const role = state.roleOf(f, call.me);
@@ -417,7 +416,7 @@ export async function copyFile(
   f.lastModifyingUser = call.me.emailAddress;
   f.originalFilename = src.originalFilename;
   f.shortcutTargetId = src.shortcutTargetId;
-  applyCommon(state, f, { ...meta, parents: undefined });
+  applyCommon(f, { ...meta, parents: undefined });
   if (src.native) f.native = { text: src.native.text, revisionId: newRevisionId() };
   const head = src.revisions.at(-1);
   if (head) {

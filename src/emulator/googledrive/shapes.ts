@@ -192,7 +192,6 @@ export function revisionJson(
   f: FileRecord,
   r: RevisionRecord,
   me: DriveUser,
-  origin: string,
 ): Record<string, unknown> {
   return {
     kind: 'drive#revision',
@@ -205,8 +204,6 @@ export function revisionJson(
     originalFilename: r.originalFilename ?? f.name,
     md5Checksum: r.md5,
     size: String(r.size),
-    exportLinks: undefined,
-    ...(origin ? {} : {}),
   };
 }
 

@@ -70,7 +70,6 @@ async function listFiles(call: DriveCall) {
     if (!drive || !state.memberRole(drive, me)) throw notFound(r.driveId, 'Shared drive');
   }
   const all = sortFiles(
-    state,
     corpus(state, r, me).filter((f) => matches(state, f, r.q, me)),
     r.orderBy,
   );
@@ -96,7 +95,7 @@ async function getFile(call: DriveCall) {
 
 /** alt=media: the head revision (or `revisionId`), with Range. */
 export async function download(call: DriveCall, f: FileRecord, revisionId?: string) {
-  const { req, res, ctx } = call;
+  const { req, ctx } = call;
   if (f.mimeType === FOLDER_MIME || isGoogleNative(f.mimeType) || !f.revisions.length) {
     throw driveError(
       403,
@@ -118,7 +117,6 @@ export async function download(call: DriveCall, f: FileRecord, revisionId?: stri
   const rev = revisionId ? f.revisions.find((r) => r.id === revisionId) : f.revisions.at(-1)!;
   if (!rev) throw notFound(revisionId!, 'Revision');
   await sendBlob(call, rev.blobId, rev.size, rev.mimeType, rev.md5);
-  void res;
 }
 
 async function sendBlob(call: DriveCall, blobId: string, size: number, mimeType: string, md5: string) {
@@ -260,7 +258,7 @@ async function emptyTrash(call: DriveCall) {
 }
 
 function generateIds(call: DriveCall) {
-  const { req, res } = call;
+  const { req } = call;
   const count = intParam(req, 'count', 10, 1, 1000);
   const space = req.query.get('space') ?? 'drive';
   if (space !== 'drive' && space !== 'appDataFolder')
@@ -269,7 +267,6 @@ function generateIds(call: DriveCall) {
   if (type !== 'files' && type !== 'shortcuts') throw invalidParameter(`Invalid type ${type}`, 'type');
   const ids = Array.from({ length: count }, () => newFileId());
   sendResource(call, { kind: 'drive#generatedIds', space, ids }, 'GeneratedIds', undefined);
-  void res;
 }
 
 async function downloadByLink(ctx: DriveContext, req: EmulatorRequest, res: ServerResponse) {

@@ -158,7 +158,7 @@ function transferOwnership(
 
 async function create(call: DriveCall) {
   requireWrite(call);
-  const { req, res, ctx, me } = call;
+  const { req, ctx, me } = call;
   const { state } = ctx;
   const t = target(call);
   requireShare(call, t);
@@ -222,7 +222,6 @@ async function create(call: DriveCall) {
     state.recordDriveChange(t.drive);
   }
   sendResource(call, permissionJson(p), 'Permission', DEFAULT);
-  void res;
 }
 
 async function update(call: DriveCall) {

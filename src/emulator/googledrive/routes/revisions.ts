@@ -52,7 +52,7 @@ function revisions(call: DriveCall, f: FileRecord): Record<string, unknown>[] {
       },
     ];
   }
-  return f.revisions.map((r) => revisionJson(call.ctx.state, f, r, call.me, call.origin));
+  return f.revisions.map((r) => revisionJson(call.ctx.state, f, r, call.me));
 }
 
 function list(call: DriveCall) {
@@ -102,7 +102,7 @@ async function update(call: DriveCall) {
   }
   if (body.published !== undefined) rev.published = body.published === true;
   call.ctx.state.touch(f, call.me);
-  sendResource(call, revisionJson(call.ctx.state, f, rev, call.me, call.origin), 'Revision', DEFAULT);
+  sendResource(call, revisionJson(call.ctx.state, f, rev, call.me), 'Revision', DEFAULT);
 }
 
 async function remove(call: DriveCall) {
