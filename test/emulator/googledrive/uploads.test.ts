@@ -219,6 +219,39 @@ describe('Drive emulator: uploads', () => {
     assert.equal(f.size, '5');
   });
 
+  it('resumable: every chunk with an unknown total, then an empty bytes */total request finishes (Go client)', async () => {
+    const data = randomBytes(512 * KiB);
+    const url = await startSession({ name: 'go.bin' });
+    let r = await put(url, data, `bytes 0-${data.length - 1}/*`, { 'x-guploader-no-308': 'yes' });
+    assert.equal(r.headers['x-http-status-code-override'], '308');
+    r = await put(url, Buffer.alloc(0), `bytes */${data.length}`, { 'x-guploader-no-308': 'yes' });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['x-http-status-code-override'], undefined);
+    assert.equal(JSON.parse(r.text).md5Checksum, md5(data));
+    r = await put(url, Buffer.alloc(0), `bytes */${data.length + 1}`);
+    assert.equal(r.status, 200, 'a finished session answers its file');
+  });
+
+  it('resumable: the session URL is built from the Host the client used; totals must agree', async () => {
+    const port = new URL(h.api).port;
+    const init = await request(`${h.api}/upload/drive/v3/files?uploadType=resumable`, {
+      method: 'POST',
+      headers: {
+        host: `localhost:${port}`,
+        authorization: `Bearer ${h.token}`,
+        'content-type': 'application/json',
+        'x-upload-content-length': '10',
+      },
+      body: JSON.stringify({ name: 'host.bin' }),
+    });
+    await init.body.dump();
+    const location = new URL(init.headers.location as string);
+    assert.equal(location.host, `localhost:${port}`);
+    const url = `${h.api}${location.pathname}${location.search}`;
+    const r = await put(url, Buffer.from('abc'), 'bytes 0-2/3');
+    assert.equal(r.status, 400, 'the total differs from X-Upload-Content-Length');
+  });
+
   it('resumable: an expired session answers 404 notFound', async () => {
     const url = await startSession({ name: 'late.bin' });
     clock += h.drive.settings.sessionLifetimeMs + 1;
