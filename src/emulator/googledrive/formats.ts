@@ -1,10 +1,6 @@
-import { Readable } from 'node:stream';
-import { crc32 } from 'node:zlib';
-import { encodeJpeg } from '../core/images/jpeg.js';
-import { encodePng } from '../core/images/png.js';
-import { solidImage } from '../core/images/raster.js';
-// The stored-ZIP writer the Dropbox emulator built for download_zip; one writer for both.
-import { planZip } from '../dropbox/zip.js';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { ZipFile } from 'yazl';
 
 /**
  * Google-native formats: what each exports to (about.exportFormats), what converts into them
@@ -165,17 +161,23 @@ export function parseCsv(text: string): string[][] {
 const xml = (s: string) =>
   s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 
+/** A small ZIP package (OOXML, OpenDocument, EPUB) built by yazl; a `mimetype` entry is stored, as ODF asks. */
 async function zip(entries: Array<[string, string | Buffer]>): Promise<Buffer> {
-  const modified = Date.UTC(2024, 0, 1);
-  const plan = planZip(
-    entries.map(([name, data]) => {
-      const bytes = Buffer.from(data);
-      return { name, size: bytes.length, crc32: crc32(bytes), modified, open: () => Readable.from([bytes]) };
-    }),
-  );
+  const archive = new ZipFile();
+  const mtime = new Date(Date.UTC(2024, 0, 1));
+  for (const [name, data] of entries)
+    archive.addBuffer(Buffer.from(data), name, { mtime, compress: name !== 'mimetype' });
+  archive.end();
   const chunks: Buffer[] = [];
-  for await (const c of plan.stream()) chunks.push(c as Buffer);
+  for await (const c of archive.outputStream) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** A white canvas of a drawing, as PNG (pngjs) or baseline JPEG (jpeg-js). */
+function canvas(format: 'png' | 'jpeg', width = 64, height = 48): Buffer {
+  const rgba = Buffer.alloc(width * height * 4, 0xff);
+  if (format === 'jpeg') return jpeg.encode({ width, height, data: rgba }, 85).data;
+  return PNG.sync.write({ width, height, data: rgba } as PNG);
 }
 
 /** A one-page (or more) PDF 1.4 with the lines in Helvetica; offsets in the xref table are exact. */
@@ -422,9 +424,9 @@ export async function exportDocument(
   if (kind === 'drawing') {
     switch (target) {
       case 'image/png':
-        return encodePng(solidImage(64, 48, [255, 255, 255]));
+        return canvas('png');
       case 'image/jpeg':
-        return encodeJpeg(solidImage(64, 48, [255, 255, 255]));
+        return canvas('jpeg');
       case 'image/svg+xml':
         return Buffer.from(
           `<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480"><title>${xml(title)}</title>${lines

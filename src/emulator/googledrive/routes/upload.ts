@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { EmulatorRequest, Router } from '../../core/index.js';
@@ -81,11 +82,11 @@ function uploadType(req: EmulatorRequest): string {
 
 export function installUploadRoutes(api: Router, ctx: DriveContext, sessions: UploadSessions): void {
   for (const prefix of ['/upload/drive/v3/files', '/resumable/upload/drive/v3/files']) {
-    const create = (req: EmulatorRequest, res: Parameters<ReturnType<typeof authed>>[1]) =>
+    const create = (req: EmulatorRequest, res: ServerResponse) =>
       req.query.get('upload_id')
         ? sessionRequest(ctx, sessions, req, res)
         : authed(ctx, (c) => start(c, sessions, undefined))(req, res);
-    const update = (req: EmulatorRequest, res: Parameters<ReturnType<typeof authed>>[1]) =>
+    const update = (req: EmulatorRequest, res: ServerResponse) =>
       req.query.get('upload_id')
         ? sessionRequest(ctx, sessions, req, res)
         : authed(ctx, (c) => start(c, sessions, req.params.fileId))(req, res);
@@ -213,7 +214,7 @@ async function sessionRequest(
   ctx: DriveContext,
   sessions: UploadSessions,
   req: EmulatorRequest,
-  res: Parameters<ReturnType<typeof authed>>[1],
+  res: ServerResponse,
 ) {
   const id = req.query.get('upload_id')!;
   const session = sessions.sessions.get(id);
@@ -357,11 +358,7 @@ async function receiveChunk(
   }
 }
 
-function incomplete(
-  req: EmulatorRequest,
-  res: Parameters<ReturnType<typeof authed>>[1],
-  session: UploadSession,
-) {
+function incomplete(req: EmulatorRequest, res: ServerResponse, session: UploadSession) {
   const headers: Record<string, string | number> = {
     'content-length': 0,
     'x-guploader-uploadid': session.id,
