@@ -20,7 +20,14 @@ import type { DriveState } from './state.js';
  * header, so that a client that reached the emulator under another name gets URLs under that name.
  */
 export function publicOrigin(req: EmulatorRequest): string {
-  return `${req.url.protocol}//${req.headers.host ?? req.url.host}`;
+  const host = req.headers.host;
+  // Only a plain host[:port] goes into a URL; anything else falls back to the listener's own address.
+  const plain = host !== undefined && host.length > 0 && host.length <= 300 && [...host].every(isHostChar);
+  return `${req.url.protocol}//${plain ? host : req.url.host}`;
+}
+
+function isHostChar(c: string): boolean {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || '.-:[]'.includes(c);
 }
 
 export const rfc3339 = (ms: number | undefined) =>

@@ -247,6 +247,20 @@ describe('Drive emulator: uploads', () => {
     await init.body.dump();
     const location = new URL(init.headers.location as string);
     assert.equal(location.host, `localhost:${port}`);
+    const odd = await request(`${h.api}/upload/drive/v3/files?uploadType=resumable`, {
+      method: 'POST',
+      headers: {
+        host: 'evil.example/x?y=',
+        authorization: `Bearer ${h.token}`,
+        'content-type': 'application/json',
+      },
+      body: '{}',
+    });
+    await odd.body.dump();
+    assert.ok(
+      String(odd.headers.location).startsWith(`${h.api}/upload/drive/v3/files?`),
+      'a Host that is not a plain host is not echoed',
+    );
     const url = `${h.api}${location.pathname}${location.search}`;
     const r = await put(url, Buffer.from('abc'), 'bytes 0-2/3');
     assert.equal(r.status, 400, 'the total differs from X-Upload-Content-Length');
