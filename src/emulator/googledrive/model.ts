@@ -130,6 +130,11 @@ export interface ChangeRecord {
   /** For files: the shared drive that holds it (at the time of the change). */
   driveId: string | undefined;
   removed: boolean;
+  /**
+   * Who could see the item at the time (emails, lower case): a user who lost access still gets the change,
+   * as `removed`. Grants to anyone or a domain are not listed; for those, access now decides.
+   */
+  audience: Set<string>;
 }
 
 export function isGoogleNative(mimeType: string): boolean {

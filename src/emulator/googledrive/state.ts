@@ -358,6 +358,7 @@ export class DriveState {
   /** Permanently deletes a file (a folder with everything below it); records removals. */
   async remove(f: FileRecord): Promise<void> {
     for (const child of this.children(f.id)) await this.remove(child);
+    const audience = this.audienceOf(f);
     this.files.delete(f.id);
     for (const rev of f.revisions) await this.blobs.release(rev.blobId);
     this.changes.push({
@@ -367,18 +368,20 @@ export class DriveState {
       id: f.id,
       driveId: f.driveId,
       removed: true,
+      audience,
     });
   }
 
-  touch(f: FileRecord, me: DriveUser): void {
+  /** Records a change of `f` by `me`; `lostAccess` names users the change took access from. */
+  touch(f: FileRecord, me: DriveUser, lostAccess: string[] = []): void {
     f.version++;
     f.lastModifyingUser = me.emailAddress;
-    this.recordFileChange(f);
+    this.recordFileChange(f, lostAccess);
   }
 
   // ---- changes --------------------------------------------------------------------------------------
 
-  recordFileChange(f: FileRecord): void {
+  recordFileChange(f: FileRecord, lostAccess: string[] = []): void {
     if (f.isRoot) return;
     this.changes.push({
       seq: ++this.seq,
@@ -387,10 +390,13 @@ export class DriveState {
       id: f.id,
       driveId: f.driveId,
       removed: false,
+      audience: this.audienceOf(f, lostAccess),
     });
   }
 
-  recordDriveChange(d: SharedDriveRecord, removed = false): void {
+  recordDriveChange(d: SharedDriveRecord, removed = false, lostAccess: string[] = []): void {
+    const audience = new Set(lostAccess.map((e) => e.toLowerCase()));
+    for (const m of d.members) if (m.emailAddress) audience.add(m.emailAddress.toLowerCase());
     this.changes.push({
       seq: ++this.seq,
       time: this.now(),
@@ -398,7 +404,23 @@ export class DriveState {
       id: d.id,
       driveId: d.id,
       removed,
+      audience,
     });
+  }
+
+  /** The users (emails) who can see `f` through an owner, a user or group grant, or drive membership. */
+  private audienceOf(f: FileRecord, extra: string[] = []): Set<string> {
+    const out = new Set(extra.map((e) => e.toLowerCase()));
+    const drive = f.driveId ? this.drives.get(f.driveId) : undefined;
+    for (const m of drive?.members ?? []) if (m.emailAddress) out.add(m.emailAddress.toLowerCase());
+    const seen = new Set<string>();
+    for (let cur: FileRecord | undefined = f; cur && !seen.has(cur.id); ) {
+      seen.add(cur.id);
+      if (cur.owner) out.add(cur.owner.toLowerCase());
+      for (const p of cur.permissions) if (p.emailAddress) out.add(p.emailAddress.toLowerCase());
+      cur = cur.parents[0] ? this.files.get(cur.parents[0]) : undefined;
+    }
+    return out;
   }
 
   /** The token of the next change to come (changes.getStartPageToken). */

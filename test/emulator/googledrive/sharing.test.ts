@@ -359,3 +359,67 @@ describe('Drive emulator: permissions, revisions, shared drives, changes', () =>
     assert.equal(r.status, 400);
   });
 });
+
+describe('Drive emulator: changes when access is lost', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.stop());
+
+  it('a user whose permission goes sees the file as removed; strangers see nothing', async () => {
+    const f = await h.drive.addFile({
+      name: 'lent.txt',
+      content: 'x',
+      sharedWith: [{ emailAddress: 'dan@example.com', role: 'reader' }],
+    });
+    const dan = h.drive.issueToken({ user: 'dan@example.com' }).accessToken;
+    const eve = h.drive.issueToken({ user: 'eve@example.com' }).accessToken;
+    const start = (await call(h, 'GET', '/drive/v3/changes/startPageToken', { token: dan })).json()
+      .startPageToken;
+    const danId = h.drive.state.user('dan@example.com').permissionId;
+    let r = await call(h, 'DELETE', `/drive/v3/files/${f.id}/permissions/${danId}`);
+    assert.equal(r.status, 204);
+    r = await call(h, 'GET', '/drive/v3/changes', {
+      token: dan,
+      query: { pageToken: start, fields: 'changes(fileId,removed,file)' },
+    });
+    assert.deepEqual(r.json().changes, [{ fileId: f.id, removed: true }]);
+    const mine = await h.drive.addFile({ name: 'secret.txt', content: 's' });
+    await call(h, 'DELETE', `/drive/v3/files/${mine.id}`);
+    r = await call(h, 'GET', '/drive/v3/changes', {
+      token: eve,
+      query: { pageToken: start, fields: 'changes(fileId)' },
+    });
+    assert.deepEqual(r.json().changes, [], 'the deletion of a file eve never saw is not hers to know');
+    r = await call(h, 'GET', '/drive/v3/changes', {
+      query: { pageToken: start, fields: 'changes(fileId,removed)' },
+    });
+    assert.deepEqual(
+      r.json().changes.map((c: { fileId: string; removed: boolean }) => [c.fileId, c.removed]),
+      [
+        [f.id, false],
+        [mine.id, true],
+      ],
+    );
+  });
+
+  it('a member removed from a shared drive sees the drive as removed', async () => {
+    const team = h.drive.addSharedDrive('Crew', {
+      members: [{ emailAddress: 'fay@example.com', role: 'writer' }],
+    });
+    const fay = h.drive.issueToken({ user: 'fay@example.com' }).accessToken;
+    const start = (await call(h, 'GET', '/drive/v3/changes/startPageToken', { token: fay })).json()
+      .startPageToken;
+    const fayId = h.drive.state.user('fay@example.com').permissionId;
+    const r = await call(h, 'DELETE', `/drive/v3/files/${team.id}/permissions/${fayId}`, {
+      query: { supportsAllDrives: true },
+    });
+    assert.equal(r.status, 204, r.text);
+    const changes = await call(h, 'GET', '/drive/v3/changes', {
+      token: fay,
+      query: { pageToken: start, fields: 'changes(changeType,driveId,removed,drive)' },
+    });
+    assert.deepEqual(changes.json().changes, [{ changeType: 'drive', driveId: team.id, removed: true }]);
+  });
+});

@@ -50,19 +50,20 @@ function listChanges(call: DriveCall) {
   const restrictToMyDrive = boolParam(req, 'restrictToMyDrive');
   const spaces = new Set((req.query.get('spaces') ?? 'drive').split(','));
 
+  const myEmail = me.emailAddress.toLowerCase();
   const relevant = (c: ChangeRecord): boolean => {
     if (c.changeType === 'drive') {
       if (restrictToMyDrive) return false;
       if (driveId) return c.id === driveId;
       const d = state.drives.get(c.id);
-      return c.removed ? true : Boolean(d && state.memberRole(d, me));
+      return c.audience.has(myEmail) || Boolean(d && state.memberRole(d, me));
     }
     if (driveId) return c.driveId === driveId;
     if (c.driveId && (!allDrives || restrictToMyDrive)) return false;
     const f = state.files.get(c.id);
-    if (!f) return includeRemoved;
+    if (!f) return includeRemoved && c.audience.has(myEmail);
     if (!spaces.has(state.spaceOf(f))) return false;
-    return state.canSee(f, me);
+    return state.canSee(f, me) || c.audience.has(myEmail);
   };
   // The latest change of each item wins; the page ends after pageSize items.
   const picked: ChangeRecord[] = [];

@@ -272,7 +272,8 @@ function remove(call: DriveCall) {
   )
     throw driveError(403, 'cannotDeletePermission', 'A shared drive must keep at least one organizer.');
   t.list.splice(t.list.indexOf(p), 1);
-  if (t.kind === 'file') ctx.state.touch(t.file, me);
-  else ctx.state.recordDriveChange(t.drive);
+  const lost = p.emailAddress ? [p.emailAddress] : [];
+  if (t.kind === 'file') ctx.state.touch(t.file, me, lost);
+  else ctx.state.recordDriveChange(t.drive, false, lost);
   noContent(res);
 }
