@@ -185,8 +185,15 @@ async function storeContent(
     'blob' in content
       ? state.revisionFromBlob(content.blob, { mimeType, originalFilename: original }, call.me)
       : await state.storeRevision({ source: content.source, mimeType, originalFilename: original }, call.me);
+  if (!state.fitsQuota(f, rev.size)) {
+    await state.blobs.release(rev.blobId);
+    throw quotaExceeded();
+  }
   state.pushRevision(f, rev);
 }
+
+export const quotaExceeded = () =>
+  driveError(403, 'storageQuotaExceeded', "The user's Drive storage quota has been exceeded.");
 
 export function newRevisionId(): string {
   return `0B${randomBytes(18).toString('base64url').slice(0, 24)}`;

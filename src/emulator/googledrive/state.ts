@@ -430,6 +430,13 @@ export class DriveState {
 
   // ---- usage ----------------------------------------------------------------------------------------
 
+  /** Whether `bytes` more fit the owner's quota (shared-drive items count against no user). */
+  fitsQuota(f: FileRecord, bytes: number): boolean {
+    const limit = this.settings.storageLimit;
+    if (limit === undefined || f.driveId || !f.owner) return true;
+    return this.usage(this.user(f.owner)).usage + bytes <= limit;
+  }
+
   usage(me: DriveUser): { usage: number; inDrive: number; inTrash: number } {
     let inDrive = 0;
     let inTrash = 0;

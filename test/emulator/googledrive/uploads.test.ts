@@ -304,3 +304,37 @@ describe('Drive emulator: uploads', () => {
     assert.equal(txt.text, '\ufeffline one\nline two');
   });
 });
+
+describe('Drive emulator: storage quota', () => {
+  it('an upload past the quota is 403 storageQuotaExceeded and stores nothing; about shows the usage', async () => {
+    const h = await startHarness({ settings: { storageLimit: 1000 } });
+    try {
+      let r = await call(h, 'POST', '/upload/drive/v3/files', {
+        query: { uploadType: 'media' },
+        body: Buffer.alloc(600),
+      });
+      assert.equal(r.status, 200);
+      r = await call(h, 'POST', '/upload/drive/v3/files', {
+        query: { uploadType: 'media' },
+        body: Buffer.alloc(600),
+      });
+      assert.equal(r.status, 403);
+      assert.equal(reasonOf(r), 'storageQuotaExceeded');
+      r = await call(h, 'POST', '/upload/drive/v3/files', {
+        query: { uploadType: 'resumable' },
+        json: { name: 'big' },
+        headers: { 'x-upload-content-length': '500' },
+      });
+      assert.equal(r.status, 403, 'a resumable upload that cannot fit is refused at the start');
+      const about = await call(h, 'GET', '/drive/v3/about', { query: { fields: 'storageQuota' } });
+      assert.deepEqual(about.json().storageQuota, {
+        limit: '1000',
+        usage: '600',
+        usageInDrive: '600',
+        usageInDriveTrash: '0',
+      });
+    } finally {
+      await h.stop();
+    }
+  });
+});

@@ -16,7 +16,7 @@ import {
 import { badRequest, driveError, notFound } from '../errors.js';
 import { type DriveUser, isGoogleNative } from '../model.js';
 import { readRelated, relatedBoundary } from '../multipart.js';
-import { createFile, idList, updateFile } from '../operations.js';
+import { createFile, idList, quotaExceeded, updateFile } from '../operations.js';
 import { publicOrigin } from '../shapes.js';
 import { sendFile } from './files.js';
 
@@ -142,6 +142,9 @@ async function startSession(call: DriveCall, sessions: UploadSessions, fileId: s
     total = Number(declared);
     if (!Number.isSafeInteger(total) || total < 0)
       throw badRequest('Invalid X-Upload-Content-Length.', 'X-Upload-Content-Length');
+    const limit = ctx.state.settings.storageLimit;
+    if (!fileId && limit !== undefined && ctx.state.usage(call.me).usage + total > limit)
+      throw quotaExceeded();
     if (total > ctx.state.settings.maxUploadSize)
       throw driveError(
         413,
