@@ -9,12 +9,12 @@ import {
 } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { DownloadResult as HttpDownloadResult, HttpRequest } from '../../core/http/index.js';
+import { hashFilePrefix, hashing } from '../../core/transfer/hash-tap.js';
 import { type DownloadTarget, DropboxContentHasher, openDownloadSink } from '../../core/transfer/index.js';
 import { ACCEPTS, address } from './addressing.js';
 import { parseResultHeader } from './api.js';
 import { type DropboxContext, dateFormat } from './context.js';
 import { exportExtension, resourceFromMetadata } from './mapping.js';
-import { hashFilePrefix, hashing } from './streams.js';
 import type { DownloadOptions, DownloadResult, DropboxResource } from './types.js';
 import type { ExportResult, FileMetadata, Metadata } from './wire.js';
 

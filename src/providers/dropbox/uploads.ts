@@ -2,6 +2,8 @@ import { PassThrough, pipeline } from 'node:stream';
 import { ciphertextSize, type EncryptionSettings, isEncryptionEnabled } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { ProgressTracker } from '../../core/http/index.js';
+import { ByteReader, FileReader, type FragmentReader } from '../../core/transfer/byte-reader.js';
+import { hashing } from '../../core/transfer/hash-tap.js';
 import {
   DropboxContentHasher,
   openUploadBytes,
@@ -12,13 +14,11 @@ import {
   uploadSource,
 } from '../../core/transfer/index.js';
 import { ACCEPTS, address, revisionId } from './addressing.js';
-import { ByteReader, FileReader, type FragmentReader } from './byte-reader.js';
 import { SessionHasher } from './content-hash.js';
 import type { DropboxContext } from './context.js';
 import { correctOffsetOf, DropboxApiError } from './errors.js';
 import { dropboxTimestamp } from './mapping.js';
 import { MAX_REQUEST_BYTES } from './settings.js';
-import { hashing } from './streams.js';
 import type { UploadOptions } from './types.js';
 import type { CommitInfo, FileMetadata, UploadSessionStartResult, WriteMode } from './wire.js';
 

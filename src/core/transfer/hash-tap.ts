@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
-import { CloudStorageError, ErrorCode } from '../../core/errors.js';
-import type { DropboxContentHasher } from '../../core/transfer/index.js';
+import { CloudStorageError, ErrorCode } from '../errors.js';
 
 /** Bytes per chunk handed on by {@link hashing}. */
 const COALESCE_BYTES = 1024 * 1024;
@@ -10,7 +9,7 @@ const COALESCE_BYTES = 1024 * 1024;
  * A pass-through that feeds every byte to a content hasher, and hands the bytes on in chunks of about
  * 1 MiB instead of the network's 16–64 KiB: a file written from it takes a sixteenth of the write calls.
  */
-export function hashing(hasher: Pick<DropboxContentHasher, 'update'>): Transform {
+export function hashing(hasher: { update(data: Uint8Array): unknown }): Transform {
   let parts: Buffer[] = [];
   let fill = 0;
   const flush = () => {
@@ -35,12 +34,12 @@ export function hashing(hasher: Pick<DropboxContentHasher, 'update'>): Transform
 
 /**
  * Feeds the first `length` bytes of a local file to a hasher: a resumed download hashes what it already has,
- * so the whole file can be checked against Dropbox's content hash at the end.
+ * so the whole file can be checked against the service's hash at the end.
  */
 export async function hashFilePrefix(
   path: string,
   length: number,
-  hasher: Pick<DropboxContentHasher, 'update'>,
+  hasher: { update(data: Uint8Array): unknown },
 ): Promise<void> {
   if (length <= 0) return;
   let read = 0;
