@@ -82,6 +82,11 @@ function classify403(reason: string): { code: number; advice: string } {
     case 'quotaExceeded':
     case 'teamDriveFileLimitExceeded':
       return { code: ErrorCode.ServerError, advice: 'The Drive storage quota is used up; free some space.' };
+    case 'cannotAddParent':
+      return {
+        code: ErrorCode.UnsupportedOperation,
+        advice: 'Drive allows a single parent: use moveResource, or removeParents first.',
+      };
     case 'fieldNotWritable':
       return { code: ErrorCode.UnsupportedOperation, advice: 'A field sent cannot be changed this way.' };
     default:
@@ -141,6 +146,14 @@ export function googleDriveErrorMapper(redactor: Redactor) {
         return new GoogleDriveApiError(
           ErrorCode.InvalidRemoteId,
           `${where}. Check the id: nothing is there, the user has no access, or it is in a shared drive the request did not include.`,
+          common,
+        );
+      case info.status === 409:
+        return new GoogleDriveApiError(
+          ErrorCode.ServerError,
+          reason === 'duplicate'
+            ? `${where}. A shared drive was already created with this requestId (no second one was made): find it with listSharedDrives, or use a new requestId for another drive.`
+            : `${where}. It conflicts with what is there.`,
           common,
         );
       case info.status === 416:

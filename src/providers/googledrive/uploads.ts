@@ -527,6 +527,7 @@ async function resumableUpload(
           p.size === undefined ? fragmentSize : Math.max(1, Math.min(fragmentSize, p.size - offset)),
         );
         const part = await reader!.take(fragmentSize, scratch);
+        md5.update(part);
         pendingStart = offset;
         if (part.length > 0) pending = part;
         if (part.length < fragmentSize) ended = true;
