@@ -79,6 +79,87 @@ describe('the class', () => {
   });
 });
 
+describe('settings, rate limits, interrupt', () => {
+  test('every class config setting of the reference is known by its name', () => {
+    const d = env.client();
+    const names = [
+      'AccumulatePages',
+      'DocsExportFormat',
+      'SheetsExportFormat',
+      'SlidesExportFormat',
+      'DrawingsExportFormat',
+      'DownloadTempFile',
+      'TempPath',
+      'EncryptionKey',
+      'EncryptionIV',
+      'EncryptionPasswordKDF',
+      'FragmentSize',
+      'IncludeAllFields',
+      'RequestedFields',
+      'IncludeFolderProperties',
+      'ListResourcesMode',
+      'MaxResults',
+      'MaxPermissionResults',
+      'MaxSharedDriveResults',
+      'ProgressAbsolute',
+      'ProgressStep',
+      'RevisionId',
+      'SearchIncomplete',
+      'TransferOwnership',
+      'UseDomainAdminAccess',
+    ];
+    for (const name of names) assert.equal(typeof d.config(name), 'string', name);
+    // Readable once there is a JSON answer (XPath) or an item (the indexed ones).
+    for (const name of [
+      'XPath',
+      'XText',
+      'XElement',
+      'XParent',
+      'XSubTree',
+      'XChildCount',
+      'IconLink',
+      'NormalizedFileName',
+      'ResourceKey',
+      'XChildName',
+      'XChildXText',
+    ]) {
+      assert.ok(d.settings.has(name), name);
+    }
+    assert.throws(
+      () => d.config('RawRequest'),
+      (e: { code?: number }) => e.code === 602,
+    );
+    assert.throws(
+      () => d.config('IconLink[0]'),
+      (e: { code?: number }) => e.code === 605,
+    );
+  });
+
+  test('a GET throttled with 403 rateLimitExceeded is sent again; UseDomainAdminAccess goes along', async () => {
+    const d = env.client({ useDomainAdminAccess: true });
+    env.emulator.rateLimit({ reason: 'rateLimitExceeded', path: '/drive/v3/drives', times: 2 });
+    const since = env.server.requestLog.length;
+    await d.listSharedDrives();
+    const calls = env.server.requestLog.slice(since).filter((e) => e.path === '/drive/v3/drives');
+    assert.deepEqual(
+      calls.map((e) => e.status),
+      [403, 403, 200],
+    );
+    assert.equal(new URLSearchParams(calls[2]!.query).get('useDomainAdminAccess'), 'true');
+  });
+
+  test('interrupt() stops the call in progress with 301; calcAuthorization gives the header', async () => {
+    const d = env.client();
+    assert.equal(await d.calcAuthorization(), `Bearer ${env.token}`);
+    env.server.faults.add({ path: '/drive/v3/about', delayMs: 5000 });
+    const pending = d.getAccountInfo();
+    setTimeout(() => d.interrupt(), 100);
+    const err = await rejection(pending);
+    assert.equal(err.code, 301);
+    assert.equal(d.idle, true);
+  });
+});
+
 describe('sendCustomRequest', () => {
   test('GET with query params; the JSON answer feeds XPath; to localFile too', async () => {
     const d = env.client();

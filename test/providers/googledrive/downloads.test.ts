@@ -86,6 +86,16 @@ describe('downloadFile', () => {
     }
   });
 
+  test('a file flagged as abusive needs acknowledgeAbuse', async () => {
+    const d = env.client();
+    const seeded = await env.emulator.addFile({ name: 'flagged.exe', content: 'MZ payload', abusive: true });
+    const err = await rejection(d.downloadFile(seeded.id, '', { localFile: '' }));
+    assert.equal(err.providerCode, 'cannotDownloadAbusiveFile');
+    assert.match(err.message, /acknowledgeAbuse/);
+    const ok = await d.downloadFile(seeded.id, '', { localFile: '', acknowledgeAbuse: true });
+    assert.equal(Buffer.from(ok.data!).toString(), 'MZ payload');
+  });
+
   test('RevisionId downloads that revision; acknowledgeAbuse goes along', async () => {
     const d = env.client();
     const id = await d.uploadFile('revs.txt', '', { data: Buffer.from('version one') });

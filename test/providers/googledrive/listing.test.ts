@@ -131,6 +131,14 @@ describe('listResources', () => {
     assert.equal(all.query.get('corpora'), 'allDrives');
     assert.ok(all.names.includes('in-drive.txt') && all.names.includes('a0.txt'));
     assert.equal(c.config('SearchIncomplete'), 'False');
+    env.emulator.settings.allDrivesIncompleteSearch = true;
+    try {
+      const page = await c.listResources();
+      assert.equal(page.incomplete, true);
+      assert.equal(c.config('SearchIncomplete'), 'True');
+    } finally {
+      env.emulator.settings.allDrivesIncompleteSearch = false;
+    }
   });
 });
 
