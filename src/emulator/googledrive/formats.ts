@@ -484,3 +484,41 @@ export function exportExtension(mime: string): string | undefined {
     } as Record<string, string>
   )[mime];
 }
+
+const BY_EXTENSION: Record<string, string> = {
+  txt: 'text/plain',
+  md: 'text/markdown',
+  html: 'text/html',
+  htm: 'text/html',
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+  json: 'application/json',
+  xml: 'text/xml',
+  pdf: 'application/pdf',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  svg: 'image/svg+xml',
+  zip: 'application/zip',
+  gz: 'application/gzip',
+  mp3: 'audio/mpeg',
+  mp4: 'video/mp4',
+  docx: DOCX,
+  xlsx: XLSX,
+  pptx: PPTX,
+  odt: ODT,
+  ods: ODS,
+  odp: ODP,
+  rtf: 'application/rtf',
+  js: 'text/javascript',
+};
+
+/** The type Drive detects for content sent without one (or as application/octet-stream), from the name. */
+export function detectMimeType(name: string, given: string | undefined): string {
+  const base = given?.split(';')[0]?.trim();
+  if (base && base !== 'application/octet-stream') return base;
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+  return BY_EXTENSION[ext] ?? 'application/octet-stream';
+}

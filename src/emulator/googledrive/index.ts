@@ -4,6 +4,7 @@ import type { IssuedTokens, OAuthAuthorizationServer, OAuthClientRegistration } 
 import { createGoogleOAuthServer, installGoogleOAuthExtras } from './auth.js';
 import type { DriveContext } from './context.js';
 import { formatDriveError } from './errors.js';
+import { detectMimeType } from './formats.js';
 import {
   type DriveRestrictions,
   type DriveUser,
@@ -214,8 +215,7 @@ export class GoogleDriveEmulator implements ServiceEmulator {
   async addFile(seed: SeedFile): Promise<FileRecord> {
     const { state } = this;
     const owner = seed.owner ? state.user(seed.owner) : this.user;
-    const mimeType =
-      seed.mimeType ?? (seed.content === undefined ? 'application/octet-stream' : 'application/octet-stream');
+    const mimeType = seed.mimeType ?? detectMimeType(seed.name, undefined);
     const parentId = seed.parent ? state.resolveId(seed.parent, owner) : owner.rootId;
     const parent = state.files.get(parentId);
     if (!parent) throw new Error(`addFile: no parent ${seed.parent}`);

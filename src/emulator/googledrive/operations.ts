@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { DriveCall } from './context.js';
 import { badRequest, driveError, forbidden } from './errors.js';
-import { IMPORT_FORMATS, importText, MAX_IMPORT_SIZES } from './formats.js';
+import { detectMimeType, IMPORT_FORMATS, importText, MAX_IMPORT_SIZES } from './formats.js';
 import { type FileRecord, FOLDER_MIME, isGoogleNative, type RevisionRecord, SHORTCUT_MIME } from './model.js';
 import { parseQueryTime } from './query.js';
 import { type DriveState, newFileId } from './state.js';
@@ -162,7 +162,9 @@ async function storeContent(
   const { state } = call.ctx;
   if (isGoogleNative(f.mimeType)) {
     // An upload into a Google format converts (imports) the content.
-    const from = content.mimeType ?? 'text/plain';
+    // Drive sniffs untyped content; the emulator reads it as text.
+    const sniffed = detectMimeType(f.name, content.mimeType);
+    const from = sniffed === 'application/octet-stream' ? 'text/plain' : sniffed;
     checkConversion(from, f.mimeType);
     const limit = Math.min(
       MAX_IMPORT_SIZES[f.mimeType] ?? state.settings.maxImportSize,
@@ -208,14 +210,13 @@ export async function createFile(
     if (state.files.has(id))
       throw driveError(409, 'duplicate', 'A file already exists with the provided ID.');
   }
-  const contentMime = content?.mimeType?.split(';')[0]?.trim();
+  const name = typeof meta.name === 'string' ? meta.name : 'Untitled';
   const mimeType =
     typeof meta.mimeType === 'string' && meta.mimeType !== ''
       ? meta.mimeType
-      : (contentMime ?? (content ? 'application/octet-stream' : 'application/octet-stream'));
+      : detectMimeType(name, content?.mimeType);
   const now = state.now();
   const owner = parent.driveId ? undefined : call.me;
-  const name = typeof meta.name === 'string' ? meta.name : 'Untitled';
   const f = state.blankFile(id, name, mimeType, now, owner);
   f.parents = [parent.id];
   f.driveId = parent.driveId;

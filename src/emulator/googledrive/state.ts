@@ -203,7 +203,9 @@ export class DriveState {
       seen.add(cur.id);
       for (const p of cur.permissions) {
         if (!this.permissionCovers(p, me)) continue;
-        if (!best || ROLE_RANK[p.role] > ROLE_RANK[best]) best = p.role;
+        // Owning a folder makes one a writer (not the owner) of what others put in it.
+        const role = cur !== f && p.role === 'owner' ? 'writer' : p.role;
+        if (!best || ROLE_RANK[role] > ROLE_RANK[best]) best = role;
       }
       cur = cur.parents[0] ? this.files.get(cur.parents[0]) : undefined;
     }
