@@ -514,24 +514,42 @@ async function resumableUpload(
   });
   const fragmentCount = p.size === undefined ? -1 : Math.max(1, Math.ceil(p.size / fragmentSize));
   let failures = 0;
+  let prefetch: Promise<{ part: Buffer; last: boolean }> | undefined;
+  const dropPrefetch = async () => {
+    if (prefetch) await prefetch.catch(() => undefined);
+    prefetch = undefined;
+  };
   tracker.start();
   try {
     await rewind(offset);
     let pending: Buffer | undefined;
     let pendingStart = offset;
-    let scratch: Buffer | undefined;
     let ended = false;
+    // Two buffers: the next chunk is read (and hashed) while the current one is on the wire, so the
+    // disk and the network overlap. Memory: 2 × FragmentSize, whatever the file size.
+    const bufferSize =
+      p.size === undefined ? fragmentSize : Math.max(1, Math.min(fragmentSize, p.size - offset));
+    const buffers = [Buffer.allocUnsafe(bufferSize), Buffer.allocUnsafe(bufferSize)];
+    let turn = 0;
+    const readChunk = async () => {
+      const into = buffers[turn]!;
+      turn ^= 1;
+      const part = await reader!.take(fragmentSize, into);
+      md5.update(part);
+      const last = part.length < fragmentSize || (p.size !== undefined && reader!.position >= p.size);
+      return { part, last };
+    };
     for (;;) {
       if (!pending && !ended) {
-        scratch ??= Buffer.allocUnsafe(
-          p.size === undefined ? fragmentSize : Math.max(1, Math.min(fragmentSize, p.size - offset)),
-        );
-        const part = await reader!.take(fragmentSize, scratch);
-        md5.update(part);
+        const { part, last } = await (prefetch ?? readChunk());
+        prefetch = undefined;
         pendingStart = offset;
         if (part.length > 0) pending = part;
-        if (part.length < fragmentSize) ended = true;
-        else if (p.size !== undefined && reader!.position >= p.size) ended = true;
+        ended = last;
+      }
+      if (pending && !ended && !prefetch) {
+        prefetch = readChunk();
+        prefetch.catch(() => undefined);
       }
       const isLast = ended;
       let contentRange: string;
@@ -589,6 +607,7 @@ async function resumableUpload(
       } else if (committed < pendingStart) {
         pending = undefined;
         ended = false;
+        await dropPrefetch();
         await rewind(committed);
       } else {
         throw new CloudStorageError(
@@ -621,6 +640,7 @@ async function resumableUpload(
       }
     }
   } finally {
+    await dropPrefetch();
     reader?.close();
   }
 }
