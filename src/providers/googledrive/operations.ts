@@ -33,13 +33,11 @@ export function creationMetadata(r: GoogleDriveResource | undefined): File {
  * methods to move).
  */
 export function updateMetadata(r: GoogleDriveResource, withContent: boolean): File {
-  const body: File = {
-    name: r.name,
-    description: r.description,
-    starred: r.starred,
-    trashed: r.trashed,
-    copyRequiresWriterPermission: !r.contentAccessible,
-  };
+  const body: File = { description: r.description, starred: r.starred, trashed: r.trashed };
+  // An item read with a narrow RequestedFields mask has no name: never rename a file to nothing.
+  if (r.name) body.name = r.name;
+  // Drive applies the copy restriction to files only.
+  if (r.type === 0) body.copyRequiresWriterPermission = !r.contentAccessible;
   if (r.modifiedTime) body.modifiedTime = r.modifiedTime;
   if (withContent && r.mimeType) body.mimeType = r.mimeType;
   return body;

@@ -103,6 +103,11 @@ describe('updateResource', () => {
     assert.notEqual(after!.createdTime, '1999-01-01T00:00:00.000Z');
     assert.equal(after!.parentIds, originalParents);
     assert.equal((await read(d, id)).toString(), 'same content');
+    assert.equal(after!.contentAccessible, true);
+    after!.contentAccessible = false;
+    d.resourceData = undefined;
+    await d.updateResource(id);
+    assert.equal((await d.getResourceInfo(id))[0]!.contentAccessible, false);
   });
 
   test('new content (resourceData), simple and resumable, with the metadata; trashed via the item', async () => {
