@@ -135,6 +135,25 @@ describe('exports of Google-native files', () => {
     assert.equal(err.code, 609);
   });
 
+  test('SheetsExportFormat and SlidesExportFormat pick the format of sheets and slides; custom "ext,mime" too', async () => {
+    const d = env.client();
+    const sheet = (await env.emulator.addGoogleDoc('Numbers', 'spreadsheet', 'a,b\n1,2\n')).id;
+    d.config('SheetsExportFormat=csv');
+    const base = join(env.dir, 'numbers');
+    const csv = await d.downloadFile(sheet, '', { localFile: base });
+    assert.equal(csv.localFile, `${base}.csv`);
+    assert.equal(csv.mimeType, 'text/csv');
+    assert.match(await readFile(`${base}.csv`, 'utf8'), /a,b/);
+    d.config('SheetsExportFormat=tsv,text/tab-separated-values');
+    const tsv = await d.downloadFile(sheet, '', { localFile: '' });
+    assert.equal(tsv.mimeType, 'text/tab-separated-values');
+    const slides = (await env.emulator.addGoogleDoc('Deck', 'presentation', 'Slide text')).id;
+    d.config('SlidesExportFormat=pdf');
+    const pdf = await d.downloadFile(slides, '', { localFile: '' });
+    assert.equal(pdf.mimeType, 'application/pdf');
+    assert.equal(Buffer.from(pdf.data!).subarray(0, 5).toString(), '%PDF-');
+  });
+
   test("Drive's export size limit is a clear error", async () => {
     const d = env.client();
     const id = (await env.emulator.addGoogleDoc('big doc', 'document', 'more than ten bytes of text')).id;

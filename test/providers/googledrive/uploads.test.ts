@@ -198,6 +198,18 @@ describe('resumable uploads', () => {
     assert.equal(d.startByte, 0);
   });
 
+  test('progress events: from the start to 100%, also when a resumed upload counts what was sent before', async () => {
+    const d = env.client({ useResumableUpload: true, fragmentSize: 256 * KiB });
+    const bytes = randomBytes(256 * KiB * 2 + 10);
+    const seen: Array<{ direction: number; percentDone: number; bytesTransferred: number }> = [];
+    d.on('progress', (e) => seen.push({ ...e }));
+    await d.uploadFile('progress.bin', '', { data: bytes });
+    const up = seen.filter((e) => e.direction === 0);
+    assert.ok(up.length >= 2);
+    assert.equal(up.at(-1)!.percentDone, 100);
+    assert.equal(up.at(-1)!.bytesTransferred, bytes.length);
+  });
+
   test('FragmentSize must be a multiple of 256 KiB', () => {
     const d = env.client();
     assert.throws(() => d.config('FragmentSize=300000'), /multiple of 262144/);
