@@ -51,6 +51,7 @@ import {
   updatePermissions,
   updateSharedDriveMember,
 } from './permissions.js';
+import { getUploadStatus } from './resumable.js';
 import { type GoogleDriveSettingTable, googleDriveSettings } from './settings.js';
 import {
   blankPermission,
@@ -73,7 +74,7 @@ import {
   type SharedDrivePage,
   type UploadOptions,
 } from './types.js';
-import { getUploadStatus, hasContent, updateContent, uploadFile } from './uploads.js';
+import { hasContent, updateContent, uploadFile } from './uploads.js';
 
 /** The reference's default scope: full access to the user's Drive. */
 export const DRIVE_SCOPE = 'https://www.googleapis.com/auth/drive';
