@@ -210,6 +210,19 @@ describe('resumable uploads', () => {
     assert.equal(up.at(-1)!.bytesTransferred, bytes.length);
   });
 
+  test('two resumable uploads at once on one instance do not mix their sessions', async () => {
+    const d = env.client({ useResumableUpload: true, fragmentSize: 256 * KiB });
+    const a = randomBytes(256 * KiB * 3 + 5);
+    const b = randomBytes(256 * KiB * 2 + 9);
+    const [ia, ib] = await Promise.all([
+      d.uploadFile('both-a.bin', '', { data: a }),
+      d.uploadFile('both-b.bin', '', { data: b }),
+    ]);
+    assert.deepEqual(await read(d, ia), a);
+    assert.deepEqual(await read(d, ib), b);
+    assert.equal(d.resumeUrl, '');
+  });
+
   test('FragmentSize must be a multiple of 256 KiB', () => {
     const d = env.client();
     assert.throws(() => d.config('FragmentSize=300000'), /multiple of 262144/);
@@ -331,6 +344,18 @@ describe('encrypted uploads', () => {
     d.useResumableUpload = true;
     const resumable = await d.uploadFile('enc-resumable.bin', '', { data: bytes });
     assert.deepEqual(await read(d, resumable), bytes);
+  });
+
+  test('an explicit EncryptionKey / EncryptionIV (hex) round-trips, and another key does not decrypt', async () => {
+    const key = randomBytes(32).toString('hex');
+    const iv = randomBytes(16).toString('hex');
+    const d = env.client({ encryptionKey: key, encryptionIV: iv });
+    const bytes = randomBytes(100_000);
+    const id = await d.uploadFile('raw-key.bin', '', { data: bytes });
+    assert.deepEqual(await read(d, id), bytes);
+    const other = env.client({ encryptionKey: randomBytes(32).toString('hex'), encryptionIV: iv });
+    const wrong = await read(other, id).catch((e: { code?: number }) => e);
+    assert.ok(!(wrong instanceof Buffer) || !wrong.equals(bytes));
   });
 
   test('an encrypted resumable upload resumed by a new instance gives the same ciphertext', async () => {
