@@ -29,3 +29,5 @@ export * as box from './providers/box/index.js';
 export { Box, BoxErrorCode, type BoxOptions } from './providers/box/index.js';
 export * as dropbox from './providers/dropbox/index.js';
 export { Dropbox, DropboxApiError, type DropboxOptions } from './providers/dropbox/index.js';
+export * as googledrive from './providers/googledrive/index.js';
+export { GoogleDrive, GoogleDriveApiError, type GoogleDriveOptions } from './providers/googledrive/index.js';

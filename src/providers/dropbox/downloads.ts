@@ -11,12 +11,12 @@ import {
   enumMember,
   localPathExists,
 } from '../../core/provider.js';
+import { hashFilePrefix, hashTap } from '../../core/transfer/hash-tap.js';
 import { type DownloadTarget, DropboxContentHasher, openDownloadSink } from '../../core/transfer/index.js';
 import { ACCEPTS, address } from './addressing.js';
 import { parseResultHeader } from './api.js';
 import { type DropboxContext, dateFormat } from './context.js';
 import { exportExtension, resourceFromMetadata } from './mapping.js';
-import { hashFilePrefix, hashing } from './streams.js';
 import {
   type DownloadOptions,
   type DownloadResult,
@@ -214,7 +214,7 @@ async function receive(
   destination: Writable,
   end: boolean,
 ): Promise<HttpDownloadResult> {
-  const tap = hashing(hasher);
+  const tap = hashTap(hasher);
   // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
   const chain = (pipeline as (...streams: any[]) => Promise<void>)(tap, ...transforms, destination, { end });
   chain.catch(() => {});

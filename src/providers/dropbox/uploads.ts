@@ -3,6 +3,8 @@ import { ciphertextSize, type EncryptionSettings } from '../../core/crypto/index
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { ProgressTracker } from '../../core/http/index.js';
 import { checkStartByte, encryptionInForce } from '../../core/provider.js';
+import { ByteReader, FileReader, type FragmentReader } from '../../core/transfer/byte-reader.js';
+import { hashTap } from '../../core/transfer/hash-tap.js';
 import {
   DropboxContentHasher,
   openUploadBytes,
@@ -13,13 +15,11 @@ import {
   uploadSource,
 } from '../../core/transfer/index.js';
 import { ACCEPTS, address, revisionId } from './addressing.js';
-import { ByteReader, FileReader, type FragmentReader } from './byte-reader.js';
 import { SessionHasher } from './content-hash.js';
 import type { DropboxContext } from './context.js';
 import { correctOffsetOf, DropboxApiError } from './errors.js';
 import { dropboxTimestamp } from './mapping.js';
 import { MAX_REQUEST_BYTES } from './settings.js';
-import { hashing } from './streams.js';
 import type { UploadOptions } from './types.js';
 import type { CommitInfo, FileMetadata, UploadSessionStartResult, WriteMode } from './wire.js';
 
@@ -126,7 +126,7 @@ async function simpleUpload(ctx: DropboxContext, plan: Plan, signal: AbortSignal
   const open = () => {
     hasher = new DropboxContentHasher();
     const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-    pipeline(openUploadBytes(plan.source, plan.encryption), hashing(hasher), out, () => {});
+    pipeline(openUploadBytes(plan.source, plan.encryption), hashTap(hasher), out, () => {});
     return out;
   };
   const metadata = await ctx.api.upload<FileMetadata>('files/upload', plan.target, {

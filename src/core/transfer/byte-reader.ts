@@ -1,6 +1,6 @@
 import { type FileHandle, open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { CloudStorageError, ErrorCode } from '../../core/errors.js';
+import { CloudStorageError, ErrorCode } from '../errors.js';
 
 /**
  * Pulls exact amounts out of a stream: `take(n)` gives the next n bytes as one buffer (fewer only at the

@@ -1,0 +1,13 @@
+/**
+ * The GoogleDrive class and its public types.
+ */
+
+export { GoogleDriveApiError } from './errors.js';
+export {
+  DRIVE_SCOPE,
+  GoogleDrive,
+  type GoogleDriveOptions,
+  type GoogleDriveProperties,
+} from './googledrive.js';
+export { type GoogleDriveSettingTable, googleDriveSettings } from './settings.js';
+export * from './types.js';

@@ -1,0 +1,165 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { CloudStorageError, ErrorCode } from '../../core/errors.js';
+import { openUploadBytes, uploadInput } from '../../core/transfer/index.js';
+import { seg } from './api.js';
+import type { GoogleDriveContext } from './context.js';
+import { creationMetadata, resourceToUpdate, updateMetadata } from './operations.js';
+import { resumableUpload } from './resumable.js';
+import type { UploadOptions } from './types.js';
+import { checkMd5, type Plan, plan, RESULT_FIELDS } from './upload-plan.js';
+import type { File } from './wire.js';
+
+/**
+ * uploadFile and the content of updateResource, in Drive's three upload types:
+ * - `media`: the bytes alone (an uploadFile with no name, or new content with no metadata);
+ * - `multipart`: `multipart/related` with the JSON metadata first and the media second, streamed from the
+ *   source (never buffered);
+ * - `resumable` (useResumableUpload): a session, in resumable.ts.
+ *
+ * Every byte sent goes through MD5 as it streams (after encryption: the hash is of what Drive stores) and
+ * is checked against the `md5Checksum` Drive reports, else error 612. Conversions to Google formats have
+ * no checksum to compare.
+ */
+
+export async function uploadFile(
+  ctx: GoogleDriveContext,
+  fileName: string,
+  mimeType: string,
+  options: UploadOptions,
+  signal: AbortSignal,
+): Promise<string> {
+  const client = ctx.client;
+  const base = client.resources.length > 0 ? creationMetadata(client.resources[0]) : {};
+  const metadata: File = { ...base };
+  if (fileName) metadata.name = fileName;
+  if (mimeType) metadata.mimeType = mimeType;
+  else delete metadata.mimeType;
+  const p = await plan(ctx, { method: 'POST', path: '/files', metadata, name: fileName, mimeType }, options);
+  const file = await send(ctx, p, options, signal);
+  return file.id ?? '';
+}
+
+/** updateResource with new content (localFile or resourceData): the item's metadata and the bytes. */
+export async function updateContent(
+  ctx: GoogleDriveContext,
+  resourceId: string,
+  options: UploadOptions,
+  signal: AbortSignal,
+): Promise<void> {
+  const item = resourceToUpdate(ctx, resourceId);
+  const metadata = updateMetadata(item, true);
+  const p = await plan(
+    ctx,
+    {
+      method: 'PATCH',
+      path: `/files/${seg(resourceId)}`,
+      metadata,
+      name: item.name,
+      mimeType: item.mimeType,
+    },
+    options,
+  );
+  await send(ctx, p, options, signal);
+}
+
+/** Whether updateResource has new content to send: a localFile or resourceData (or their per-call options). */
+export function hasContent(ctx: GoogleDriveContext, options: UploadOptions): boolean {
+  const { localFile, data } = uploadInput(options, ctx.client);
+  return localFile !== '' || data !== undefined;
+}
+
+async function send(
+  ctx: GoogleDriveContext,
+  p: Plan,
+  options: UploadOptions,
+  signal: AbortSignal,
+): Promise<File> {
+  const client = ctx.client;
+  // The instance's resumeUrl/startByte follow the upload, unless per-call options named the session.
+  const perCall = options.resumeUrl !== undefined || options.startByte !== undefined;
+  const state = ctx.uploadSessions.open(
+    options.resumeUrl ?? client.resumeUrl,
+    options.startByte ?? client.startByte,
+    !perCall,
+  );
+  const resumable = options.useResumableUpload ?? client.useResumableUpload;
+  try {
+    if (resumable || state.session) return await resumableUpload(ctx, p, state, signal);
+    if (state.startByte > 0) {
+      throw new CloudStorageError(
+        ErrorCode.CannotResume,
+        `startByte is ${state.startByte} but resumeUrl is empty: only a resumable upload resumes. Set resumeUrl to the session of the interrupted upload, or startByte to 0.`,
+      );
+    }
+    return await oneRequestUpload(ctx, p, signal);
+  } finally {
+    state.close();
+  }
+}
+
+/** The media bytes from the start, through encryption, hashed into `md5` as they go. */
+function mediaStream(p: Plan, md5: { update(b: Uint8Array): unknown }): AsyncGenerator<Uint8Array> {
+  const bytes = openUploadBytes(p.source, p.encryption);
+  return (async function* () {
+    for await (const chunk of bytes as AsyncIterable<Uint8Array>) {
+      md5.update(chunk);
+      yield chunk;
+    }
+  })();
+}
+
+/** uploadType=media or multipart: one request whose body streams from the source. */
+async function oneRequestUpload(ctx: GoogleDriveContext, p: Plan, signal: AbortSignal): Promise<File> {
+  const multipart = Object.keys(p.metadata).length > 0;
+  let md5 = createHash('md5');
+  let body: () => Readable;
+  let length: number | undefined;
+  let contentType: string;
+  if (multipart) {
+    const boundary = `cloudstorage_${randomBytes(12).toString('hex')}`;
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify(p.metadata)}\r\n--${boundary}\r\nContent-Type: ${p.mediaType}\r\n\r\n`,
+    );
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    length = p.size === undefined ? undefined : head.length + p.size + tail.length;
+    contentType = `multipart/related; boundary=${boundary}`;
+    body = () => {
+      md5 = createHash('md5');
+      const media = mediaStream(p, md5);
+      return Readable.from(
+        (async function* () {
+          yield head;
+          yield* media;
+          yield tail;
+        })(),
+        { objectMode: false, highWaterMark: 1024 * 1024 },
+      );
+    };
+  } else {
+    length = p.size;
+    contentType = p.mediaType;
+    body = () => {
+      md5 = createHash('md5');
+      return Readable.from(mediaStream(p, md5), { objectMode: false, highWaterMark: 1024 * 1024 });
+    };
+  }
+  const response = await ctx.api.send({
+    method: p.method,
+    host: 'upload',
+    path: p.path,
+    query: {
+      uploadType: multipart ? 'multipart' : 'media',
+      supportsAllDrives: 'true',
+      fields: RESULT_FIELDS,
+    },
+    headers: { 'Content-Type': contentType },
+    body: p.source.repeatable ? body : body(),
+    ...(length !== undefined ? { bodyLength: length } : {}),
+    progress: { direction: 0, ...(length !== undefined ? { total: length } : {}) },
+    signal,
+  });
+  const file = await ctx.api.parse<File>(response);
+  checkMd5(ctx, p, file, md5.digest('hex'));
+  return file;
+}
