@@ -1,12 +1,13 @@
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
+import { checkServerName } from '../../core/safe-name.js';
 
 /**
- * Checks an extension before it becomes part of a local path (the export extension added to localFile):
- * letters and digits only, so it can never add a separator, a `..` or a device name.
- *
- * TODO: swap for the core name check (branch `sec`) once it lands.
+ * Checks an export extension before it becomes part of a local path (the extension added to localFile):
+ * first the core rule for anything that names a local file (no separator, `.`/`..` or control character),
+ * then letters and digits only, which is all an export format's extension ever is.
  */
 export function safeExtension(extension: string): string {
+  checkServerName(extension, 'the export extension');
   if (!/^[A-Za-z0-9]{1,16}$/.test(extension)) {
     throw new CloudStorageError(
       ErrorCode.LocalFileError,
