@@ -501,6 +501,8 @@ export class HttpClient {
       }
     }
     for (const [name, value] of route.headers) headers.set(name, value);
+    // The pool is the proxy's, so undici would name the proxy; a forwarded request names its target.
+    if (route.proxy === 'forward' && !headers.has('Host')) headers.set('Host', hop.url.host);
     this.logRequest(hop, route, headers);
 
     const attempt = new AbortController();
