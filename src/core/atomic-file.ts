@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, type WriteStream } from 'node:fs';
 import { copyFile, type FileHandle, link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { CloudStorageError, ErrorCode } from './errors.js';
 
 /**
@@ -39,6 +40,58 @@ export function openForAppend(path: string): Promise<FileHandle> {
 }
 
 /** A random, unguessable name for a temporary file next to `target` (in `dir`). */
+/**
+ * A writable over an open file handle whose `close` event means the file is settled: every write that was
+ * under way has landed and the handle is closed, also after `destroy()` (a failed download). fs.WriteStream
+ * can report `close` while a large write is still landing, so the partial file a caller then measures to
+ * resume from would still grow.
+ */
+export function handleWriter(handle: FileHandle): Writable {
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const writeAll = async (buffers: Buffer[]) => {
+    for (let rest = buffers; rest.length > 0; ) {
+      const { bytesWritten } = await handle.writev(rest);
+      rest = dropBytes(rest, bytesWritten);
+    }
+  };
+  const run = (buffers: Buffer[], done: (e?: Error | null) => void) => {
+    const op = writeAll(buffers);
+    inFlight = op.catch(() => {});
+    op.then(() => done(), done);
+  };
+  return new Writable({
+    highWaterMark: 1024 * 1024,
+    write(chunk: Buffer, _encoding, done) {
+      run([chunk], done);
+    },
+    writev(chunks, done) {
+      run(
+        chunks.map((c) => c.chunk as Buffer),
+        done,
+      );
+    },
+    final(done) {
+      handle.close().then(() => done(), done);
+    },
+    destroy(err, done) {
+      inFlight
+        .then(() => handle.close())
+        .catch(() => {})
+        .then(() => done(err));
+    },
+  });
+}
+
+/** The buffers left after the first `count` bytes were written. */
+function dropBytes(buffers: Buffer[], count: number): Buffer[] {
+  let skip = count;
+  let i = 0;
+  while (i < buffers.length && skip >= (buffers[i] as Buffer).length) skip -= (buffers[i++] as Buffer).length;
+  const rest = buffers.slice(i);
+  if (skip > 0 && rest[0]) rest[0] = rest[0].subarray(skip);
+  return rest;
+}
+
 export function tempPathFor(target: string, dir: string, suffix = 'part'): string {
   return join(dir, `.${basename(target)}.${randomBytes(8).toString('hex')}.${suffix}`);
 }
