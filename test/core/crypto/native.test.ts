@@ -1,7 +1,7 @@
 /**
- * The two implementations of XSalsa20-Poly1305 (rclone's format): libsodium through sodium-native,
- * and @noble/ciphers where the binding cannot load. They must be interchangeable byte for byte;
- * rclone itself judges both in interop.test.ts.
+ * The two implementations of XSalsa20 (rclone's format with Poly1305, and the raw keystream):
+ * libsodium through sodium-native, and @noble/ciphers where the binding cannot load. They must be
+ * interchangeable byte for byte; rclone itself judges both in interop.test.ts.
  */
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
@@ -46,5 +46,19 @@ describe('native crypto binding', () => {
       setNativeCrypto(native);
       assert.deepEqual(await decrypt(s, data), plain);
     }
+  });
+
+  it('the raw XSalsa20 keystream is the same from both, fed in pieces of any size', async () => {
+    const s = { algorithm: 12, keyHex: random(32).toString('hex'), ivHex: random(24).toString('hex') };
+    const plain = random(200_003);
+    const out: Buffer[] = [];
+    for (const native of [true, false]) {
+      setNativeCrypto(native);
+      out.push(await through(createEncryptStream(s), plain)); // random piece sizes
+    }
+    assert.deepEqual(out[0], out[1]);
+    assert.notDeepEqual(out[0], plain);
+    setNativeCrypto(true);
+    assert.deepEqual(await decrypt(s, out[1]!), plain);
   });
 });
