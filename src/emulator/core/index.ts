@@ -3,6 +3,8 @@ export { type ArmedFault, FaultInjector, type FaultSpec } from './faults.js';
 export { contentDisposition } from './headers.js';
 export { type PublicRole, publicBaseUrl, type RequestOrigin, requestOrigin } from './public-url.js';
 export {
+  DRAIN_LIMIT,
+  type DrainLimit,
   EmulatorHost,
   type EmulatorRequest,
   EmulatorServer,

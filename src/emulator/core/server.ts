@@ -169,6 +169,11 @@ export interface EmulatorServerOptions {
   blobDir?: string;
   /** The most entries the request log keeps (the oldest go first); default 10,000. */
   requestLogLimit?: number;
+  /**
+   * How much of a request body is still read (and discarded) after an early answer, and for how long,
+   * before the connection is closed; default {@link DRAIN_LIMIT}.
+   */
+  drainLimit?: DrainLimit;
 }
 
 /**
@@ -307,6 +312,7 @@ export class EmulatorServer {
     if (excess > 0) this.requestLog.splice(0, excess);
     res.on('finish', () => {
       entry.status = res.statusCode;
+      drainUnreadBody(raw, this.options.drainLimit ?? DRAIN_LIMIT);
     });
     res.on('close', () => {
       if (!entry.status) entry.status = res.statusCode;
@@ -438,6 +444,37 @@ function makeRequest(
       }
     },
   };
+}
+
+export interface DrainLimit {
+  bytes: number;
+  ms: number;
+}
+
+/**
+ * How much of a request body the server still reads and discards after it answered early (an expired
+ * token, a name clash found in the attributes, a 429), and for how long. The services do the same: a
+ * connection closed with unread bytes in it is reset, and the reset destroys the answer on its way to the
+ * client. Past either bound the connection is closed.
+ */
+export const DRAIN_LIMIT: DrainLimit = { bytes: 256 * 1024 * 1024, ms: 30_000 };
+
+/** After an answer sent before the request body ended: reads the rest away, within the drain bounds. */
+function drainUnreadBody(raw: IncomingMessage, limit: DrainLimit): void {
+  const socket = raw.socket;
+  if (raw.complete || raw.destroyed || !socket) return;
+  const start = socket.bytesRead;
+  const started = Date.now();
+  // Node's own dump of an unread body takes its bytes past the request's 'data' listeners, so the bound is
+  // checked on the socket's count.
+  const watch = setInterval(() => {
+    if (socket.bytesRead - start > limit.bytes || Date.now() - started > limit.ms) socket.destroy();
+  }, 20).unref();
+  const done = () => clearInterval(watch);
+  raw.once('end', done);
+  raw.once('close', done);
+  socket.once('close', done);
+  raw.resume();
 }
 
 /** Lets the response through up to `limit` body bytes, then destroys the connection (a mid-body reset). */
