@@ -3,8 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { Client, request } from 'undici';
 import { EmulatorServer, HttpError, sendJson } from '../../../src/emulator/core/index.js';
+
+/** Lets the event loop run once. */
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
 
 /** What a plain Node client saw of one exchange: the status and body, or the error, and the socket. */
 interface Seen {
@@ -113,5 +117,167 @@ describe('EmulatorServer early answers', () => {
     }
     assert.equal(sockets.length, 2);
     assert.ok(sockets[0]!.bytesRead < big.length, `read ${sockets[0]!.bytesRead}`);
+  });
+});
+
+describe('EmulatorServer faults, as services fail', () => {
+  const server = new EmulatorServer();
+  /** What the handlers did: the route and how many body bytes they read, in order. */
+  const ran: string[] = [];
+  const payload = randomBytes(300_000);
+  const url = (path: string) => `${server.url('api')}${path}`;
+
+  before(async () => {
+    const api = server.host('api');
+    api.router.post('/commit', async (req, res) => {
+      const body = await req.bytes();
+      ran.push(`commit ${body.length}`);
+      sendJson(res, 201, { stored: body.length });
+    });
+    api.router.delete('/thing', (_req, res) => {
+      ran.push('delete');
+      res.writeHead(204).end();
+    });
+    api.router.get('/payload', (_req, res) => {
+      ran.push('payload');
+      res.writeHead(200, { 'content-length': payload.length }).end(payload);
+    });
+    await server.start();
+  });
+  after(() => server.stop());
+
+  /** One request on a connection of its own (so no client-side retry on a reused one blurs a fault). */
+  const call = (target: string, options: Parameters<typeof request>[1] = {}) =>
+    request(target, { reset: true, ...options });
+  function last() {
+    return server.requestLog.at(-1)!;
+  }
+  async function readAllBytes(body: AsyncIterable<unknown>): Promise<{ received: number; failed: boolean }> {
+    let received = 0;
+    try {
+      for await (const chunk of body) received += (chunk as Buffer).length;
+      return { received, failed: false };
+    } catch {
+      return { received, failed: true };
+    }
+  }
+
+  it('resets after 0 bytes of the answer: the status line and headers go, then the connection is cut', async () => {
+    ran.length = 0;
+    server.faults.add({ path: '/payload', resetAfterBytes: 0 });
+    const r = await call(url('/payload'));
+    assert.equal(r.statusCode, 200);
+    assert.deepEqual(await readAllBytes(r.body), { received: 0, failed: true });
+    assert.deepEqual([last().status, last().outcome], [200, 'reset']);
+  });
+
+  it('resets at any byte of the answer, and after the headers of an answer without a body', async () => {
+    for (const at of [1, 65_537, payload.length - 1]) {
+      server.faults.add({ path: '/payload', resetAfterBytes: at });
+      const r = await call(url('/payload'));
+      const seen = await readAllBytes(r.body);
+      assert.equal(seen.failed, true, `cut at ${at}`);
+      assert.ok(seen.received <= at, `received ${seen.received} of ${at}`);
+      assert.equal(last().outcome, 'reset');
+    }
+    // A 204 has no body to cut: the connection is reset right after its headers, so the next request
+    // needs a new one (a rule that used to do nothing here).
+    server.faults.add({ path: '/thing', resetAfterBytes: 10 });
+    const client = new Client(server.url('api'));
+    let connects = 0;
+    client.on('connect', () => connects++);
+    try {
+      const gone = await client.request({ path: '/thing', method: 'DELETE' }).then(
+        async (r) => (await readAllBytes(r.body)).failed || r.statusCode,
+        () => 'failed',
+      );
+      assert.ok(gone === 204 || gone === true || gone === 'failed');
+      assert.equal(last().outcome, 'reset');
+      await new Promise((r) => setImmediate(r));
+      const again = await client.request({ path: '/thing', method: 'DELETE' });
+      await again.body.dump();
+      assert.equal(again.statusCode, 204);
+      assert.equal(connects, 2);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('resets at any byte of the request body: no handler runs, and the log says so', async () => {
+    for (const at of [0, 1, 150_000]) {
+      ran.length = 0;
+      server.faults.add({ path: '/commit', resetRequestAfterBytes: at });
+      await assert.rejects(call(url('/commit'), { method: 'POST', body: payload }));
+      assert.deepEqual(ran, [], `reset at request byte ${at}`);
+      assert.deepEqual([last().status, last().outcome], [0, 'reset']);
+    }
+  });
+
+  it('drops before the handler (nothing happened) or after it committed (the work is done, the answer lost)', async () => {
+    ran.length = 0;
+    server.faults.add({ path: '/commit', drop: 'before' });
+    await assert.rejects(call(url('/commit'), { method: 'POST', body: payload }));
+    assert.deepEqual(ran, []);
+    assert.deepEqual([last().status, last().outcome], [0, 'dropped']);
+
+    server.faults.add({ path: '/commit', drop: 'after' });
+    await assert.rejects(call(url('/commit'), { method: 'POST', body: payload }));
+    assert.deepEqual(ran, [`commit ${payload.length}`]);
+    assert.deepEqual([last().status, last().outcome], [0, 'dropped']);
+  });
+
+  it('stalls before or after the handler, or mid-answer, until the client leaves', async () => {
+    for (const [spec, committed] of [
+      [{ stall: 'before' as const }, false],
+      [{ stall: 'after' as const }, true],
+    ] as const) {
+      ran.length = 0;
+      server.faults.add({ path: '/commit', ...spec });
+      const controller = new AbortController();
+      const pending = call(url('/commit'), { method: 'POST', body: payload, signal: controller.signal });
+      // The client gives up once the server has taken the fault (and, after the handler, once it ran).
+      while (server.faults.pending > 0 || (committed && ran.length === 0)) await settle();
+      controller.abort();
+      await assert.rejects(pending);
+      assert.deepEqual(ran, committed ? [`commit ${payload.length}`] : []);
+      while (last().outcome === undefined) await settle();
+      assert.deepEqual([last().status, last().outcome], [0, 'stalled']);
+    }
+    server.faults.add({ path: '/payload', stallAfterBytes: 1000 });
+    const controller = new AbortController();
+    const r = await call(url('/payload'), { signal: controller.signal });
+    let received = 0;
+    await assert.rejects(async () => {
+      for await (const chunk of r.body) {
+        received += (chunk as Buffer).length;
+        if (received >= 1000) controller.abort();
+      }
+    });
+    assert.equal(received, 1000);
+    assert.deepEqual([last().status, last().outcome], [200, 'stalled']);
+  });
+
+  it('answers a status early and closes with the body unread when told to (a server that does not drain)', async () => {
+    ran.length = 0;
+    server.faults.add({ path: '/commit', status: 401, closeUnread: true });
+    const outcome = await call(url('/commit'), { method: 'POST', body: payload }).then(
+      (r) => r.statusCode,
+      (e: Error) => e.message,
+    );
+    // The unread bytes make the close a reset, which may or may not beat the answer to the client.
+    assert.ok(outcome === 401 || typeof outcome === 'string', String(outcome));
+    assert.deepEqual(ran, []);
+    assert.deepEqual([last().status, last().outcome], [401, 'answered']);
+  });
+
+  it('logs a request the client abandoned as abandoned, with no status, not as 200', async () => {
+    server.faults.add({ path: '/payload', delayMs: 10_000 });
+    const controller = new AbortController();
+    const pending = call(url('/payload'), { signal: controller.signal });
+    while (server.faults.pending > 0) await settle();
+    controller.abort();
+    await assert.rejects(pending);
+    while (last().outcome === undefined) await settle();
+    assert.deepEqual([last().status, last().outcome], [0, 'abandoned']);
   });
 });
