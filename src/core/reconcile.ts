@@ -1,5 +1,5 @@
 import { CloudStorageError, isBrokenConnection } from './errors.js';
-import type { HttpClient } from './http/index.js';
+import { HttpClient } from './http/client.js';
 import { backoffDelay, sleep } from './http/retry.js';
 
 /**
@@ -40,17 +40,41 @@ export function isOutcomeUnknown(e: unknown): e is CloudStorageError {
   return UNKNOWN_OUTCOME_STATUS.has(e.httpStatus);
 }
 
+/** How often and how patiently {@link sendReconciled} repeats: the retry settings of the HTTP client. */
+export interface RepeatPolicy {
+  maxRetries: number;
+  /** The longest Retry-After (seconds) waited for; a longer one falls back to the backoff. */
+  maxRetryAfter: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** MaxRetries, MaxRetryAfter, RetryBaseDelayMs and RetryMaxDelayMs of a client; the defaults for anything else. */
+export function repeatPolicyOf(http: unknown): RepeatPolicy {
+  if (http instanceof HttpClient) {
+    const s = http.settings;
+    return {
+      maxRetries: s.get('MaxRetries'),
+      maxRetryAfter: s.get('MaxRetryAfter'),
+      baseDelayMs: s.get('RetryBaseDelayMs'),
+      maxDelayMs: s.get('RetryMaxDelayMs'),
+    };
+  }
+  return { maxRetries: 3, maxRetryAfter: 60, baseDelayMs: 500, maxDelayMs: 10_000 };
+}
+
 /**
  * Sends an {@link UnsafeCall}, reconciling after each unknown outcome before any repeat: up to MaxRetries
  * repeats, with the client's backoff (or the server's Retry-After, up to MaxRetryAfter) in between. Any
- * other failure, and the last unknown one, is thrown as it came.
+ * other failure, and the last unknown one, is thrown as it came. `http` is the client whose retry settings
+ * apply.
  */
 export async function sendReconciled<T>(
-  http: HttpClient,
+  http: unknown,
   call: UnsafeCall<T>,
   signal?: AbortSignal,
 ): Promise<T> {
-  const settings = http.settings;
+  const policy = repeatPolicyOf(http);
   for (let attempt = 0; ; attempt++) {
     let failure: CloudStorageError;
     try {
@@ -61,15 +85,12 @@ export async function sendReconciled<T>(
     }
     const retryAfter = failure.retryAfter;
     const wait =
-      retryAfter !== undefined && retryAfter <= settings.get('MaxRetryAfter')
+      retryAfter !== undefined && retryAfter <= policy.maxRetryAfter
         ? retryAfter * 1000
-        : backoffDelay(attempt, {
-            baseDelayMs: settings.get('RetryBaseDelayMs'),
-            maxDelayMs: settings.get('RetryMaxDelayMs'),
-          });
+        : backoffDelay(attempt, { baseDelayMs: policy.baseDelayMs, maxDelayMs: policy.maxDelayMs });
     await sleep(wait, signal);
     const done = await call.reconcile(failure);
     if (done !== undefined) return done;
-    if (call.repeatable === false || attempt >= settings.get('MaxRetries')) throw failure;
+    if (call.repeatable === false || attempt >= policy.maxRetries) throw failure;
   }
 }

@@ -577,7 +577,7 @@ function cutAfter(res: ServerResponse, limit: number, cut: () => void): void {
     (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
     return true;
   }) as typeof res.write;
-  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
+  res.end = ((chunk?: unknown) => {
     take(chunk);
     stop();
     return res;
