@@ -3,6 +3,7 @@ import { CloudStorageError, ErrorCode, invalidArgument } from '../errors.js';
 import type { LogEvent } from '../events.js';
 import type { AuthProvider } from '../http/types.js';
 import { installXPath } from '../json-xpath.js';
+import { sendReconciled } from '../reconcile.js';
 import { Redactor } from '../redact.js';
 import { openInSystemBrowser } from './browser.js';
 import { decodeJwtPayload } from './jwt.js';
@@ -393,7 +394,37 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
       if (!refreshToken)
         throw new CloudStorageError(ErrorCode.InvalidCredentials, 'There is no refresh token.');
       this.redactor.add(refreshToken);
-      await this.grant({ grant_type: 'refresh_token', refresh_token: refreshToken }, 'token refresh', signal);
+      // Retried on connection faults and 5xx with backoff (core sendReconciled; the token server cannot be
+      // asked what it did). With rotation, a refresh whose answer was lost may have replaced this refresh
+      // token by one no one received: the next attempt is then refused, and only a new sign-in helps.
+      let answerLost = false;
+      try {
+        await sendReconciled(
+          this.http,
+          {
+            send: () =>
+              this.grant(
+                { grant_type: 'refresh_token', refresh_token: refreshToken },
+                'token refresh',
+                signal,
+              ),
+            reconcile: async () => {
+              answerLost = true;
+              return undefined;
+            },
+          },
+          signal,
+        );
+      } catch (e) {
+        if (answerLost && e instanceof CloudStorageError && e.providerCode === 'invalid_grant') {
+          throw new CloudStorageError(
+            ErrorCode.InvalidCredentials,
+            'The answer to a token refresh was lost on the way, and the service now refuses the refresh token that refresh used (it rotated it in the lost answer): sign in again (authorize()) to get new tokens.',
+            { cause: e, providerCode: 'invalid_grant', httpStatus: e.httpStatus, redactor: this.redactor },
+          );
+        }
+        throw e;
+      }
     };
     await (this.store?.withRefreshLock ? this.store.withRefreshLock(run) : run());
   }

@@ -39,8 +39,14 @@ export class ResponseBody extends Readable {
     });
     source.once('error', (err) => {
       const mapped = hooks.mapError(err);
-      if (this.readableLength === 0) this.destroy(mapped);
-      else this.pendingError = mapped;
+      if (this.readableLength === 0) {
+        this.destroy(mapped);
+        return;
+      }
+      this.pendingError = mapped;
+      // A _read may already be outstanding (the source was resumed for it): the stream calls _read again
+      // only after a push, so an empty one releases it; once the buffer drains, _read delivers the error.
+      this.push(Buffer.alloc(0));
     });
     // Paused until the reader asks for data.
     source.pause();

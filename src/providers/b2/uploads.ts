@@ -18,6 +18,7 @@ import {
   postToUploadUrl,
   SHA1_HEX_LENGTH,
   sha1Hex,
+  storedVersion,
   targetHeaders,
   type UploadRequest,
   uploadTarget,
@@ -116,6 +117,8 @@ async function simpleUpload(
     };
     sent = body.sha1;
   }
+  const since = Date.now();
+  request.reconcile = () => storedVersion(ctx, target, sent(), since, signal);
   const file = await postToUploadUrl<FileVersion>(
     ctx,
     bucketKey(target.bucketId),

@@ -14,6 +14,8 @@ import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import { sleep } from '../../core/http/retry.js';
 import { trimTrailingSlashes } from '../../core/http/url.js';
 import { encryptionInForce } from '../../core/provider.js';
+import { sendReconciled } from '../../core/reconcile.js';
+import { hashEachAttempt } from '../../core/transfer/hash-tap.js';
 import {
   fileSource,
   fixedSizeParts,
@@ -160,25 +162,84 @@ async function simpleUpload(job: UploadJob, size: number | undefined): Promise<W
       }
     }
     const name = target.kind === 'new' ? target.name : (target.name ?? 'file');
-    const body = multipartUpload(attributesOf(job), name, content, length);
+    const attempts = hashEachAttempt(content, () => sha1Hasher());
+    const body = multipartUpload(attributesOf(job), name, attempts.open, length);
     const path = target.kind === 'new' ? '/files/content' : `/files/${target.fileId}/content`;
-    const result = await ctx.api.json<WireFiles>({
-      method: 'POST',
-      path,
-      host: 'upload',
-      query: { fields: ITEM_FIELDS },
-      headers: { 'Content-Type': body.contentType, ...(sha1 ? { 'Content-MD5': sha1 } : {}) },
-      body: source.repeatable || spoolDir ? body.open : body.open(),
-      ...(body.length !== undefined ? { bodyLength: body.length } : {}),
-      progress: { direction: 0, ...(body.length !== undefined ? { total: body.length } : {}) },
+    const repeatable = source.repeatable || spoolDir !== undefined;
+    // Not safe to repeat blindly: after an unknown outcome, the file Box holds under this name says
+    // whether this upload made it (core sendReconciled).
+    return await sendReconciled(
+      ctx.http,
+      {
+        repeatable,
+        send: async () =>
+          firstEntry(
+            await ctx.api.json<WireFiles>({
+              method: 'POST',
+              path,
+              host: 'upload',
+              query: { fields: ITEM_FIELDS },
+              headers: { 'Content-Type': body.contentType, ...(sha1 ? { 'Content-MD5': sha1 } : {}) },
+              body: repeatable ? body.open : body.open(),
+              ...(body.length !== undefined ? { bodyLength: body.length } : {}),
+              progress: { direction: 0, ...(body.length !== undefined ? { total: body.length } : {}) },
+              signal,
+              subject:
+                target.kind === 'version'
+                  ? formatId('file', target.fileId)
+                  : formatId('folder', target.folderId),
+            }),
+          ),
+        reconcile: () => storedUpload(ctx, target, attempts.sent(), signal),
+      },
       signal,
-      subject:
-        target.kind === 'version' ? formatId('file', target.fileId) : formatId('folder', target.folderId),
-    });
-    return firstEntry(result);
+    );
   } finally {
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
   }
+}
+
+const sha1Hasher = () => {
+  const hash = createHash('sha1');
+  return { update: (b: Uint8Array) => hash.update(b), digest: () => hash.digest('hex') };
+};
+
+/**
+ * The reconcile step of an upload whose outcome is unknown: the file at the target when it holds exactly
+ * the bytes sent (`sha1`, hex, of the last attempt that sent them all), else undefined (send it again).
+ * A new file is looked up by name in its folder; a new version is the file's current content.
+ */
+async function storedUpload(
+  ctx: BoxContext,
+  target: UploadTarget,
+  sha1: string | undefined,
+  signal: AbortSignal,
+): Promise<WireItem | undefined> {
+  if (sha1 === undefined) return undefined;
+  let fileId: string | undefined;
+  if (target.kind === 'version') {
+    fileId = target.fileId;
+  } else {
+    for (let offset = 0; fileId === undefined; ) {
+      const page = await ctx.api.json<{ entries: WireItem[]; total_count?: number }>({
+        method: 'GET',
+        path: `/folders/${target.folderId}/items`,
+        query: { fields: 'type,id,name,sha1', offset, limit: 1000 },
+        signal,
+      });
+      fileId = page.entries.find((e) => e.type === 'file' && e.name === target.name && e.sha1 === sha1)?.id;
+      offset += page.entries.length;
+      if (page.entries.length === 0 || (page.total_count !== undefined && offset >= page.total_count)) break;
+    }
+    if (fileId === undefined) return undefined;
+  }
+  const item = await ctx.api.json<WireItem>({
+    method: 'GET',
+    path: `/files/${fileId}`,
+    query: { fields: ITEM_FIELDS },
+    signal,
+  });
+  return item.sha1 === sha1 ? item : undefined;
 }
 
 async function hashOf(stream: Readable, signal: AbortSignal): Promise<string> {
@@ -268,17 +329,21 @@ export function rememberSession(ctx: BoxContext, session: WireUploadSession): vo
 
 async function createSession(job: UploadJob, size: number): Promise<WireUploadSession> {
   const t = job.target;
-  return job.ctx.api.json<WireUploadSession>({
-    method: 'POST',
-    host: 'upload',
-    path: t.kind === 'new' ? '/files/upload_sessions' : `/files/${t.fileId}/upload_sessions`,
-    json:
-      t.kind === 'new'
-        ? { folder_id: t.folderId, file_size: size, file_name: t.name }
-        : { file_size: size, ...(t.name ? { file_name: t.name } : {}) },
-    signal: job.signal,
-    subject: t.kind === 'new' ? formatId('folder', t.folderId) : formatId('file', t.fileId),
-  });
+  const send = () =>
+    job.ctx.api.json<WireUploadSession>({
+      method: 'POST',
+      host: 'upload',
+      path: t.kind === 'new' ? '/files/upload_sessions' : `/files/${t.fileId}/upload_sessions`,
+      json:
+        t.kind === 'new'
+          ? { folder_id: t.folderId, file_size: size, file_name: t.name }
+          : { file_size: size, ...(t.name ? { file_name: t.name } : {}) },
+      signal: job.signal,
+      subject: t.kind === 'new' ? formatId('folder', t.folderId) : formatId('file', t.fileId),
+    });
+  // Box lists no sessions: one whose answer was lost cannot be found, so a new one is made (the lost one,
+  // empty, expires).
+  return sendReconciled(job.ctx.http, { send, reconcile: async () => undefined }, job.signal);
 }
 
 interface Part {
@@ -404,7 +469,30 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
   }
   tracker.finish();
 
-  const item = await commit(job, session, resumeUrl, [...uploaded.values()], whole.digest('base64'));
+  const digest = whole.digest();
+  const item = await sendReconciled(
+    ctx.http,
+    {
+      send: () => commit(job, session, resumeUrl, [...uploaded.values()], digest.toString('base64')),
+      // A commit whose answer was lost: a session still there was not committed (commit again); once it is
+      // gone, the file says whether the commit made it.
+      reconcile: async () => {
+        const open = await api
+          .request({ method: 'GET', path: resumeUrl, signal, okStatus: (s) => s === 200 || s === 404 })
+          .then(async (r) => {
+            await r.bytes();
+            return r.status === 200;
+          });
+        if (open) return undefined;
+        const done = await storedUpload(ctx, job.target, digest.toString('hex'), signal);
+        if (done) return done;
+        throw cannotResume(
+          `The upload session ${resumeUrl} is gone after a commit whose answer was lost, and no file with the uploaded content is there: upload the file again.`,
+        );
+      },
+    },
+    signal,
+  );
   state.session = '';
   state.startByte = 0;
   return item;
@@ -443,7 +531,6 @@ async function commit(
         query: { fields: ITEM_FIELDS },
         headers: { Digest: `sha=${digest}` },
         json: body,
-        idempotent: true,
         okStatus: (s) => s === 201 || s === 200 || s === 202,
         signal,
       });
