@@ -17,10 +17,10 @@
  *
  * The emulator runs in a process of its own; each transfer runs in a child process measured for wall time
  * and peak RSS (bench/lib/measure.ts). The class's figure is the transfer inside its process (start-up,
- * which compiles TypeScript, and authorize are left out). Every download is compared with the source.
+ * and authorize are left out). Every download is compared with the source.
  *
- *   npx tsx bench/b2.ts                                   # 1 GiB, best of 2 rounds
- *   BENCH_SIZE_MB=256 BENCH_SIMPLE_MB=32 BENCH_ROUNDS=1 npx tsx bench/b2.ts
+ *   npm run bench -- b2   # 64 MiB, 1 round (the defaults of bench/run.ts)
+ *   BENCH_SIZE_MB=256 BENCH_SIMPLE_MB=32 BENCH_ROUNDS=1 npm run bench -- b2
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
@@ -29,9 +29,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { B2Emulator } from '../src/emulator/b2/index.js';
-import { EmulatorServer } from '../src/emulator/core/index.js';
-import { BackblazeB2 } from '../src/providers/b2/index.js';
+import { B2Emulator } from '#lib/emulator/b2/index.js';
+import { EmulatorServer } from '#lib/emulator/core/index.js';
+import { BackblazeB2 } from '#lib/providers/b2/index.js';
 import {
   sameFiles,
   serveUntilStdinEnds,
@@ -217,11 +217,11 @@ async function main(): Promise<void> {
     await makeInput(simple, simpleBytes);
     const simpleSha1 = await sha1OfFile(simple);
     const parts = await cutParts(large, bytes, part, dir);
-    // What a process that loads the class (and tsx) takes before transferring anything.
+    // What a process that loads the class takes before transferring anything.
     const idle = await measureProcess(
       'class process at rest',
       process.execPath,
-      ['--import', 'tsx', self, 'idle'],
+      [...process.execArgv, self, 'idle'],
       {
         bytes: 0,
       },
@@ -236,7 +236,7 @@ async function main(): Promise<void> {
       const m = await measureProcess(
         label,
         process.execPath,
-        ['--import', 'tsx', self, kind, config, file, remote, String(partMiB), String(concurrency)],
+        [...process.execArgv, self, kind, config, file, remote, String(partMiB), String(concurrency)],
         { bytes: size, stdoutFile: out },
       );
       await new Promise((r) => setTimeout(r, 50));

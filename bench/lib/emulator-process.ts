@@ -20,7 +20,7 @@ export async function startEmulatorProcess<T>(
   script: string,
   blobDir: string,
 ): Promise<{ endpoints: T; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, 'serve', blobDir], {
+  const child = spawn(process.execPath, [...process.execArgv, script, 'serve', blobDir], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {
