@@ -32,6 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { B2Emulator } from '#lib/emulator/b2/index.js';
 import { EmulatorServer } from '#lib/emulator/core/index.js';
 import { BackblazeB2 } from '#lib/providers/b2/index.js';
+import { B2Calls, type B2Endpoints as Endpoints } from './lib/b2-calls.js';
 import {
   sameFiles,
   serveUntilStdinEnds,
@@ -41,14 +42,6 @@ import {
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const MiB = 1024 * 1024;
-
-interface Endpoints {
-  api: string;
-  keyId: string;
-  key: string;
-  bucketId: string;
-  bucketName: string;
-}
 
 /** `b2.ts serve <blobDir>`: runs the emulator with one bucket until stdin closes; prints its endpoints. */
 async function serve(blobDir: string): Promise<void> {
@@ -131,33 +124,6 @@ async function cutParts(file: string, bytes: number, part: number, dir: string) 
     parts.push({ path, sha1: await sha1OfFile(path) });
   }
   return parts;
-}
-
-/** A B2 JSON call from the measuring process (preparation for curl, not timed). */
-class B2Calls {
-  token = '';
-  apiUrl = '';
-  downloadUrl = '';
-  constructor(private readonly endpoints: Endpoints) {}
-  async authorize(): Promise<void> {
-    const basic = Buffer.from(`${this.endpoints.keyId}:${this.endpoints.key}`).toString('base64');
-    const r = await fetch(`${this.endpoints.api}/b2api/v2/b2_authorize_account`, {
-      headers: { Authorization: `Basic ${basic}` },
-    });
-    const j = (await r.json()) as { authorizationToken: string; apiUrl: string; downloadUrl: string };
-    this.token = j.authorizationToken;
-    this.apiUrl = j.apiUrl;
-    this.downloadUrl = j.downloadUrl;
-  }
-  async call<T>(op: string, body: unknown): Promise<T> {
-    const r = await fetch(`${this.apiUrl}/b2api/v2/${op}`, {
-      method: 'POST',
-      headers: { Authorization: this.token, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!r.ok) throw new Error(`${op}: ${r.status} ${await r.text()}`);
-    return (await r.json()) as T;
-  }
 }
 
 const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
