@@ -29,8 +29,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { B2Emulator } from '#lib/emulator/b2/index.js';
-import { EmulatorServer } from '#lib/emulator/core/index.js';
 import { BackblazeB2 } from '#lib/providers/b2/index.js';
 import { B2Calls, type B2Endpoints as Endpoints } from './lib/b2-calls.js';
 import {
@@ -46,6 +44,9 @@ const MiB = 1024 * 1024;
 /** `b2.ts serve <blobDir>`: runs the emulator with one bucket until stdin closes; prints its endpoints. */
 async function serve(blobDir: string): Promise<void> {
   await serveUntilStdinEnds<Endpoints>(async () => {
+    // Imported here, so that the class's processes load the client only.
+    const { EmulatorServer } = await import('#lib/emulator/core/index.js');
+    const { B2Emulator } = await import('#lib/emulator/b2/index.js');
     const server = new EmulatorServer({ blobDir });
     const emulator = new B2Emulator();
     emulator.install(server);

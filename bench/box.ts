@@ -27,8 +27,6 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BoxEmulator } from '#lib/emulator/box/index.js';
-import { EmulatorServer } from '#lib/emulator/core/index.js';
 import { Box } from '#lib/providers/box/index.js';
 import {
   sameFiles,
@@ -50,6 +48,9 @@ interface Endpoints {
 /** `box.ts serve <blobDir>`: the emulator, until stdin closes; its endpoints go to stdout as JSON. */
 async function serve(blobDir: string): Promise<void> {
   await serveUntilStdinEnds<Endpoints>(async () => {
+    // Imported here, so that the class's processes load the client only.
+    const { EmulatorServer } = await import('#lib/emulator/core/index.js');
+    const { BoxEmulator } = await import('#lib/emulator/box/index.js');
     const server = new EmulatorServer({ blobDir });
     const emulator = new BoxEmulator({ accessTokenLifetimeSeconds: 24 * 3600 });
     emulator.install(server);

@@ -25,8 +25,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EmulatorServer } from '#lib/emulator/core/index.js';
-import { DropboxEmulator } from '#lib/emulator/dropbox/index.js';
 import { Dropbox } from '#lib/providers/dropbox/index.js';
 import {
   sameFiles,
@@ -48,6 +46,9 @@ interface Endpoints {
 /** `dropbox.ts serve <blobDir>`: runs the emulator until stdin closes; prints its endpoints as JSON. */
 async function serve(blobDir: string): Promise<void> {
   await serveUntilStdinEnds<Endpoints>(async () => {
+    // Imported here, so that the class's processes load the client only.
+    const { EmulatorServer } = await import('#lib/emulator/core/index.js');
+    const { DropboxEmulator } = await import('#lib/emulator/dropbox/index.js');
     const server = new EmulatorServer({ blobDir });
     const emulator = new DropboxEmulator();
     emulator.install(server);

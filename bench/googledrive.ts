@@ -25,8 +25,6 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EmulatorServer } from '#lib/emulator/core/index.js';
-import { GoogleDriveEmulator } from '#lib/emulator/googledrive/index.js';
 import { GoogleDrive } from '#lib/providers/googledrive/index.js';
 import {
   sameFiles,
@@ -46,6 +44,9 @@ interface Endpoints {
 /** `googledrive.ts serve <blobDir>`: runs the emulator until stdin closes; prints its endpoints as JSON. */
 async function serve(blobDir: string): Promise<void> {
   await serveUntilStdinEnds<Endpoints>(async () => {
+    // Imported here, so that the class's processes load the client only.
+    const { EmulatorServer } = await import('#lib/emulator/core/index.js');
+    const { GoogleDriveEmulator } = await import('#lib/emulator/googledrive/index.js');
     const server = new EmulatorServer({ blobDir });
     const emulator = new GoogleDriveEmulator();
     emulator.install(server);

@@ -20,8 +20,6 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { B2Emulator } from '#lib/emulator/b2/index.js';
-import { EmulatorServer } from '#lib/emulator/core/index.js';
 import { BackblazeB2 } from '#lib/providers/b2/index.js';
 import { B2Calls, type B2Endpoints } from './lib/b2-calls.js';
 import { serveUntilStdinEnds, startEmulatorProcess, stopEmulatorProcess } from './lib/emulator-process.js';
@@ -33,6 +31,9 @@ const PREFIX = 'folder/';
 /** `listing.ts serve <blobDir> <entries>`: a B2 emulator with one bucket of `entries` files under PREFIX. */
 async function serve(blobDir: string, entries: number): Promise<void> {
   await serveUntilStdinEnds<B2Endpoints>(async () => {
+    // Imported here, so that the class's processes load the client only.
+    const { EmulatorServer } = await import('#lib/emulator/core/index.js');
+    const { B2Emulator } = await import('#lib/emulator/b2/index.js');
     const server = new EmulatorServer({ blobDir });
     const emulator = new B2Emulator();
     emulator.install(server);

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { constants, type WriteStream } from 'node:fs';
 import { copyFile, type FileHandle, link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { CloudStorageError, ErrorCode } from './errors.js';
+import { STREAM_BUFFER_BYTES } from './stream-buffer.js';
 
 /**
  * Downloads that never leave a half-written or wrongly decrypted file where the user's file should
@@ -63,6 +65,15 @@ export function localFileError(what: string, cause: unknown): CloudStorageError 
   return new CloudStorageError(ErrorCode.LocalFileError, `${what}: ${detail}`, { cause });
 }
 
+/**
+ * Destroys a file stream that may still hold writes (up to its buffer of them): they fail with
+ * ERR_STREAM_DESTROYED, which means nothing once the file is given up, so it is not left unhandled.
+ */
+export function discardPendingWrites(stream: Writable): void {
+  stream.on('error', () => {});
+  stream.destroy();
+}
+
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
 /** A temporary file that becomes `target` on {@link commit}, or disappears on {@link abort}. */
@@ -85,7 +96,12 @@ export class AtomicFile {
     } catch (e) {
       throw localFileError(`Cannot create the temporary file ${tempPath}`, e);
     }
-    return new AtomicFile(target, tempPath, handle.createWriteStream(), overwrite);
+    return new AtomicFile(
+      target,
+      tempPath,
+      handle.createWriteStream({ highWaterMark: STREAM_BUFFER_BYTES }),
+      overwrite,
+    );
   }
 
   /**
@@ -154,7 +170,7 @@ export class AtomicFile {
 
   /** Removes the temporary file; the target is left as it was. */
   async abort(): Promise<void> {
-    this.stream.destroy();
+    discardPendingWrites(this.stream);
     await new Promise<void>((resolve) =>
       this.stream.closed ? resolve() : this.stream.once('close', () => resolve()),
     );

@@ -1,8 +1,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { AtomicFile, createExclusive, openForAppend } from '../atomic-file.js';
+import { AtomicFile, createExclusive, discardPendingWrites, openForAppend } from '../atomic-file.js';
 import { CloudStorageError, ErrorCode } from '../errors.js';
+import { STREAM_BUFFER_BYTES } from '../stream-buffer.js';
 
 /** Where a download goes. */
 export type DownloadTarget =
@@ -139,7 +140,7 @@ async function resumeInPlace(path: string, startByte: number): Promise<DownloadS
 }
 
 function inPlace(handle: FileHandle, createdNew: boolean): DownloadSink {
-  const stream = handle.createWriteStream();
+  const stream = handle.createWriteStream({ highWaterMark: STREAM_BUFFER_BYTES });
   return {
     writable: stream,
     createdNew,
@@ -149,7 +150,7 @@ function inPlace(handle: FileHandle, createdNew: boolean): DownloadSink {
       return undefined;
     },
     async abort() {
-      stream.destroy();
+      discardPendingWrites(stream);
     },
   };
 }
