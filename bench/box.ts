@@ -1,5 +1,5 @@
 /**
- * Box transfer benchmark: one file (1 GiB by default; BENCH_SIZE_MB sets the size in MiB) uploaded and
+ * Box transfer benchmark: one file (BENCH_SIZE_MB sets the size in MiB) uploaded and
  * downloaded with the Box class and with `curl`, against the same Box emulator endpoints, in one run:
  *
  *   class upload, simple      Box.uploadFile: one multipart POST /files/content, streamed from disk
@@ -12,11 +12,11 @@
  *
  * The emulator runs in its own process; each transfer runs in a child process measured for wall time
  * and peak RSS (bench/lib/measure.ts). For the class, the time is the transfer inside its process (the
- * start-up, which compiles TypeScript, is left out; the wall time including it is in the notes). Every
+ * start-up is left out; the wall time including it is in the notes). Every
  * download is compared with the source byte for byte.
  *
- *   npx tsx bench/box.ts                   # 1 GiB
- *   BENCH_SIZE_MB=64 npx tsx bench/box.ts
+ *   npm run bench -- box   # 64 MiB, 1 round (the defaults of bench/run.ts)
+ *   BENCH_SIZE_MB=64 npm run bench -- box
  *
  * Not part of `npm test`.
  */
@@ -27,9 +27,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BoxEmulator } from '../src/emulator/box/index.js';
-import { EmulatorServer } from '../src/emulator/core/index.js';
-import { Box } from '../src/providers/box/index.js';
+import { Box } from '#lib/providers/box/index.js';
 import {
   sameFiles,
   serveUntilStdinEnds,
@@ -50,6 +48,9 @@ interface Endpoints {
 /** `box.ts serve <blobDir>`: the emulator, until stdin closes; its endpoints go to stdout as JSON. */
 async function serve(blobDir: string): Promise<void> {
   await serveUntilStdinEnds<Endpoints>(async () => {
+    // Imported here, so that the class's processes load the client only.
+    const { EmulatorServer } = await import('#lib/emulator/core/index.js');
+    const { BoxEmulator } = await import('#lib/emulator/box/index.js');
     const server = new EmulatorServer({ blobDir });
     const emulator = new BoxEmulator({ accessTokenLifetimeSeconds: 24 * 3600 });
     emulator.install(server);
@@ -130,7 +131,7 @@ async function main(): Promise<void> {
       const m = await measureProcess(
         label,
         process.execPath,
-        ['--import', 'tsx', self, kind, config, file, target],
+        [...process.execArgv, self, kind, config, file, target],
         {
           bytes,
           stdoutFile: out,
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
     const idle = await measureProcess(
       'class process at rest',
       process.execPath,
-      ['--import', 'tsx', self, 'idle'],
+      [...process.execArgv, self, 'idle'],
       {
         bytes: 0,
       },

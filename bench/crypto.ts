@@ -25,11 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import {
-  createDecryptStream,
-  createEncryptStream,
-  type EncryptionSettings,
-} from '../src/core/crypto/index.js';
+import { createDecryptStream, createEncryptStream, type EncryptionSettings } from '#lib/core/crypto/index.js';
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const PASSWORD = 'benchmark passphrase';

@@ -19,8 +19,9 @@ export async function serveUntilStdinEnds<T>(
 export async function startEmulatorProcess<T>(
   script: string,
   blobDir: string,
+  extraArgs: string[] = [],
 ): Promise<{ endpoints: T; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, 'serve', blobDir], {
+  const child = spawn(process.execPath, [...process.execArgv, script, 'serve', blobDir, ...extraArgs], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {

@@ -7,7 +7,7 @@
  * Where GNU time is missing, the child's VmHWM is polled from /proc instead (slightly less exact).
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { appendFileSync, createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 export interface Measurement {
@@ -18,6 +18,8 @@ export interface Measurement {
   /** Payload throughput in MiB/s. */
   mibPerSecond: number;
   peakRssMiB: number;
+  /** For benchmarks that count things rather than bytes (entries listed, files moved): how many. */
+  items?: number;
 }
 
 export interface ProcessOptions {
@@ -77,8 +79,13 @@ export async function measureProcess(
   };
 }
 
-/** Formats measurements as an aligned text table. */
+/**
+ * Formats measurements as an aligned text table. The table a benchmark prints is also its result for
+ * `bench/run.ts`: when BENCH_RESULTS names a file, the rows are appended to it, one JSON object a line.
+ */
 export function formatTable(rows: Measurement[]): string {
+  const results = process.env.BENCH_RESULTS;
+  if (results) appendFileSync(results, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
   const header = ['what', 'seconds', 'MiB/s', 'peak RSS MiB'];
   const lines = rows.map((r) => [
     r.label,

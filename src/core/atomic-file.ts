@@ -4,6 +4,7 @@ import { copyFile, type FileHandle, link, lstat, open, rename, unlink } from 'no
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CloudStorageError, ErrorCode } from './errors.js';
+import { STREAM_BUFFER_BYTES } from './stream-buffer.js';
 
 /**
  * Downloads that never leave a half-written or wrongly decrypted file where the user's file should
@@ -60,7 +61,7 @@ export function handleWriter(handle: FileHandle): Writable {
     op.then(() => done(), done);
   };
   return new Writable({
-    highWaterMark: 1024 * 1024,
+    highWaterMark: STREAM_BUFFER_BYTES,
     write(chunk: Buffer, _encoding, done) {
       run([chunk], done);
     },
@@ -116,6 +117,15 @@ export function localFileError(what: string, cause: unknown): CloudStorageError 
   return new CloudStorageError(ErrorCode.LocalFileError, `${what}: ${detail}`, { cause });
 }
 
+/**
+ * Destroys a file stream that may still hold writes (up to its buffer of them): they fail with
+ * ERR_STREAM_DESTROYED, which means nothing once the file is given up, so it is not left unhandled.
+ */
+export function discardPendingWrites(stream: Writable): void {
+  stream.on('error', () => {});
+  stream.destroy();
+}
+
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
 /** A temporary file that becomes `target` on {@link commit}, or disappears on {@link abort}. */
@@ -138,7 +148,12 @@ export class AtomicFile {
     } catch (e) {
       throw localFileError(`Cannot create the temporary file ${tempPath}`, e);
     }
-    return new AtomicFile(target, tempPath, handle.createWriteStream(), overwrite);
+    return new AtomicFile(
+      target,
+      tempPath,
+      handle.createWriteStream({ highWaterMark: STREAM_BUFFER_BYTES }),
+      overwrite,
+    );
   }
 
   /**
@@ -207,7 +222,7 @@ export class AtomicFile {
 
   /** Removes the temporary file; the target is left as it was. */
   async abort(): Promise<void> {
-    this.stream.destroy();
+    discardPendingWrites(this.stream);
     await new Promise<void>((resolve) =>
       this.stream.closed ? resolve() : this.stream.once('close', () => resolve()),
     );

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 import type { Redactor } from '../redact.js';
+import { STREAM_BUFFER_BYTES } from '../stream-buffer.js';
 import type { HttpResponse } from './types.js';
 
 export interface BodyHooks {
@@ -27,7 +28,7 @@ export class ResponseBody extends Readable {
     private readonly source: Readable,
     private readonly hooks: BodyHooks,
   ) {
-    super();
+    super({ highWaterMark: STREAM_BUFFER_BYTES });
     source.on('data', (chunk: Buffer) => {
       hooks.onChunk(chunk);
       if (!this.push(chunk)) source.pause();

@@ -13,5 +13,6 @@ export {
   uploadInput,
   uploadSource,
 } from './source.js';
+export { type SpooledPart, spooledParts } from './spool.js';
 export { openUploadBytes } from './upload-bytes.js';
 export { type UploadSessionState, UploadSessions } from './upload-sessions.js';

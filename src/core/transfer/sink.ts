@@ -1,7 +1,13 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { AtomicFile, createExclusive, handleWriter, openForAppend } from '../atomic-file.js';
+import {
+  AtomicFile,
+  createExclusive,
+  discardPendingWrites,
+  handleWriter,
+  openForAppend,
+} from '../atomic-file.js';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 
 /** Where a download goes. */
@@ -150,7 +156,7 @@ function inPlace(handle: FileHandle, createdNew: boolean): DownloadSink {
     },
     async abort() {
       // Resolves once the file is settled: the partial file a caller sees is the one startByte resumes.
-      stream.destroy();
+      discardPendingWrites(stream);
       if (!stream.closed) await new Promise<void>((resolve) => stream.once('close', () => resolve()));
     },
   };

@@ -3,10 +3,11 @@ import type { EncryptionRandomness } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode, invalidArgument, isBrokenConnection } from '../../core/errors.js';
 import { sendReconciled } from '../../core/reconcile.js';
 import {
-  fixedSizeParts,
   openUploadBytes,
   runParallel,
+  type SpooledPart,
   sessionRandomness,
+  spooledParts,
   type UploadSessionState,
   type UploadSource,
 } from '../../core/transfer/index.js';
@@ -157,7 +158,7 @@ export async function largeUpload(
   plan: Plan,
   state: UploadSessionState,
   signal: AbortSignal,
-  streamed?: { parts: AsyncIterable<Buffer>; nonce: string },
+  streamed?: { parts: AsyncIterable<SpooledPart>; nonce: string },
 ): Promise<string> {
   const client = ctx.client;
   const { target, size } = plan;
@@ -316,29 +317,34 @@ export async function largeUpload(
         signal,
       );
     } else {
-      // A stream, or encrypted data: read front to back into part buffers, UploadConcurrency in flight.
+      // A stream, or encrypted data: read front to back into parts spooled to temporary files (TempPath),
+      // UploadConcurrency in flight: memory stays flat whatever FragmentSize, and a part can be sent again.
       const parts =
         streamed?.parts ??
-        fixedSizeParts(
+        spooledParts(
           openUploadBytes(plan.source, plan.encryption, await randomnessOf(plan, large.nonce)),
           partSize,
+          ctx.settings.get('TempPath'),
         );
       await runParallel(
         parts,
         concurrency,
-        async (bytes, i) => {
+        async (part, i) => {
           const n = i + 1;
-          const digest = sha1Hex(bytes);
-          const have = existing.get(n);
-          if (have && have.contentLength === bytes.length && have.contentSha1 === digest) {
-            return complete(n, bytes.length, digest);
+          try {
+            const have = existing.get(n);
+            if (have && have.contentLength === part.length && have.contentSha1 === part.sha1) {
+              return complete(n, part.length, part.sha1);
+            }
+            await sendPart(
+              n,
+              { headers: { 'X-Bz-Content-Sha1': part.sha1 }, body: () => part.open(), length: part.length },
+              () => part.sha1,
+            );
+            complete(n, part.length, part.sha1);
+          } finally {
+            await part.release();
           }
-          await sendPart(
-            n,
-            { headers: { 'X-Bz-Content-Sha1': digest }, body: bytes, length: bytes.length },
-            () => digest,
-          );
-          complete(n, bytes.length, digest);
         },
         signal,
       );

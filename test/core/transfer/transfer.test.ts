@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +16,7 @@ import {
   hashBytes,
   openDownloadSink,
   runParallel,
+  spooledParts,
   uploadSource,
 } from '../../../src/core/transfer/index.js';
 
@@ -179,6 +180,62 @@ describe('fixedSizeParts and runParallel', () => {
       /stop/,
     );
     assert.equal(released, true);
+  });
+});
+
+describe('spooledParts', () => {
+  const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
+  const collect = async (r: Readable) => {
+    const chunks: Buffer[] = [];
+    for await (const c of r) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  };
+
+  it('cuts a stream into exact parts kept in owner-only temporary files, each readable again, removed on release', async () => {
+    const spool = join(dir, 'spool-ok');
+    await mkdir(spool);
+    const data = randomBytes(250_000);
+    const chunks = [];
+    for (let at = 0; at < data.length; at += 7_777) chunks.push(data.subarray(at, at + 7_777));
+    const seen: Buffer[] = [];
+    for await (const part of spooledParts(Readable.from(chunks), 100_000, spool)) {
+      const files = await readdir(spool);
+      assert.equal(files.length, 1, 'one file per part not yet released');
+      assert.equal((await stat(join(spool, files[0]!))).mode & 0o777, 0o600);
+      const bytes = await collect(part.open());
+      assert.deepEqual(await collect(part.open()), bytes, 'a part can be read again (a second attempt)');
+      assert.equal(part.length, bytes.length);
+      assert.equal(part.sha1, sha1(bytes));
+      seen.push(bytes);
+      await part.release();
+      await part.release();
+      assert.deepEqual(await readdir(spool), []);
+    }
+    assert.deepEqual(
+      seen.map((b) => b.length),
+      [100_000, 100_000, 50_000],
+    );
+    assert.ok(Buffer.concat(seen).equals(data));
+  });
+
+  it('removes the part it was filling when the source fails; a consumer that stops holds only what it was handed', async () => {
+    const spool = join(dir, 'spool-fail');
+    await mkdir(spool);
+    async function* failing() {
+      yield randomBytes(150_000);
+      throw new Error('the source broke');
+    }
+    const parts = spooledParts(failing(), 100_000, spool);
+    const first = await parts.next();
+    assert.equal(first.done, false);
+    await assert.rejects(parts.next(), /the source broke/);
+    if (!first.done) await first.value.release();
+    assert.deepEqual(await readdir(spool), []);
+
+    const stopped = spooledParts(Readable.from([randomBytes(150_000), randomBytes(10)]), 100_000, spool);
+    await stopped.next();
+    await stopped.return(undefined);
+    assert.deepEqual((await readdir(spool)).length, 1, 'only the part handed out stays, for its owner');
   });
 });
 
