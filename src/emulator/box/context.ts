@@ -94,7 +94,7 @@ export function route(
 ): void {
   router.add(method, path, async (req, res) => {
     res.setHeader(REQUEST_ID_HEADER, requestIdOf(req));
-    const userId = options.public ? '' : authenticate(ctx.oauth, req);
+    const userId = options.public ? '' : authenticate(ctx.oauth, ctx.store.users, req);
     await handler({ req, res, userId, ctx });
   });
 }

@@ -35,6 +35,7 @@ export class BoxStore {
   private nextItemId = 1_000_000_001;
   private nextVersionId = 2_000_000_001;
   private nextLockId = 3_000_001;
+  private nextUserId = 30_000_001;
   /** Turns an item into the JSON of `context_info.conflicts`; set by the emulator once shapes exist. */
   renderConflict: ConflictRenderer = (item) => ({ type: item.type, id: item.id, name: item.name });
 
@@ -77,6 +78,13 @@ export class BoxStore {
   }
   newVersionId(): string {
     return String(this.nextVersionId++);
+  }
+  /** A new user of the enterprise (an app user, a service account, a managed user). */
+  addUser(overrides: Partial<UserRecord>): UserRecord {
+    const id = String(this.nextUserId++);
+    const user = userRecord(this.now(), { login: `user${id}@example.com`, role: 'user', ...overrides, id });
+    this.users.set(id, user);
+    return user;
   }
   newLockId(): string {
     return String(this.nextLockId++);
@@ -496,5 +504,29 @@ function folderDefaults() {
     canNonOwnersViewCollaborators: true,
     isCollaborationRestrictedToEnterprise: false,
     uploadEmail: null,
+  };
+}
+
+/** A user record with Box's defaults for what `overrides` leaves out. */
+export function userRecord(now: number, overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    id: '20000001',
+    name: 'Emulated User',
+    login: 'user@example.com',
+    createdAt: now,
+    modifiedAt: now,
+    language: 'en',
+    timezone: 'America/Los_Angeles',
+    spaceAmount: 10 * 1024 ** 4,
+    maxUploadSize: 50 * 1024 ** 3,
+    status: 'active',
+    jobTitle: '',
+    phone: '',
+    address: '',
+    role: 'admin',
+    myTags: [],
+    hostname: 'https://app.box.com/',
+    notificationEmail: null,
+    ...overrides,
   };
 }
