@@ -52,6 +52,12 @@ import {
   updateSharedDriveMember,
 } from './permissions.js';
 import { getUploadStatus } from './resumable.js';
+import {
+  exposeServiceAccountProperties,
+  GoogleServiceAccountAuth,
+  type GoogleServiceAccountProperties,
+  SERVICE_ACCOUNT_PROPERTY_NAMES,
+} from './service-account.js';
 import { type GoogleDriveSettingTable, googleDriveSettings } from './settings.js';
 import {
   blankPermission,
@@ -117,7 +123,9 @@ const OWN_PROPERTIES = [
 ] as const satisfies ReadonlyArray<keyof GoogleDriveProperties>;
 
 /** Constructor options: every writable setting (lower-camel-cased), every property, and the wiring. */
-export type GoogleDriveOptions = CloudClientOptions<GoogleDriveSettingTable> & Partial<GoogleDriveProperties>;
+export type GoogleDriveOptions = CloudClientOptions<GoogleDriveSettingTable> &
+  Partial<GoogleDriveProperties> &
+  Partial<GoogleServiceAccountProperties>;
 
 /**
  * The GoogleDrive class: the 40 methods of the reference `cloudstorage.GoogleDrive`, its properties,
@@ -135,7 +143,12 @@ export type GoogleDriveOptions = CloudClientOptions<GoogleDriveSettingTable> & P
  * const id = await drive.uploadFile('report.pdf', '');
  * for await (const r of drive.iterateChildren('root')) console.log(r.name, r.size);
  * ```
+ *
+ * On a server: `new GoogleDrive({ serviceAccountKeyFile: 'key.json' })` signs in as the service account
+ * (serviceAccountSubject: a user of the domain, by domain-wide delegation); accessTokenCallback supplies
+ * tokens from elsewhere.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below adds the run-time service-account properties.
 export class GoogleDrive
   extends CloudClient<GoogleDriveEvents, GoogleDriveSettingTable>
   implements GoogleDriveProperties
@@ -171,9 +184,14 @@ export class GoogleDrive
   private _changeMarker = '';
   private _nextChangeMarker = '';
   private readonly ctx: GoogleDriveContext;
+  private readonly serviceAccount: GoogleServiceAccountAuth;
 
   constructor(options: GoogleDriveOptions = {}) {
-    const { own, rest } = takeOwnOptions<GoogleDriveProperties>(options, OWN_PROPERTIES);
+    const { own, rest: others } = takeOwnOptions<GoogleDriveProperties>(options, OWN_PROPERTIES);
+    const { own: serviceAccount, rest } = takeOwnOptions<GoogleServiceAccountProperties>(
+      others,
+      SERVICE_ACCOUNT_PROPERTY_NAMES,
+    );
     const holder: { drive?: GoogleDrive } = {};
     super(googleDriveSettings, rest as CloudClientOptions<GoogleDriveSettingTable>, {
       oauthService: GOOGLE_OAUTH,
@@ -194,6 +212,9 @@ export class GoogleDrive
     if (this.settings.get('IncludeAllFields')) this.settings.set('RequestedFields', '*');
     this.installSettings();
     Object.assign(this, own);
+    this.serviceAccount = new GoogleServiceAccountAuth(this.oauth, this.redactor);
+    exposeServiceAccountProperties(this, this.serviceAccount);
+    Object.assign(this, serviceAccount);
   }
 
   // ---- properties, collections and markers ------------------------------------------------------------
@@ -572,3 +593,6 @@ export class GoogleDrive
     });
   }
 }
+
+// The service-account properties are defined at run time by exposeServiceAccountProperties.
+export interface GoogleDrive extends GoogleServiceAccountProperties {}
