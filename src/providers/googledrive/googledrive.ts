@@ -148,7 +148,6 @@ export type GoogleDriveOptions = CloudClientOptions<GoogleDriveSettingTable> &
  * (serviceAccountSubject: a user of the domain, by domain-wide delegation); accessTokenCallback supplies
  * tokens from elsewhere.
  */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below adds the run-time service-account properties.
 export class GoogleDrive
   extends CloudClient<GoogleDriveEvents, GoogleDriveSettingTable>
   implements GoogleDriveProperties
