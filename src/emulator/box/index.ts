@@ -108,6 +108,14 @@ export class BoxEmulator implements ServiceEmulator {
       app: server.publicUrl('app'),
     });
     const signer = new DownloadSigner(now, () => this.config.downloadUrlLifetimeMs);
+    const trees = new Map<string, BoxContext>();
+    const shapesFor = (tree: BoxStore) => {
+      const shapes = new Shapes(tree, urls, this.config.timezoneOffsetMinutes, (file) =>
+        signer.sign(file.id, file.versions.at(-1)!.id),
+      );
+      tree.renderConflict = (item) => shapes.conflict(item);
+      return shapes;
+    };
     const ctx: BoxContext = {
       store,
       blobs: server.blobs,
@@ -115,12 +123,20 @@ export class BoxEmulator implements ServiceEmulator {
       oauth,
       urls,
       signDownload: (fileId, versionId) => signer.sign(fileId, versionId),
-      shapes: undefined as unknown as Shapes,
+      shapes: shapesFor(store),
+      forUser: (userId) => {
+        if (userId === owner.id) return ctx;
+        let tree = trees.get(userId);
+        const user = store.users.get(userId);
+        if (!tree && user) {
+          const userStore = new BoxStore(server.blobs, user, enterprise, now, store);
+          tree = { ...ctx, store: userStore, shapes: shapesFor(userStore) };
+          trees.set(userId, tree);
+        }
+        return tree ?? ctx;
+      },
+      allStores: () => [store, ...[...trees.values()].map((t) => t.store)],
     };
-    ctx.shapes = new Shapes(store, urls, this.config.timezoneOffsetMinutes, (file) =>
-      signer.sign(file.id, file.versions.at(-1)!.id),
-    );
-    store.renderConflict = (item) => ctx.shapes.conflict(item);
 
     oauth.install(server);
     const sessions = new UploadSessions(ctx);

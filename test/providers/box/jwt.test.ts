@@ -161,10 +161,20 @@ describe('Box JWT sign-in against the emulator', () => {
 
     const asUser = jwtBox({ jwtConfig: config, jwtUserId: appUser.id });
     assert.equal((await asUser.getAccountInfo()).id, appUser.id);
-    await asUser.createFolder('worker-folder', '');
+    // The app user has a file tree of its own: its root is not the service account's.
+    assert.deepEqual((await asUser.listResources('')).resources, []);
+    const folder = await asUser.createFolder('worker-folder', '');
+    const fileId = await asUser.uploadFile('result.csv', folder, { data: new TextEncoder().encode('a,b\n') });
+    assert.ok((await asUser.listResources(folder)).resources.some((r) => r.id === fileId));
+    assert.ok(!(await admin.listResources('')).resources.some((r) => r.id === folder));
+    await rejectsWithCode(admin.getResourceInfo(fileId), ErrorCode.InvalidRemoteId);
 
     admin.asUser = appUser.id;
     assert.equal((await admin.getAccountInfo()).id, appUser.id);
+    assert.ok(
+      (await admin.listResources('')).resources.some((r) => r.id === folder),
+      'As-User sees its tree',
+    );
     admin.asUser = '';
     assert.equal((await admin.getAccountInfo()).id, env.emulator.store.owner.id);
 

@@ -16,12 +16,12 @@ const insufficient = () =>
 export function installUserRoutes(api: Router, ctx: BoxContext): void {
   route(api, ctx, 'GET', '/2.0/users/me', (c) => {
     const user = ctx.store.users.get(c.userId) ?? ctx.store.owner;
-    sendBox(c.res, 200, ctx.shapes.user(user, parseFields(c.req.query)));
+    sendBox(c.res, 200, c.ctx.shapes.user(user, parseFields(c.req.query)));
   });
   route(api, ctx, 'GET', '/2.0/users/:id', (c) => {
     const user = ctx.store.users.get(c.req.params.id!);
     if (!user) throw notFound();
-    sendBox(c.res, 200, ctx.shapes.user(user, parseFields(c.req.query)));
+    sendBox(c.res, 200, c.ctx.shapes.user(user, parseFields(c.req.query)));
   });
   route(api, ctx, 'GET', '/2.0/users', (c) => listUsers(c));
   route(api, ctx, 'POST', '/2.0/users', (c) => createUser(c));
