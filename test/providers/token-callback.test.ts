@@ -7,18 +7,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type CloudStorageError, ErrorCode } from '../../src/core/errors.js';
 import { BackblazeB2 } from '../../src/providers/b2/index.js';
+import { rejectsWith } from '../helpers/rejects.js';
 import { type BoxEnv, startBoxEnv } from './box/helpers.js';
 import { type Env as DropboxEnv, startEnv as startDropbox } from './dropbox/helpers.js';
 import { type Env as DriveEnv, startEnv as startDrive } from './googledrive/helpers.js';
-
-async function rejectsWith(p: Promise<unknown>, code: number): Promise<CloudStorageError> {
-  const err = (await p.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => e,
-  )) as CloudStorageError;
-  assert.equal(err.code, code, err.message);
-  return err;
-}
 
 describe('accessTokenCallback', () => {
   let box: BoxEnv;

@@ -11,7 +11,7 @@ export { OAuthClient, type OAuthClientOptions } from './oauth-client.js';
 export { OAuthParams } from './oauth-params.js';
 export { OAUTH_PROPERTY_NAMES, type OAuthProperties, OAuthState } from './oauth-state.js';
 export { challengeFor, createState, createVerifier } from './pkce.js';
-export { exposeOAuthProperties } from './properties.js';
+export { exposeOAuthProperties, forwardProperties } from './properties.js';
 export { isOAuthSetting, type OAuthSettings, type OAuthSettingTable, oauthSettings } from './settings.js';
 export {
   CallbackTokenStore,

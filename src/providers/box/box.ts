@@ -1,3 +1,4 @@
+import { forwardProperties } from '../../core/auth/index.js';
 import { type CallOptions, CloudClient, type CloudClientOptions } from '../../core/client.js';
 import type { HttpErrorInfo } from '../../core/http/index.js';
 import {
@@ -16,7 +17,7 @@ import { sendCustomRequest } from './custom.js';
 import { downloadFile } from './downloads.js';
 import { boxErrorMapper } from './errors.js';
 import * as items from './items.js';
-import { BoxJwtAuth, type BoxJwtConfig, type BoxJwtProperties, exposeJwtProperties } from './jwt.js';
+import { BOX_JWT_PROPERTY_NAMES, BoxJwtAuth, type BoxJwtConfig, type BoxJwtProperties } from './jwt.js';
 import * as links from './links.js';
 import * as listing from './listing.js';
 import { emptyAccount, emptyMetadata, emptyResource } from './mapping.js';
@@ -151,7 +152,7 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     };
     installResourceReaders(this.settings, () => this.resources);
     this.jwt = new BoxJwtAuth(this.oauth, this.redactor);
-    exposeJwtProperties(this, this.jwt);
+    forwardProperties(this, this.jwt, BOX_JWT_PROPERTY_NAMES);
     Object.assign(this, own);
     const { jwtConfig, jwtConfigFile, ...jwtProperties } = jwtOptions;
     if (jwtConfigFile !== undefined) this.jwt.applyConfig(jwtConfigFile, true);
@@ -480,5 +481,5 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
 
 type BoxJwtOptions = BoxJwtProperties & { jwtConfig: BoxJwtConfig | string; jwtConfigFile: string };
 
-// The JWT properties are defined at run time by exposeJwtProperties; this declares them to the compiler.
+// The JWT properties are defined at run time by forwardProperties; this declares them to the compiler.
 export interface Box extends BoxJwtProperties {}

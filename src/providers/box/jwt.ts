@@ -133,21 +133,6 @@ export class BoxJwtAuth implements BoxJwtProperties {
   }
 }
 
-/** Puts the JWT properties on the Box instance, forwarding to its {@link BoxJwtAuth}. */
-export function exposeJwtProperties(target: object, jwt: BoxJwtAuth): void {
-  for (const name of BOX_JWT_PROPERTY_NAMES) {
-    Object.defineProperty(target, name, {
-      configurable: true,
-      enumerable: true,
-      get: () => jwt[name],
-      set: (value: string) => {
-        if (typeof value !== 'string') throw invalidArgument(`${name} is a string.`);
-        jwt[name] = value;
-      },
-    });
-  }
-}
-
 function parseConfig(config: BoxJwtConfig | string, fromFile: boolean): BoxJwtConfig {
   let value: unknown = config;
   if (typeof config === 'string') {

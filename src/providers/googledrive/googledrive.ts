@@ -1,4 +1,4 @@
-import type { OAuthServiceProfile } from '../../core/auth/index.js';
+import { forwardProperties, type OAuthServiceProfile } from '../../core/auth/index.js';
 import { type CallOptions, CloudClient, type CloudClientOptions } from '../../core/client.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { HttpErrorInfo } from '../../core/http/index.js';
@@ -53,7 +53,6 @@ import {
 } from './permissions.js';
 import { getUploadStatus } from './resumable.js';
 import {
-  exposeServiceAccountProperties,
   GoogleServiceAccountAuth,
   type GoogleServiceAccountProperties,
   SERVICE_ACCOUNT_PROPERTY_NAMES,
@@ -212,7 +211,7 @@ export class GoogleDrive
     this.installSettings();
     Object.assign(this, own);
     this.serviceAccount = new GoogleServiceAccountAuth(this.oauth, this.redactor);
-    exposeServiceAccountProperties(this, this.serviceAccount);
+    forwardProperties(this, this.serviceAccount, SERVICE_ACCOUNT_PROPERTY_NAMES);
     Object.assign(this, serviceAccount);
   }
 
@@ -593,5 +592,5 @@ export class GoogleDrive
   }
 }
 
-// The service-account properties are defined at run time by exposeServiceAccountProperties.
+// The service-account properties are defined at run time by forwardProperties.
 export interface GoogleDrive extends GoogleServiceAccountProperties {}

@@ -127,20 +127,6 @@ export class GoogleServiceAccountAuth implements GoogleServiceAccountProperties 
   }
 }
 
-/** Puts the service-account properties on the GoogleDrive instance, forwarding to its auth. */
-export function exposeServiceAccountProperties(target: object, auth: GoogleServiceAccountAuth): void {
-  for (const name of SERVICE_ACCOUNT_PROPERTY_NAMES) {
-    Object.defineProperty(target, name, {
-      configurable: true,
-      enumerable: true,
-      get: () => auth[name],
-      set: (value: never) => {
-        auth[name] = value;
-      },
-    });
-  }
-}
-
 function parseKey(value: GoogleServiceAccountKey | string, what: string): GoogleServiceAccountKey {
   let key: unknown = value;
   if (typeof value === 'string') {

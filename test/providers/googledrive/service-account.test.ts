@@ -3,24 +3,16 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CloudStorageError, ErrorCode } from '../../../src/core/errors.js';
+import { ErrorCode } from '../../../src/core/errors.js';
 import type {
   GoogleDriveOptions,
   GoogleServiceAccountKey,
 } from '../../../src/providers/googledrive/index.js';
+import { rejectsWith } from '../../helpers/rejects.js';
 import { rsaKeyPair } from '../../helpers/rsa-keys.js';
 import { type Env, startEnv } from './helpers.js';
 
 const EMAIL = 'backup-job@emulated-project.iam.gserviceaccount.com';
-
-async function rejectsWith(p: Promise<unknown>, code: number): Promise<CloudStorageError> {
-  const err = (await p.then(
-    () => assert.fail('expected a rejection'),
-    (e: unknown) => e,
-  )) as CloudStorageError;
-  assert.equal(err.code, code, err.message);
-  return err;
-}
 
 describe('GoogleDrive service accounts against the emulator', () => {
   let env: Env;
