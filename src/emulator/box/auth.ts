@@ -170,8 +170,8 @@ export function authenticate(
   req: EmulatorRequest,
 ): string {
   const check = oauth.verifyAccessToken(req);
-  // A deleted user's tokens die with it.
-  if (!check.ok || !users.has(check.subject)) throw unauthorized();
+  // A deleted or deactivated user's tokens die with it.
+  if (!check.ok || users.get(check.subject)?.status !== 'active') throw unauthorized();
   const asUser = req.headers['as-user'];
   if (typeof asUser !== 'string' || asUser === '') return check.subject;
   if (!mayActAsOthers(users.get(check.subject))) {

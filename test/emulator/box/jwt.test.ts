@@ -147,6 +147,17 @@ describe('Box JWT on the emulator', () => {
     });
     assert.equal(((await foreign.json()) as Json).error, 'invalid_grant');
 
+    const nobody = await h.api('/2.0/users/me', { headers: { ...auth, 'as-user': '31337' } });
+    assert.equal(nobody.status, 400);
+
+    // Deactivated: its tokens stop working and no new one is given; active again, it signs in again.
+    const record = h.box.store.users.get(robot.id as string)!;
+    record.status = 'inactive';
+    assert.equal((await h.api('/2.0/users/me', { headers: bearer })).status, 401);
+    assert.equal((await grant(await assertion({ sub: robot.id, box_sub_type: 'user' }))).status, 400);
+    record.status = 'active';
+    assert.equal((await grant(await assertion({ sub: robot.id, box_sub_type: 'user' }))).status, 200);
+
     assert.equal((await h.api(`/2.0/users/${robot.id}`, { method: 'DELETE', headers: auth })).status, 204);
     assert.equal((await h.api('/2.0/users/me', { headers: bearer })).status, 401);
     assert.equal((await grant(await assertion({ sub: robot.id, box_sub_type: 'user' }))).status, 400);

@@ -139,6 +139,10 @@ describe('Google service accounts on the Drive emulator', () => {
         /unauthorized/,
       ],
     ];
+    // Google's clients send no jti; one that is sent is good once.
+    const withJti = await assertion({ jti: 'a-unique-assertion-id' });
+    assert.equal((await grant(withJti)).status, 200);
+    cases.push(['replayed jti', Promise.resolve(withJti), 'invalid_grant', /jti/]);
     for (const [why, jwt, error, description] of cases) {
       const { status, body } = await grant(await jwt);
       assert.ok(status === 400 || status === 401, `${why}: ${status}`);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { MemoryTokenStore } from '../../../src/core/auth/index.js';
+import { FileTokenStore, MemoryTokenStore } from '../../../src/core/auth/index.js';
 import { ErrorCode } from '../../../src/core/errors.js';
 import type { BoxJwtConfig, BoxOptions } from '../../../src/providers/box/index.js';
 import { rsaKeyPair } from '../../helpers/rsa-keys.js';
@@ -81,15 +81,22 @@ describe('Box JWT sign-in against the emulator', () => {
     env.server.faults.clear();
   });
 
-  it('shares one token through a token store', async () => {
-    const store = new MemoryTokenStore();
-    const a = jwtBox({ jwtConfig: config, tokenStore: store });
-    const b = jwtBox({ jwtConfig: config, tokenStore: store });
-    const before = tokenRequests();
-    await a.getAccountInfo();
-    await b.getAccountInfo();
-    assert.equal(tokenRequests() - before, 1);
-    assert.equal(a.oAuthAccessToken, b.oAuthAccessToken);
+  it('shares one token through a token store, and one renewal after an expiry', async () => {
+    for (const store of [new MemoryTokenStore(), new FileTokenStore(join(env.dir, 'box-tokens.json'))]) {
+      const a = jwtBox({ jwtConfig: config, tokenStore: store });
+      const b = jwtBox({ jwtConfig: config, tokenStore: store });
+      let before = tokenRequests();
+      await Promise.all([a.getAccountInfo(), b.getAccountInfo()]);
+      assert.equal(tokenRequests() - before, 1, store.constructor.name);
+      assert.equal(a.oAuthAccessToken, b.oAuthAccessToken);
+      // The shared token dies at Box: the first to hear it signs a new assertion, the other takes that.
+      env.emulator.oauth.tokens.revokeToken(a.oAuthAccessToken);
+      before = tokenRequests();
+      await a.getAccountInfo();
+      await b.getAccountInfo();
+      assert.equal(tokenRequests() - before, 1, store.constructor.name);
+      assert.equal(a.oAuthAccessToken, b.oAuthAccessToken);
+    }
   });
 
   it('refuses bad credentials with 603 and the reason, each after one token request', async () => {
