@@ -147,7 +147,7 @@ async function jwtGrant(request: JwtBearerRequest, options: BoxAuthOptions): Pro
 
 /** A user token is for an active app user of this app, or an active managed user of the enterprise. */
 function userTokenAllowed(client: OAuthClientRegistration, user: UserRecord | undefined): boolean {
-  if (user?.status !== 'active') return false;
+  if (!user || user.status === 'inactive') return false;
   return user.kind !== 'app_user' || user.appClientId === client.clientId;
 }
 
@@ -170,11 +170,13 @@ export function authenticate(
   req: EmulatorRequest,
 ): string {
   const check = oauth.verifyAccessToken(req);
+  if (!check.ok) throw unauthorized();
   // A deleted or deactivated user's tokens die with it.
-  if (!check.ok || users.get(check.subject)?.status !== 'active') throw unauthorized();
+  const user = users.get(check.subject);
+  if (!user || user.status === 'inactive') throw unauthorized();
   const asUser = req.headers['as-user'];
   if (typeof asUser !== 'string' || asUser === '') return check.subject;
-  if (!mayActAsOthers(users.get(check.subject))) {
+  if (!mayActAsOthers(user)) {
     throw boxError(403, 'access_denied_insufficient_permissions', 'Access denied - insufficient permission');
   }
   const target = users.get(asUser.trim());
@@ -182,7 +184,7 @@ export function authenticate(
   if (target?.kind === 'app_user' && target.appClientId !== check.clientId) {
     throw boxError(403, 'access_denied_insufficient_permissions', 'Access denied - insufficient permission');
   }
-  if (target?.status !== 'active') {
+  if (!target || target.status === 'inactive') {
     throw boxError(400, 'invalid_parameter', "Invalid value for 'As-User' header", {
       errors: [{ reason: 'invalid_parameter', name: 'As-User', message: `Invalid user id '${asUser}'` }],
     });
