@@ -476,6 +476,10 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     });
     this.ctx.originals = new WeakMap();
     this.ctx.markerOwners = { resource: '', search: '', version: '' };
+    // JWT sign-in goes with the rest of the OAuth state (reset() cleared oAuthClientId: OAuthResetData is on).
+    if (!this.oAuthClientId) {
+      for (const name of BOX_JWT_PROPERTY_NAMES) this[name] = '';
+    }
   }
 }
 

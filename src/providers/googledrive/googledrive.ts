@@ -562,6 +562,11 @@ export class GoogleDrive
     this._changeMarker = '';
     this._nextChangeMarker = '';
     if (!this.oAuthAuthorizationScope) this.oAuthAuthorizationScope = DRIVE_SCOPE;
+    // Service-account sign-in goes with the rest of the OAuth state (unless OAuthResetData kept the client id).
+    if (!this.oAuthClientId) {
+      this.serviceAccountKey = undefined;
+      this.serviceAccountSubject = '';
+    }
   }
 
   /** The per-item settings (IconLink[i], NormalizedFileName[i], ResourceKey[i]) and IncludeAllFields. */

@@ -61,6 +61,12 @@ describe('Box JWT sign-in against the emulator', () => {
     await writeFile(file, JSON.stringify(config));
     const fromFile = jwtBox({ jwtConfigFile: file });
     assert.equal((await fromFile.getAccountInfo()).id, env.emulator.store.owner.id);
+    // reset() forgets the JWT sign-in with the rest of the OAuth state.
+    await fromFile.reset();
+    assert.equal(fromFile.jwtPrivateKey, '');
+    assert.equal(fromFile.enterpriseId, '');
+    fromFile.config(`ApiUrl=${env.emulator.urls.api}/2.0`);
+    await rejectsWithCode(fromFile.getAccountInfo(), ErrorCode.InvalidCredentials);
   });
 
   it('signs a new assertion when Box says the token expired, once', async () => {
