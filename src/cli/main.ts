@@ -8,7 +8,9 @@ const USAGE = `Usage: cloudstorage <command> [options]
 
 Commands:
   serve [--services box,dropbox] [--port N] [--auto-approve]
-        Start the service emulators on 127.0.0.1 until interrupted (Ctrl-C).
+        [--box-jwt-app config.json]... [--google-service-account key.json]...
+        Start the service emulators on 127.0.0.1 until interrupted (Ctrl-C). The key files register a
+        Box JWT app or a Google service account, so that they sign in to the emulators too.
   demo  Start the Box emulator, sign in with OAuth 2.0 + PKCE, and make an authorized request.
   help  Show this text.`;
 
@@ -22,6 +24,8 @@ export async function main(argv: string[]): Promise<number> {
           services: { type: 'string', default: Object.keys(SERVICE_EMULATORS).join(',') },
           port: { type: 'string', default: '0' },
           'auto-approve': { type: 'boolean', default: false },
+          'box-jwt-app': { type: 'string', multiple: true, default: [] },
+          'google-service-account': { type: 'string', multiple: true, default: [] },
         },
       });
       const port = Number(values.port);
@@ -34,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
           .filter(Boolean),
         autoApprove: values['auto-approve'],
         port,
+        boxJwtApps: values['box-jwt-app'],
+        googleServiceAccounts: values['google-service-account'],
       });
       console.log(describeEmulators(running));
       console.log('Press Ctrl-C to stop.');

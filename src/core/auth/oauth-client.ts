@@ -15,6 +15,7 @@ import { defaultFailurePage, defaultSuccessPage } from './pages.js';
 import { challengeFor, createState, createVerifier } from './pkce.js';
 import { type OAuthSettings, type OAuthSettingTable, oauthSettings } from './settings.js';
 import { requestToken, type TokenResponse } from './token-endpoint.js';
+import type { TokenSource } from './token-source.js';
 import {
   type BrowserLauncher,
   type HttpRequester,
@@ -48,6 +49,8 @@ export interface OAuthClientOptions extends Partial<Omit<OAuthProperties, 'oAuth
   passwordGrantPassword?: string;
   /** Clock in ms since the epoch; tests inject one to expire tokens without waiting. */
   now?: () => number;
+  /** Gets access tokens instead of the OAuth grants (a signed assertion, a callback); see {@link TokenSource}. */
+  tokenSource?: TokenSource;
 }
 
 /** Refresh this long before expiry at most; short-lived tokens use a tenth of their lifetime instead. */
@@ -73,6 +76,11 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
   private readonly service: OAuthServiceProfile;
   private readonly openBrowser: BrowserLauncher;
   private readonly log: ((event: LogEvent) => void) | undefined;
+  /**
+   * Where new access tokens come from instead of the grants and the refresh token (Box JWT, Google service
+   * accounts, a callback); undefined: the OAuth grants of the oAuth* properties.
+   */
+  tokenSource: TokenSource | undefined;
 
   private inflight: Promise<void> | undefined;
   private readonly params = new OAuthParams();
@@ -102,6 +110,7 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
     this.service = options.service ?? {};
     this.openBrowser = options.openBrowser ?? openInSystemBrowser;
     this.log = options.log;
+    this.tokenSource = options.tokenSource;
     this.installSettingHooks();
     for (const name of OAUTH_PROPERTY_NAMES) {
       if (name === 'oAuthWebAuthUrl') continue;
@@ -272,6 +281,15 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
     await server?.stop();
   }
 
+  /**
+   * Forgets the cached access token (not the store's), so that the next request gets a new one: for a
+   * change of whom the tokens act for (Box jwtUserId). The store is not read again for it.
+   */
+  discardToken(): void {
+    this.token = undefined;
+    this.storeLoaded = true;
+  }
+
   /** Releases what the client holds open (the redirect server). */
   async close(): Promise<void> {
     await this.stopWebServer();
@@ -318,6 +336,10 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
   }
 
   private async doRenew(interactive: boolean, signal?: AbortSignal): Promise<void> {
+    if (this.tokenSource) {
+      await this.renewFromSource(this.tokenSource, signal);
+      return;
+    }
     const grant = this.oAuthGrantType;
     // A code handed in (Web profile) is a new authorization the app asked for: it wins over a refresh.
     if (interactive && this.codeHandedIn()) {
@@ -376,15 +398,7 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
    * would kill one of the two refresh tokens).
    */
   private async refreshWithLock(signal?: AbortSignal): Promise<void> {
-    const run = async () => {
-      const mine = this.token;
-      const stored = this.store ? await this.store.get() : undefined;
-      if (stored?.accessToken && stored.accessToken !== mine?.accessToken && !this.needsRenewal(stored)) {
-        this.adopt(stored);
-        this.adoptedShared = true;
-        this.emitLog(2, 'Another client refreshed the tokens; using the stored ones.');
-        return;
-      }
+    await this.underRefreshLock(async (mine, stored) => {
       const refreshToken =
         stored?.refreshToken &&
         stored.refreshToken !== mine?.refreshToken &&
@@ -425,6 +439,52 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
         }
         throw e;
       }
+    });
+  }
+
+  /**
+   * A new access token from the token source (an assertion, a callback), under the store's lock like a
+   * refresh: processes sharing a store take the token one of them got instead of each asking for one.
+   */
+  private async renewFromSource(source: TokenSource, signal?: AbortSignal): Promise<void> {
+    await this.underRefreshLock(async (mine) => {
+      this.emitLog(2, `Getting a new access token from ${source.description}.`);
+      const response = await source.fetchToken({
+        http: this.http,
+        redactor: this.redactor,
+        tokenUrl: this.tokenUrl(),
+        previous: mine?.accessToken || undefined,
+        now: this.now,
+        ...(signal ? { signal } : {}),
+        record: (text) => {
+          if (this.recordRequests) this.lastRequest = text;
+        },
+      });
+      await this.accept(response);
+      this.emitLog(
+        1,
+        `New access token from ${source.description}${response.expiresIn ? `; it expires in ${response.expiresIn} s` : ''}.`,
+      );
+    });
+  }
+
+  /**
+   * Runs a renewal under the store's refresh lock. Inside the lock the store is read again: when another
+   * client renewed meanwhile, its tokens are adopted and `renew` is not called.
+   */
+  private async underRefreshLock(
+    renew: (mine: TokenRecord | undefined, stored: TokenRecord | undefined) => Promise<void>,
+  ): Promise<void> {
+    const run = async () => {
+      const mine = this.token;
+      const stored = this.store ? await this.store.get() : undefined;
+      if (stored?.accessToken && stored.accessToken !== mine?.accessToken && !this.needsRenewal(stored)) {
+        this.adopt(stored);
+        this.adoptedShared = true;
+        this.emitLog(2, 'Another client renewed the tokens; using the stored ones.');
+        return;
+      }
+      await renew(mine, stored);
     };
     await (this.store?.withRefreshLock ? this.store.withRefreshLock(run) : run());
   }
@@ -672,6 +732,7 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
   }
 
   private canRenewWithoutUser(): boolean {
+    if (this.tokenSource) return true;
     if (
       this.oAuthGrantType === OAuthGrantType.ClientCredentials ||
       this.oAuthGrantType === OAuthGrantType.Password
