@@ -8,10 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BoxRemote } from '../../src/remote/box.js';
 import { DropboxRemote } from '../../src/remote/dropbox.js';
+import { GoogleDriveRemote } from '../../src/remote/googledrive.js';
 import { LocalRemote } from '../../src/remote/local.js';
 import type { Remote } from '../../src/remote/types.js';
 import { startBoxEnv } from '../providers/box/helpers.js';
 import { startEnv as startDropboxEnv } from '../providers/dropbox/helpers.js';
+import { startEnv as startDriveEnv } from '../providers/googledrive/helpers.js';
 
 export interface Backend {
   remote: Remote;
@@ -74,4 +76,20 @@ export const dropbox: BackendFactory = {
   },
 };
 
-export const BACKENDS: BackendFactory[] = [local, box, dropbox];
+export const googledrive: BackendFactory = {
+  name: 'googledrive',
+  async start() {
+    const env = await startDriveEnv();
+    // Drive's chunks are multiples of 256 KiB.
+    const remote = new GoogleDriveRemote(env.client({ fragmentSize: 256 * KiB }));
+    return {
+      remote,
+      sessionSize: 256 * KiB + 1,
+      async stop() {
+        await env.stop();
+      },
+    };
+  },
+};
+
+export const BACKENDS: BackendFactory[] = [local, box, dropbox, googledrive];
