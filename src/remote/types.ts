@@ -38,6 +38,8 @@ export interface RemoteFeatures {
   hashes: readonly HashName[];
   /** Whether `write` can set the modification time (`modTime` option). */
   setModTime: boolean;
+  /** How finely the service keeps modification times, in milliseconds (1000: whole seconds). */
+  modTimePrecision: number;
   /** Copy and move of a file inside the remote without moving the bytes through this process. */
   serverSideCopy: boolean;
   serverSideMove: boolean;
@@ -80,6 +82,11 @@ export interface WriteOptions {
   size?: number;
   /** Kept on the destination where the service allows (`features.setModTime`). */
   modTime?: Date;
+  /**
+   * Hashes of the data known before it is sent (a copy's source entry): a service that cannot compute one
+   * itself for every upload stores it (B2 keeps `large_file_sha1` for large files).
+   */
+  hashes?: Partial<Record<HashName, string>>;
   /** Called with the number of bytes sent so far. */
   onProgress?: (bytes: number) => void;
   /** Continue an interrupted upload (`features.resumableUploads`). */
