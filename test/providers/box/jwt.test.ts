@@ -134,14 +134,14 @@ describe('Box JWT sign-in against the emulator', () => {
     const storePath = join(env.dir, 'worker-tokens.json');
     const args = [`${env.emulator.urls.api}/2.0`, configFile, storePath, '5'];
     let before = tokenRequests();
-    const ids = await Promise.all([1, 2, 3, 4].map(() => runWorker(args)));
-    assert.deepEqual(ids, Array(4).fill(env.emulator.store.owner.id));
-    assert.equal(tokenRequests() - before, 1, 'one assertion for 4 processes × 5 requests');
+    const ids = await Promise.all([1, 2, 3].map(() => runWorker(args)));
+    assert.deepEqual(ids, Array(3).fill(env.emulator.store.owner.id));
+    assert.equal(tokenRequests() - before, 1, 'one assertion for 3 processes × 5 requests');
     // The stored token dies at Box: the workers' first requests get 401, and one of them signs anew.
     const stored = new FileTokenStore(storePath);
     env.emulator.oauth.tokens.revokeToken((await stored.get())!.accessToken);
     before = tokenRequests();
-    await Promise.all([1, 2, 3, 4].map(() => runWorker(args)));
+    await Promise.all([1, 2, 3].map(() => runWorker(args)));
     assert.equal(tokenRequests() - before, 1);
   });
 
