@@ -290,6 +290,17 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
     this.storeLoaded = true;
   }
 
+  /** Makes `source` the token source, or with `active` false removes it (when it is the one in use). */
+  useTokenSource(source: TokenSource, active: boolean): void {
+    if (active) this.tokenSource = source;
+    else if (this.tokenSource === source) this.tokenSource = undefined;
+  }
+
+  /** Whether new tokens come from `source` now. */
+  usesTokenSource(source: TokenSource): boolean {
+    return this.tokenSource === source;
+  }
+
   /** Releases what the client holds open (the redirect server). */
   async close(): Promise<void> {
     await this.stopWebServer();

@@ -6,7 +6,7 @@ import type {
 } from '../core/oauth/index.js';
 import { createBoxOAuthServer } from './auth.js';
 import { type BoxContext, type BoxEmulatorConfig, defaultConfig } from './context.js';
-import { boxErrorFormatter } from './errors.js';
+import { boxErrorFormatter, unauthorized } from './errors.js';
 import type { EnterpriseRecord, UserRecord } from './model.js';
 import { DownloadSigner, installDownloadRoutes } from './routes/downloads.js';
 import { installItemRoutes } from './routes/items.js';
@@ -126,14 +126,16 @@ export class BoxEmulator implements ServiceEmulator {
       shapes: shapesFor(store),
       forUser: (userId) => {
         if (userId === owner.id) return ctx;
-        let tree = trees.get(userId);
         const user = store.users.get(userId);
-        if (!tree && user) {
+        // Never someone else's tree for a user that is gone.
+        if (!user) throw unauthorized();
+        let tree = trees.get(userId);
+        if (!tree) {
           const userStore = new BoxStore(server.blobs, user, enterprise, now, store);
           tree = { ...ctx, store: userStore, shapes: shapesFor(userStore) };
           trees.set(userId, tree);
         }
-        return tree ?? ctx;
+        return tree;
       },
       allStores: () => [store, ...[...trees.values()].map((t) => t.store)],
     };

@@ -65,8 +65,7 @@ export class BoxJwtAuth implements BoxJwtProperties {
   set jwtPrivateKey(value: string) {
     this.redactor.add(value);
     this._privateKey = value;
-    if (value) this.oauth.tokenSource = this.grant;
-    else if (this.oauth.tokenSource === this.grant) this.oauth.tokenSource = undefined;
+    this.oauth.useTokenSource(this.grant, Boolean(value));
   }
 
   get jwtPrivateKeyPassphrase(): string {
@@ -82,7 +81,7 @@ export class BoxJwtAuth implements BoxJwtProperties {
   }
   set jwtUserId(value: string) {
     // Another subject: the token in hand acts for someone else.
-    if (value !== this._userId && this.oauth.tokenSource === this.grant) this.oauth.discardToken();
+    if (value !== this._userId && this.oauth.usesTokenSource(this.grant)) this.oauth.discardToken();
     this._userId = value;
   }
 

@@ -88,7 +88,7 @@ export class GoogleServiceAccountAuth implements GoogleServiceAccountProperties 
     return this.subject;
   }
   set serviceAccountSubject(value: string) {
-    if (value !== this.subject && this.oauth.tokenSource === this.grant) this.oauth.discardToken();
+    if (value !== this.subject && this.oauth.usesTokenSource(this.grant)) this.oauth.discardToken();
     this.subject = value;
   }
 
@@ -96,8 +96,7 @@ export class GoogleServiceAccountAuth implements GoogleServiceAccountProperties 
     if (key) this.redactor.add(key.private_key);
     if (key?.client_email !== this.key?.client_email) this.oauth.discardToken();
     this.key = key;
-    if (key) this.oauth.tokenSource = this.grant;
-    else if (this.oauth.tokenSource === this.grant) this.oauth.tokenSource = undefined;
+    this.oauth.useTokenSource(this.grant, Boolean(key));
   }
 
   private assertion(): AssertionSpec {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { FileTokenStore, MemoryTokenStore } from '../../../src/core/auth/index.js';
 import { ErrorCode } from '../../../src/core/errors.js';
 import type { BoxJwtConfig, BoxOptions } from '../../../src/providers/box/index.js';
@@ -11,6 +13,27 @@ import { type BoxEnv, rejectsWithCode, startBoxEnv } from './helpers.js';
 const APP = { clientId: 'jwt-app-client-id', clientSecret: 'jwt-app-client-secret' };
 const KEY_ID = 'kid-one';
 const PASSPHRASE = 'correct horse battery staple';
+const WORKER = fileURLToPath(new URL('../../helpers/jwt-worker.ts', import.meta.url));
+
+/** Runs a worker process to its end; resolves with what it printed, rejects when it fails. */
+function runWorker(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      err += String(d);
+    });
+    child.once('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`worker exited ${code}: ${err}`)),
+    );
+  });
+}
 
 describe('Box JWT sign-in against the emulator', () => {
   let env: BoxEnv;
@@ -103,6 +126,23 @@ describe('Box JWT sign-in against the emulator', () => {
       assert.equal(tokenRequests() - before, 1, store.constructor.name);
       assert.equal(a.oAuthAccessToken, b.oAuthAccessToken);
     }
+  });
+
+  it('processes sharing a token file sign in once between them, and renew once when the token dies', async () => {
+    const configFile = join(env.dir, 'worker-config.json');
+    await writeFile(configFile, JSON.stringify(config));
+    const storePath = join(env.dir, 'worker-tokens.json');
+    const args = [`${env.emulator.urls.api}/2.0`, configFile, storePath, '5'];
+    let before = tokenRequests();
+    const ids = await Promise.all([1, 2, 3].map(() => runWorker(args)));
+    assert.deepEqual(ids, Array(3).fill(env.emulator.store.owner.id));
+    assert.equal(tokenRequests() - before, 1, 'one assertion for 3 processes × 5 requests');
+    // The stored token dies at Box: the workers' first requests get 401, and one of them signs anew.
+    const stored = new FileTokenStore(storePath);
+    env.emulator.oauth.tokens.revokeToken((await stored.get())!.accessToken);
+    before = tokenRequests();
+    await Promise.all([1, 2, 3].map(() => runWorker(args)));
+    assert.equal(tokenRequests() - before, 1);
   });
 
   it('refuses bad credentials with 603 and the reason, each after one token request', async () => {
