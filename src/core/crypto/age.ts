@@ -234,8 +234,10 @@ export class AgeEncryptStream extends CryptoTransform {
     this.ready.catch(() => {});
   }
 
-  private readonly sealChunk = (plaintext: Uint8Array, sealed: Uint8Array): void =>
+  private readonly sealChunk = (plaintext: Uint8Array, sealed: Uint8Array): boolean => {
     sealInto(this.payloadKey!, chunkNonce(this.counter++, false), plaintext, sealed);
+    return true;
+  };
 
   protected onData(chunk: Uint8Array): void | Promise<void> {
     if (!this.payloadKey) return this.ready.then(() => this.onData(chunk));
@@ -292,13 +294,11 @@ export class AgeDecryptStream extends CryptoTransform {
     this.payloadKey = hkdf(fileKey, nonce, 'payload');
   }
 
-  private readonly openChunk = (sealed: Uint8Array, plain: Uint8Array): void => {
-    const n = this.counter++;
-    if (!openInto(this.payloadKey!, chunkNonce(n, false), sealed, plain)) {
-      throw decryptionFailed(
-        `Chunk ${n} of the age file failed authentication: the file is corrupted or was modified.`,
-      );
-    }
+  /** Opens one chunk that is not the last; false (and nothing more is opened) when it does not authenticate. */
+  private readonly openChunk = (sealed: Uint8Array, plain: Uint8Array): boolean => {
+    if (!openInto(this.payloadKey!, chunkNonce(this.counter, false), sealed, plain)) return false;
+    this.counter++;
+    return true;
   };
 
   protected async onData(chunk: Uint8Array): Promise<void> {
@@ -308,7 +308,13 @@ export class AgeDecryptStream extends CryptoTransform {
       if (!this.payloadKey) return;
       chunk = this.head.takeAll();
     }
+    // The chunks before a failing one are authentic: they are output before the error.
     this.output(this.chunks.cut(chunk, this.openChunk));
+    if (this.chunks.stopped) {
+      throw decryptionFailed(
+        `Chunk ${this.counter} of the age file failed authentication: the file is corrupted or was modified.`,
+      );
+    }
   }
 
   protected onEnd(): void {

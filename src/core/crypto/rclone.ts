@@ -100,8 +100,10 @@ export class RcloneEncryptStream extends CryptoTransform {
     this.ready.catch(() => {});
   }
 
-  private readonly seal = (plain: Uint8Array, sealed: Uint8Array): void =>
+  private readonly seal = (plain: Uint8Array, sealed: Uint8Array): boolean => {
     this.box!.seal(blockNonce(this.nonce, this.block++), plain, sealed);
+    return true;
+  };
 
   protected onData(chunk: Uint8Array): void | Promise<void> {
     if (!this.box) return this.ready.then(() => this.onData(chunk));
@@ -148,16 +150,21 @@ export class RcloneDecryptStream extends CryptoTransform {
     this.skip = position.skip ?? 0;
   }
 
-  private readonly open = (sealed: Uint8Array, plain: Uint8Array): void => {
-    const n = this.block++;
-    if (!this.box!.open(blockNonce(this.nonce!, n), sealed, plain)) {
-      throw decryptionFailed(
-        n === 0
-          ? 'The rclone-format data does not authenticate: wrong password (or second password), or corrupted data.'
-          : `Block ${n} of the rclone-format data failed authentication: the data is corrupted or was modified.`,
-      );
-    }
+  /** Opens one block; false (and nothing more is opened) when it does not authenticate. */
+  private readonly open = (sealed: Uint8Array, plain: Uint8Array): boolean => {
+    if (!this.box!.open(blockNonce(this.nonce!, this.block), sealed, plain)) return false;
+    this.block++;
+    return true;
   };
+
+  private authenticationFailed() {
+    const n = this.block;
+    return decryptionFailed(
+      n === 0
+        ? 'The rclone-format data does not authenticate: wrong password (or second password), or corrupted data.'
+        : `Block ${n} of the rclone-format data failed authentication: the data is corrupted or was modified.`,
+    );
+  }
 
   protected async onData(chunk: Uint8Array): Promise<void> {
     if (!this.nonce) {
@@ -173,7 +180,9 @@ export class RcloneDecryptStream extends CryptoTransform {
       chunk = this.head.takeAll();
     }
     this.box ??= await secretBox(await this.dataKey, this.na);
+    // The blocks before a failing one are authentic: they are output before the error.
     this.output(this.blocks.cut(chunk, this.open));
+    if (this.blocks.stopped) throw this.authenticationFailed();
   }
 
   protected async onEnd(): Promise<void> {
@@ -186,7 +195,7 @@ export class RcloneDecryptStream extends CryptoTransform {
     }
     this.box ??= await secretBox(await this.dataKey, this.na);
     const plain = Buffer.allocUnsafe(last.length - RCLONE_TAG_BYTES);
-    this.open(last, plain);
+    if (!this.open(last, plain)) throw this.authenticationFailed();
     this.output(plain);
   }
 }

@@ -59,6 +59,8 @@ export class ByteQueue {
 export class BlockCutter {
   private readonly staging: Uint8Array;
   private held = 0;
+  /** Whether the last `cut` stopped at a block its callback refused. */
+  stopped = false;
 
   /**
    * @param inBlock  input bytes per block
@@ -74,8 +76,12 @@ export class BlockCutter {
     this.staging = new Uint8Array(inBlock);
   }
 
-  /** Runs `each(input, output)` on every block that `chunk` completes; returns their outputs in order. */
-  cut(chunk: Uint8Array, each: (input: Uint8Array, output: Uint8Array) => void): Buffer {
+  /**
+   * Runs `each(input, output)` on every block that `chunk` completes; returns their outputs in order.
+   * `each` returns false to stop at a block (one that fails authentication): the outputs of the blocks
+   * before it are returned and {@link stopped} is set; the cutter must not be used again.
+   */
+  cut(chunk: Uint8Array, each: (input: Uint8Array, output: Uint8Array) => boolean): Buffer {
     const { inBlock, outBlock, staging } = this;
     const total = this.held + chunk.length;
     const blocks = this.keepLast ? Math.max(0, Math.ceil(total / inBlock) - 1) : Math.floor(total / inBlock);
@@ -92,7 +98,10 @@ export class BlockCutter {
         input = chunk.subarray(used, used + inBlock);
         used += inBlock;
       }
-      each(input, out.subarray(i * outBlock, (i + 1) * outBlock));
+      if (!each(input, out.subarray(i * outBlock, (i + 1) * outBlock))) {
+        this.stopped = true;
+        return out.subarray(0, i * outBlock);
+      }
     }
     staging.set(chunk.subarray(used), this.held);
     this.held += chunk.length - used;

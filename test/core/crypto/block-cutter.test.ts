@@ -20,6 +20,7 @@ function cutAll(data: Buffer, pieces: Buffer[], keepLast: boolean) {
         assert.equal(input.length, BLOCK);
         output.set(input);
         output[BLOCK] = blocks++ & 0xff;
+        return true;
       }),
     );
   }
@@ -58,5 +59,19 @@ describe('BlockCutter', () => {
     const copies = pieces.map((p) => Buffer.from(p));
     cutAll(data, pieces, true);
     assert.deepEqual(pieces, copies);
+  });
+
+  it('stops at a refused block and returns the outputs before it', () => {
+    const data = random(10 * BLOCK);
+    const cutter = new BlockCutter(BLOCK, BLOCK, false);
+    let seen = 0;
+    const out = cutter.cut(data, (input, output) => {
+      if (seen++ === 6) return false;
+      output.set(input);
+      return true;
+    });
+    assert.ok(cutter.stopped);
+    assert.equal(seen, 7);
+    assert.deepEqual(out, data.subarray(0, 6 * BLOCK));
   });
 });
