@@ -15,7 +15,6 @@
  *   BENCH_SIZE_MB=128 BENCH_ROUNDS=1 npx tsx bench/remote-copy.ts
  */
 import { spawnSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,6 +34,7 @@ import {
   startEmulatorProcess,
   stopEmulatorProcess,
 } from './lib/emulator-process.js';
+import { makeRandomFile } from './lib/input.js';
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const MiB = 1024 * 1024;
@@ -97,17 +97,6 @@ async function remoteCopy(e: Endpoints, fragmentMiB: number): Promise<void> {
   process.stdout.write(`${JSON.stringify({ seconds })}\n`);
 }
 
-async function makeInput(path: string, bytes: number): Promise<void> {
-  const out = createWriteStream(path);
-  const block = Buffer.alloc(4 * MiB);
-  for (let written = 0; written < bytes; written += block.length) {
-    randomFillSync(block);
-    const piece = block.subarray(0, Math.min(block.length, bytes - written));
-    if (!out.write(piece)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  }
-  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-}
-
 /** The curl baseline: a download to a file, then an upload of that file (one shell script, one process tree). */
 function curlScript(e: Endpoints, file: string): string[] {
   const download = [
@@ -135,7 +124,7 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   try {
     const source = join(dir, 'source.bin');
-    await makeInput(source, bytes);
+    await makeRandomFile(source, bytes);
     const setup = remotes(endpoints, fragmentMiB);
     await setup.dropbox.write('bench/source.bin', createReadStream(source), { size: bytes });
 
