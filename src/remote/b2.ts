@@ -3,7 +3,7 @@ import { trimTrailingSlashes } from '../core/http/url.js';
 import type { HashName } from '../core/transfer/hash.js';
 import type { BackblazeB2 } from '../providers/b2/index.js';
 import type { B2File, B2UploadOptions } from '../providers/b2/types.js';
-import { RemoteNotFound, wrongKind } from './errors.js';
+import { folderNotEmpty, RemoteNotFound, wrongKind } from './errors.js';
 import { cleanPath, joinPath, pathElements, splitPath } from './paths.js';
 import { entryName, expectKind, serviceEntry, sessionReporter } from './service-entry.js';
 import { downloadAsReadable, withProgress } from './streams.js';
@@ -194,7 +194,7 @@ export class B2Remote implements Remote {
     const prefix = key === '' ? '' : `${key}/`;
     for await (const f of this.b2.iterateFiles(b.id, { prefix, delimiter: '/' })) {
       if (f.name !== `${prefix}${EMPTY_FOLDER_MARKER}`) {
-        throw wrongKind(this.name, clean, 'is not empty: remove what is in it first, or purge it');
+        throw folderNotEmpty(this.name, clean);
       }
       await this.b2.deleteFile(b.id, f.name);
     }

@@ -3,7 +3,7 @@ import { CloudStorageError } from '../core/errors.js';
 import type { HashName } from '../core/transfer/hash.js';
 import type { Dropbox } from '../providers/dropbox/index.js';
 import type { DropboxResource, UploadOptions } from '../providers/dropbox/types.js';
-import { RemoteNotFound, wrongKind } from './errors.js';
+import { folderNotEmpty, RemoteNotFound, wrongKind } from './errors.js';
 import { cleanPath, splitPath } from './paths.js';
 import { expectKind, quotaOf, secondsIso, serviceEntry, sessionReporter } from './service-entry.js';
 import { downloadAsReadable, withProgress } from './streams.js';
@@ -145,7 +145,7 @@ export class DropboxRemote implements Remote {
     const folder = await this.existing(path, 'folder');
     if (folder.path === '') throw wrongKind(this.name, '', 'is the root folder: it cannot be removed');
     for await (const _ of this.dropbox.iterateResources(DropboxRemote.address(folder.path))) {
-      throw wrongKind(this.name, folder.path, 'is not empty: remove what is in it first, or purge it');
+      throw folderNotEmpty(this.name, folder.path);
     }
     await this.dropbox.deleteResource(DropboxRemote.address(folder.path));
   }

@@ -1,4 +1,4 @@
-import { RemoteNotFound, wrongKind } from './errors.js';
+import { folderNotEmpty, RemoteNotFound, wrongKind } from './errors.js';
 import { FolderIds } from './folder-ids.js';
 import { cleanPath, splitPath } from './paths.js';
 import { expectKind } from './service-entry.js';
@@ -88,7 +88,7 @@ export abstract class IdTreeRemote {
     const folder = await this.existing(path, 'folder');
     if (folder.path === '') throw wrongKind(this.name, '', 'is the root folder: it cannot be removed');
     for await (const _ of this.children(folder.id, folder.path)) {
-      throw wrongKind(this.name, folder.path, 'is not empty: remove what is in it first, or purge it');
+      throw folderNotEmpty(this.name, folder.path);
     }
     await this.removeItem(folder.id);
     this.folders.forget(folder.path);

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AtomicFile, tempPathFor } from '../core/atomic-file.js';
 import { HashingStream, type HashName } from '../core/transfer/hash.js';
-import { RemoteNotFound, unsupported, wrongKind } from './errors.js';
+import { folderNotEmpty, RemoteNotFound, unsupported, wrongKind } from './errors.js';
 import { cleanPath, joinPath, splitPath } from './paths.js';
 import { expectKind } from './service-entry.js';
 import { countingStream, readWindow } from './streams.js';
@@ -166,7 +166,7 @@ export class LocalRemote implements Remote {
     } catch (e) {
       if (errno(e) === 'ENOENT') throw new RemoteNotFound(this.name, clean, 'folder');
       if (errno(e) === 'ENOTEMPTY' || errno(e) === 'EEXIST') {
-        throw wrongKind(this.name, clean, 'is not empty: remove what is in it first, or purge it');
+        throw folderNotEmpty(this.name, clean);
       }
       if (errno(e) === 'ENOTDIR') throw wrongKind(this.name, clean, 'is a file, not a folder');
       throw e;

@@ -93,3 +93,8 @@ export function serviceEntry(folderPath: string, item: ServiceItem): Entry | und
     ...(item.mimeType && !item.folder ? { mimeType: item.mimeType } : {}),
   };
 }
+
+/** A Google-native document: no bytes of its own (Drive lists them with size 0 and such a MIME type). */
+export function isNativeDoc(e: Entry): boolean {
+  return e.kind === 'file' && (e.mimeType?.startsWith('application/vnd.google-apps.') ?? false);
+}

@@ -158,6 +158,27 @@ describe('copies and syncs across remotes', () => {
     assert.deepEqual([...(await walk(dst, 'flt')).keys()], ['a.jpg']);
   });
 
+  it('removes what is in the way, and leaves files the filters excluded', async () => {
+    const src = remotes[0]!;
+    const dst = remotes[1]!;
+    await put(src, 'way/was-folder', Buffer.from('now a file'));
+    await put(src, 'way/was-file/inside.txt', Buffer.from('now in a folder'));
+    await put(dst, 'way/was-folder/old.txt', Buffer.from('old'));
+    await put(dst, 'way/was-file', Buffer.from('old file'));
+    await put(dst, 'way/gone/kept.log', Buffer.from('excluded: never deleted'));
+    await put(dst, 'way/gone/removed.txt', Buffer.from('not on the source'));
+    const result = await sync(src, 'way', dst, 'way', { exclude: ['*.log'] });
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(result.plan.obstacles.map((o) => [o.path, o.kind]).sort(), [
+      ['was-file', 'file'],
+      ['was-folder', 'folder'],
+    ]);
+    assert.equal((await readAll(await dst.read('way/was-folder'))).toString(), 'now a file');
+    assert.equal((await readAll(await dst.read('way/was-file/inside.txt'))).toString(), 'now in a folder');
+    assert.equal(await dst.stat('way/gone/removed.txt'), undefined);
+    assert.ok(await dst.stat('way/gone/kept.log'), 'an excluded file is not deleted, nor its folder');
+  });
+
   it('compares by modification time within the coarser precision when no hash is shared', async () => {
     const remote = remotes[0]!;
     const coarse = {
