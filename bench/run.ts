@@ -81,17 +81,17 @@ const BENCHMARKS: Benchmark[] = [
     name: 'listing',
     script: 'listing.js',
     pairs: [
-      transfer('B2 listing 100k, iterator', 'class listing, iterator', 'curl paging loop'),
-      transfer('B2 listing 100k, collection', 'class listing, collection', 'curl paging loop'),
+      transfer('B2 listing one folder, iterator', 'class listing, iterator', 'curl paging loop'),
+      transfer('B2 listing one folder, collection', 'class listing, collection', 'curl paging loop'),
     ],
   },
   {
     name: 'small-files',
     script: 'small-files.js',
     pairs: [
-      transfer('Box 2,000 × 4 KiB up, 8 at a time', 'class upload, small files', 'curl upload, xargs -P 8'),
+      transfer('Box small files up, 8 at a time', 'class upload, small files', 'curl upload, xargs -P 8'),
       transfer(
-        'Box 2,000 × 4 KiB down, 8 at a time',
+        'Box small files down, 8 at a time',
         'class download, small files',
         'curl download, xargs -P 8',
       ),
