@@ -30,38 +30,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BackblazeB2 } from '#lib/providers/b2/index.js';
-import { B2Calls, type B2Endpoints as Endpoints } from './lib/b2-calls.js';
-import {
-  sameFiles,
-  serveUntilStdinEnds,
-  startEmulatorProcess,
-  stopEmulatorProcess,
-} from './lib/emulator-process.js';
+import { B2Calls, type B2Endpoints as Endpoints, serveB2 } from './lib/b2-calls.js';
+import { printChecks, sameFiles, startEmulatorProcess, stopEmulatorProcess } from './lib/emulator-process.js';
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const MiB = 1024 * 1024;
-
-/** `b2.ts serve <blobDir>`: runs the emulator with one bucket until stdin closes; prints its endpoints. */
-async function serve(blobDir: string): Promise<void> {
-  await serveUntilStdinEnds<Endpoints>(async () => {
-    // Imported here, so that the class's processes load the client only.
-    const { EmulatorServer } = await import('#lib/emulator/core/index.js');
-    const { B2Emulator } = await import('#lib/emulator/b2/index.js');
-    const server = new EmulatorServer({ blobDir });
-    const emulator = new B2Emulator();
-    emulator.install(server);
-    await server.start();
-    const bucket = emulator.createBucket('bench-bucket-b2');
-    const endpoints: Endpoints = {
-      api: emulator.urls.api,
-      keyId: emulator.accountId,
-      key: emulator.masterKey,
-      bucketId: bucket.bucketId,
-      bucketName: bucket.bucketName,
-    };
-    return { endpoints, stop: () => server.stop() };
-  });
-}
 
 /** `b2.ts simple|large|download <endpoints> <file> <remote> <part MiB> <concurrency>`: one class transfer. */
 async function classTransfer(
@@ -370,8 +343,7 @@ async function main(): Promise<void> {
       `  peak RSS above the class's process at rest: simple ${above('class simple upload')} MiB, large ${above('class large upload')} MiB, download ${above('class download')} MiB`,
     );
     console.log(`\nNotes:\n  ${notes.join('\n  ')}`);
-    console.log(`\nChecks:\n  ${checks.join('\n  ')}`);
-    if (checks.some((c) => c.endsWith('DIFFERENT'))) process.exitCode = 1;
+    printChecks(checks);
   } finally {
     await stopEmulatorProcess(child);
     await rm(dir, { recursive: true, force: true });
@@ -380,7 +352,7 @@ async function main(): Promise<void> {
 
 const [, , mode, ...args] = process.argv;
 if (mode === 'idle') await new BackblazeB2().close();
-else if (mode === 'serve') await serve(args[0]!);
+else if (mode === 'serve') await serveB2(args[0]!, 'bench-bucket-b2');
 else if (mode === 'simple' || mode === 'large' || mode === 'download')
   await classTransfer(
     mode,

@@ -28,49 +28,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Box } from '#lib/providers/box/index.js';
-import {
-  sameFiles,
-  serveUntilStdinEnds,
-  startEmulatorProcess,
-  stopEmulatorProcess,
-} from './lib/emulator-process.js';
+import { boxFor, type BoxEndpoints as Endpoints, serveBox } from './lib/box-emulator.js';
+import { printChecks, sameFiles, startEmulatorProcess, stopEmulatorProcess } from './lib/emulator-process.js';
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const MiB = 1024 * 1024;
 const self = fileURLToPath(import.meta.url);
-
-interface Endpoints {
-  api: string;
-  upload: string;
-  token: string;
-}
-
-/** `box.ts serve <blobDir>`: the emulator, until stdin closes; its endpoints go to stdout as JSON. */
-async function serve(blobDir: string): Promise<void> {
-  await serveUntilStdinEnds<Endpoints>(async () => {
-    // Imported here, so that the class's processes load the client only.
-    const { EmulatorServer } = await import('#lib/emulator/core/index.js');
-    const { BoxEmulator } = await import('#lib/emulator/box/index.js');
-    const server = new EmulatorServer({ blobDir });
-    const emulator = new BoxEmulator({ accessTokenLifetimeSeconds: 24 * 3600 });
-    emulator.install(server);
-    await server.start();
-    const endpoints: Endpoints = {
-      api: emulator.urls.api,
-      upload: emulator.urls.upload,
-      token: emulator.issueToken(),
-    };
-    return { endpoints, stop: () => server.stop() };
-  });
-}
-
-function boxFor(endpoints: Endpoints): Box {
-  return new Box({
-    apiUrl: `${endpoints.api}/2.0`,
-    uploadUrl: `${endpoints.upload}/api/2.0`,
-    authorization: `Bearer ${endpoints.token}`,
-  });
-}
 
 /**
  * `box.ts <upload|upload-sessions|download> <endpoints> <local file> <name or id>`: one class transfer;
@@ -233,8 +196,7 @@ async function main(): Promise<void> {
       `  peak RSS above the class's process at rest: simple upload ${above('class upload, simple')} MiB, session upload ${above('class upload, sessions')} MiB, download ${above('class download')} MiB`,
     );
     console.log(`\nNotes:\n  ${notes.join('\n  ')}`);
-    console.log(`\nChecks:\n  ${checks.join('\n  ')}`);
-    if (checks.some((c) => c.endsWith('DIFFERENT'))) process.exitCode = 1;
+    printChecks(checks);
   } finally {
     await stopEmulatorProcess(child);
     await rm(dir, { recursive: true, force: true });
@@ -243,7 +205,7 @@ async function main(): Promise<void> {
 
 const [, , mode, ...args] = process.argv;
 if (mode === 'idle') await new Box().close();
-else if (mode === 'serve') await serve(args[0]!);
+else if (mode === 'serve') await serveBox(args[0]!);
 else if (mode === 'upload' || mode === 'upload-sessions' || mode === 'download')
   await classTransfer(mode, JSON.parse(args[0]!) as Endpoints, args[1]!, args[2]!);
 else await main();

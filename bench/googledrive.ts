@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GoogleDrive } from '#lib/providers/googledrive/index.js';
 import {
+  printChecks,
   sameFiles,
   serveUntilStdinEnds,
   startEmulatorProcess,
@@ -285,8 +286,7 @@ async function main(): Promise<void> {
       `  peak RSS above the class's process at rest: simple ${above('class simple')} MiB, resumable ${above('class resumable')} MiB, download ${above('class download')} MiB`,
     );
     console.log(`\nNotes:\n  ${notes.join('\n  ')}`);
-    console.log(`\nChecks:\n  ${checks.join('\n  ')}`);
-    if (checks.some((c) => c.endsWith('DIFFERENT'))) process.exitCode = 1;
+    printChecks(checks);
   } finally {
     await stopEmulatorProcess(child);
     await rm(dir, { recursive: true, force: true });

@@ -21,39 +21,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BackblazeB2 } from '#lib/providers/b2/index.js';
-import { B2Calls, type B2Endpoints } from './lib/b2-calls.js';
-import { serveUntilStdinEnds, startEmulatorProcess, stopEmulatorProcess } from './lib/emulator-process.js';
+import { B2Calls, type B2Endpoints, serveB2 } from './lib/b2-calls.js';
+import { printChecks, startEmulatorProcess, stopEmulatorProcess } from './lib/emulator-process.js';
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const self = fileURLToPath(import.meta.url);
 const PREFIX = 'folder/';
 
 /** `listing.ts serve <blobDir> <entries>`: a B2 emulator with one bucket of `entries` files under PREFIX. */
-async function serve(blobDir: string, entries: number): Promise<void> {
-  await serveUntilStdinEnds<B2Endpoints>(async () => {
-    // Imported here, so that the class's processes load the client only.
-    const { EmulatorServer } = await import('#lib/emulator/core/index.js');
-    const { B2Emulator } = await import('#lib/emulator/b2/index.js');
-    const server = new EmulatorServer({ blobDir });
-    const emulator = new B2Emulator();
-    emulator.install(server);
-    await server.start();
-    const bucket = emulator.createBucket('bench-bucket-listing');
+function serve(blobDir: string, entries: number): Promise<void> {
+  return serveB2(blobDir, 'bench-bucket-listing', async (emulator, bucket) => {
     // One stored file, then its version record repeated under every name (in name order, so each insert
     // lands at the end of the sorted name index): seeding 100,000 names takes a moment, not minutes.
     const first = await emulator.putFile(bucket, `${PREFIX}${entryName(0)}`, '');
+    const { fileId: _id, uploadTimestamp: _at, seq: _seq, ...fields } = first;
     for (let i = 1; i < entries; i++) {
-      const { fileId: _id, uploadTimestamp: _at, seq: _seq, ...fields } = first;
       emulator.state.createVersion(bucket, { ...fields, fileName: `${PREFIX}${entryName(i)}` });
     }
-    const endpoints: B2Endpoints = {
-      api: emulator.urls.api,
-      keyId: emulator.accountId,
-      key: emulator.masterKey,
-      bucketId: bucket.bucketId,
-      bucketName: bucket.bucketName,
-    };
-    return { endpoints, stop: () => server.stop() };
   });
 }
 
@@ -154,8 +138,7 @@ async function main(): Promise<void> {
     console.log(formatTable(rows));
     console.log('\nEntries per second:');
     for (const r of rows) console.log(`  ${r.label.padEnd(27)} ${(entries / r.seconds).toFixed(0)}`);
-    console.log(`\nChecks:\n  ${checks.join('\n  ')}`);
-    if (checks.some((c) => c.endsWith('DIFFERENT'))) process.exitCode = 1;
+    printChecks(checks);
   } finally {
     await stopEmulatorProcess(child);
     await rm(dir, { recursive: true, force: true });

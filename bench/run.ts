@@ -15,7 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Measurement, measureProcess } from './lib/measure.js';
@@ -81,17 +81,17 @@ const BENCHMARKS: Benchmark[] = [
     name: 'listing',
     script: 'listing.js',
     pairs: [
-      transfer('B2 listing 100k, iterator', 'class listing, iterator', 'curl paging loop'),
-      transfer('B2 listing 100k, collection', 'class listing, collection', 'curl paging loop'),
+      transfer('B2 listing one folder, iterator', 'class listing, iterator', 'curl paging loop'),
+      transfer('B2 listing one folder, collection', 'class listing, collection', 'curl paging loop'),
     ],
   },
   {
     name: 'small-files',
     script: 'small-files.js',
     pairs: [
-      transfer('Box 2,000 × 4 KiB up, 8 at a time', 'class upload, small files', 'curl upload, xargs -P 8'),
+      transfer('Box small files up, 8 at a time', 'class upload, small files', 'curl upload, xargs -P 8'),
       transfer(
-        'Box 2,000 × 4 KiB down, 8 at a time',
+        'Box small files down, 8 at a time',
         'class download, small files',
         'curl download, xargs -P 8',
       ),
@@ -165,9 +165,10 @@ async function loadCost(): Promise<string[]> {
       bytes: 0,
     },
   );
+  const cpu = (m: Measurement) => `${m.cpuSeconds?.toFixed(2) ?? '-'} s CPU`;
   return [
-    `bare node: ${bare.peakRssMiB.toFixed(0)} MiB peak RSS, ${bare.seconds.toFixed(2)} s`,
-    `import the package from dist/ and create a Box: ${loaded.peakRssMiB.toFixed(0)} MiB peak RSS, ${loaded.seconds.toFixed(2)} s (${(loaded.peakRssMiB - bare.peakRssMiB).toFixed(0)} MiB above bare node)`,
+    `bare node: ${bare.peakRssMiB.toFixed(0)} MiB peak RSS, ${cpu(bare)}`,
+    `import the package from dist/ and create a Box: ${loaded.peakRssMiB.toFixed(0)} MiB peak RSS, ${cpu(loaded)} (${(loaded.peakRssMiB - bare.peakRssMiB).toFixed(0)} MiB above bare node)`,
   ];
 }
 
@@ -184,6 +185,7 @@ function summaryTable(lines: string[][]): string {
     'ratio',
     'goal',
     'class peak RSS MiB',
+    'CPU s class / baseline',
     'met',
   ];
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
@@ -223,7 +225,17 @@ async function main(): Promise<void> {
         const mine = rows.find((r) => r.label === pair.mine);
         const base = rows.find((r) => r.label === pair.baseline);
         if (!mine || !base) {
-          lines.push([pair.path, '-', pair.baseline, '-', 'missing', `${pair.goal.toFixed(1)}x`, '-', 'no']);
+          lines.push([
+            pair.path,
+            '-',
+            pair.baseline,
+            '-',
+            'missing',
+            `${pair.goal.toFixed(1)}x`,
+            '-',
+            '-',
+            'no',
+          ]);
           continue;
         }
         const ratio = rate(mine) / rate(base);
@@ -236,19 +248,25 @@ async function main(): Promise<void> {
           `${ratio.toFixed(2)}x`,
           `${pair.goal.toFixed(1)}x`,
           mine.peakRssMiB.toFixed(0),
+          `${mine.cpuSeconds?.toFixed(2) ?? '-'} / ${base.cpuSeconds?.toFixed(2) ?? '-'}`,
           met ? 'yes' : 'no',
         ]);
       }
     }
     const load = await loadCost();
     console.log(
-      `\n=== summary: ${size} MiB files, node ${process.version}, ${availableParallelism()} CPUs, ${new Date().toISOString()} ===\n`,
+      `\n=== summary: ${size} MiB files, node ${process.version}, ${availableParallelism()} CPUs, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}, ${new Date().toISOString()} ===\n`,
     );
     console.log(summaryTable(lines));
     console.log(
       `\nGoals: the ratio (class / baseline throughput, same run) and peak RSS ≤ ${RSS_GOAL_MIB} MiB.`,
     );
     console.log('Listing and small files count entries or files per second (n/s), not MiB/s.');
+    console.log(
+      "CPU s: user + system time of each side's process, the class's start-up included (see the load cost below).",
+    );
     console.log(`\n${load.join('\n')}`);
     if (failed.length > 0) {
       console.log(`\nBenchmarks that failed: ${failed.join(', ')}`);

@@ -21,31 +21,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Box } from '#lib/providers/box/index.js';
-import { serveUntilStdinEnds, startEmulatorProcess, stopEmulatorProcess } from './lib/emulator-process.js';
+import { boxFor, type BoxEndpoints as Endpoints, serveBox } from './lib/box-emulator.js';
+import { printChecks, startEmulatorProcess, stopEmulatorProcess } from './lib/emulator-process.js';
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const self = fileURLToPath(import.meta.url);
-
-interface Endpoints {
-  api: string;
-  upload: string;
-  token: string;
-}
-
-async function serve(blobDir: string): Promise<void> {
-  await serveUntilStdinEnds<Endpoints>(async () => {
-    // Imported here, so that the class's processes load the client only.
-    const { EmulatorServer } = await import('#lib/emulator/core/index.js');
-    const { BoxEmulator } = await import('#lib/emulator/box/index.js');
-    const server = new EmulatorServer({ blobDir });
-    const emulator = new BoxEmulator({ accessTokenLifetimeSeconds: 24 * 3600 });
-    emulator.install(server);
-    await server.start();
-    const endpoints = { api: emulator.urls.api, upload: emulator.urls.upload, token: emulator.issueToken() };
-    return { endpoints, stop: () => server.stop() };
-  });
-}
 
 /** Runs `work` on every item, `concurrency` at a time. */
 async function eachLimited<T>(
@@ -72,11 +52,7 @@ async function classSide(
   target: string,
   concurrency: number,
 ) {
-  const box = new Box({
-    apiUrl: `${endpoints.api}/2.0`,
-    uploadUrl: `${endpoints.upload}/api/2.0`,
-    authorization: `Bearer ${endpoints.token}`,
-  });
+  const box = boxFor(endpoints);
   const started = process.hrtime.bigint();
   if (kind === 'upload') {
     const names = fileNames(Number(process.env.BENCH_FILES ?? 2000));
@@ -207,8 +183,7 @@ async function main(): Promise<void> {
     console.log(formatTable(rows));
     console.log('\nFiles per second:');
     for (const r of rows) console.log(`  ${r.label.padEnd(28)} ${(count / r.seconds).toFixed(0)}`);
-    console.log(`\nChecks:\n  ${checks.join('\n  ')}`);
-    if (checks.some((c) => c.endsWith('DIFFERENT'))) process.exitCode = 1;
+    printChecks(checks);
   } finally {
     await stopEmulatorProcess(child);
     await rm(root, { recursive: true, force: true });
@@ -216,7 +191,7 @@ async function main(): Promise<void> {
 }
 
 const [, , mode, ...args] = process.argv;
-if (mode === 'serve') await serve(args[0]!);
+if (mode === 'serve') await serveBox(args[0]!);
 else if (mode === 'upload' || mode === 'download')
   await classSide(mode, JSON.parse(args[0]!) as Endpoints, args[1]!, args[2]!, Number(args[3]));
 else await main();

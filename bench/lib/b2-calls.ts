@@ -1,3 +1,6 @@
+import type { B2Emulator } from '#lib/emulator/b2/index.js';
+import { serveUntilStdinEnds } from './emulator-process.js';
+
 /** What the B2 benchmarks' emulator process publishes: its API root, the master key and one bucket. */
 export interface B2Endpoints {
   api: string;
@@ -5,6 +8,38 @@ export interface B2Endpoints {
   key: string;
   bucketId: string;
   bucketName: string;
+}
+
+type Bucket = ReturnType<B2Emulator['createBucket']>;
+
+/**
+ * `<script> serve <blobDir>`: a B2 emulator with one bucket until stdin closes (its endpoints go to stdout
+ * as JSON); `seed` fills the bucket first.
+ */
+export async function serveB2(
+  blobDir: string,
+  bucketName: string,
+  seed?: (emulator: B2Emulator, bucket: Bucket) => Promise<void>,
+): Promise<void> {
+  await serveUntilStdinEnds<B2Endpoints>(async () => {
+    // Imported here, so that the class's processes load the client only.
+    const { EmulatorServer } = await import('#lib/emulator/core/index.js');
+    const { B2Emulator } = await import('#lib/emulator/b2/index.js');
+    const server = new EmulatorServer({ blobDir });
+    const emulator = new B2Emulator();
+    emulator.install(server);
+    await server.start();
+    const bucket = emulator.createBucket(bucketName);
+    await seed?.(emulator, bucket);
+    const endpoints: B2Endpoints = {
+      api: emulator.urls.api,
+      keyId: emulator.accountId,
+      key: emulator.masterKey,
+      bucketId: bucket.bucketId,
+      bucketName: bucket.bucketName,
+    };
+    return { endpoints, stop: () => server.stop() };
+  });
 }
 
 /** A B2 JSON call from the measuring process (preparation for curl, not timed). */

@@ -3,9 +3,10 @@ import type { EncryptionRandomness } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode, invalidArgument, isBrokenConnection } from '../../core/errors.js';
 import { sendReconciled } from '../../core/reconcile.js';
 import {
+  type HashedPart,
   openUploadBytes,
+  readAhead,
   runParallel,
-  type SpooledPart,
   sessionRandomness,
   spooledParts,
   type UploadSessionState,
@@ -158,7 +159,7 @@ export async function largeUpload(
   plan: Plan,
   state: UploadSessionState,
   signal: AbortSignal,
-  streamed?: { parts: AsyncIterable<SpooledPart>; nonce: string },
+  streamed?: { parts: AsyncIterable<HashedPart>; nonce: string },
 ): Promise<string> {
   const client = ctx.client;
   const { target, size } = plan;
@@ -319,13 +320,15 @@ export async function largeUpload(
     } else {
       // A stream, or encrypted data: read front to back into parts spooled to temporary files (TempPath),
       // UploadConcurrency in flight: memory stays flat whatever FragmentSize, and a part can be sent again.
-      const parts =
+      const spooled =
         streamed?.parts ??
         spooledParts(
           openUploadBytes(plan.source, plan.encryption, await randomnessOf(plan, large.nonce)),
           partSize,
           ctx.settings.get('TempPath'),
         );
+      // The next parts are spooled while the current ones are sent.
+      const parts = readAhead(spooled, concurrency, (part) => part.release());
       await runParallel(
         parts,
         concurrency,

@@ -3,8 +3,8 @@ import { Readable } from 'node:stream';
 import { ciphertextSize, isEncryptionEnabled } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import {
+  type HashedPart,
   openUploadBytes,
-  type SpooledPart,
   spooledParts,
   type UploadSessionState,
   uploadInput,
@@ -100,7 +100,7 @@ export async function uploadFile(
 async function simpleUpload(
   ctx: B2Context,
   plan: Plan,
-  part: SpooledPart | undefined,
+  part: HashedPart | undefined,
   signal: AbortSignal,
 ): Promise<string> {
   const { target, source, encryption } = plan;
@@ -164,7 +164,7 @@ async function uploadStreamOfUnknownSize(
     if (second.done && (limit === -1 || (limit > 0 && (first.done ? 0 : first.value.length) <= limit))) {
       return await simpleUpload(ctx, plan, first.done ? EMPTY_PART : first.value, signal);
     }
-    async function* all(): AsyncGenerator<SpooledPart> {
+    async function* all(): AsyncGenerator<HashedPart> {
       if (!first.done) yield first.value;
       if (!second.done) yield second.value;
       yield* parts;
@@ -178,7 +178,7 @@ async function uploadStreamOfUnknownSize(
 }
 
 /** The part of an empty stream. */
-const EMPTY_PART: SpooledPart = {
+const EMPTY_PART: HashedPart = {
   length: 0,
   sha1: sha1Hex(Buffer.alloc(0)),
   open: () => Readable.from([]),

@@ -18,11 +18,14 @@ import { sendReconciled } from '../../core/reconcile.js';
 import { hashEachAttempt } from '../../core/transfer/hash-tap.js';
 import {
   fileSource,
-  fixedSizeParts,
+  type HashedPart,
   HashingStream,
   openUploadBytes,
+  rangeParts,
+  readAhead,
   runParallel,
   sessionRandomness,
+  spooledParts,
   type UploadSessionState,
   type UploadSource,
   uploadInput,
@@ -272,9 +275,6 @@ function firstEntry(result: WireFiles): WireItem {
 
 // ---- resumable uploads (upload sessions) -----------------------------------------------------------------
 
-const sha1b64 = (data: Uint8Array) => createHash('sha1').update(data).digest('base64');
-const sha1hex = (data: Uint8Array) => createHash('sha1').update(data).digest('hex');
-
 /** The upload session id at the end of a session URL (`…/files/upload_sessions/<id>`). */
 export function sessionIdOf(resumeUrl: string): string {
   const path = trimTrailingSlashes(new URL(resumeUrl).pathname);
@@ -357,15 +357,16 @@ async function createSession(job: UploadJob, size: number): Promise<WireUploadSe
 interface Part {
   index: number;
   offset: number;
-  data: Buffer;
+  data: HashedPart;
 }
 
 /**
  * A Box upload session: parts of the size Box chose, several in flight at once (UploadConcurrency), each
  * with its SHA-1 `Digest`, then a commit with the whole file's SHA-1.
  *
- * The data is read once, front to back, and cut into parts; memory holds at most UploadConcurrency + 1
- * parts. Resuming (resumeUrl set) lists the parts already on the server and sends only the missing ones;
+ * The data is read once, front to back, to hash the parts and the whole file; a part of a file (or of bytes)
+ * is then sent from its own range, a part of a stream or of encrypted data from the temporary file it was
+ * spooled to (TempPath), so memory holds no part, whatever the part size and UploadConcurrency. Resuming (resumeUrl set) lists the parts already on the server and sends only the missing ones;
  * the parts that are skipped are still read, to compute the whole-file digest, and checked against the
  * server's SHA-1, so a changed file (or another password) is error 609 instead of a corrupt upload.
  * After each part the fragmentComplete event fires; setting its `interrupt` stops the upload (error 606),
@@ -400,27 +401,38 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
     const sessionId = session.id || sessionIdOf(resumeUrl);
     randomness = await sessionRandomness(encryption, `cloudstorage box upload session ${sessionId}`);
   }
-  const data = openUploadBytes(source, encryption, randomness);
-
   const whole = createHash('sha1');
+  const observe = (chunk: Uint8Array) => whole.update(chunk);
   const partSize = session.part_size;
+  const data = source.repeatable && !encryption ? undefined : openUploadBytes(source, encryption, randomness);
+  const concurrency = ctx.settings.get('UploadConcurrency');
+  // The next parts are hashed (and spooled) while the current ones are sent.
+  const hashed = readAhead(
+    data
+      ? spooledParts(data, partSize, ctx.settings.get('TempPath'), observe)
+      : rangeParts(source, partSize, observe),
+    concurrency,
+    (part) => part.release(),
+  );
   const onServer = new Map(uploaded);
   // Parts come in file order: a part already on the server is checked here, before any later part is
   // handed out, so other data is caught before it is uploaded.
   async function* parts(): AsyncGenerator<Part> {
     let offset = 0;
     let index = 0;
-    for await (const chunk of fixedSizeParts(data, partSize)) {
-      whole.update(chunk);
+    for await (const part of hashed) {
       const known = onServer.get(offset);
-      if (!known) yield { index, offset, data: chunk };
-      else if (known.sha1 && known.sha1.toLowerCase() !== sha1hex(chunk)) {
-        throw cannotResume(
-          `Cannot resume: part ${index + 1} on the server differs from the local data (another file, or another encryption password). Clear resumeUrl to upload from the start.`,
-        );
+      if (!known) yield { index, offset, data: part };
+      else {
+        await part.release();
+        if (known.sha1 && known.sha1.toLowerCase() !== part.sha1) {
+          throw cannotResume(
+            `Cannot resume: part ${index + 1} on the server differs from the local data (another file, or another encryption password). Clear resumeUrl to upload from the start.`,
+          );
+        }
       }
       index++;
-      offset += chunk.length;
+      offset += part.length;
     }
     if (offset !== size) {
       throw new CloudStorageError(
@@ -438,21 +450,24 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
   try {
     await runParallel(
       parts(),
-      ctx.settings.get('UploadConcurrency'),
+      concurrency,
       async (part) => {
         const end = part.offset + part.data.length - 1;
-        const answer = await api.json<{ part: WireUploadPart }>({
-          method: 'PUT',
-          path: resumeUrl,
-          headers: {
-            'Content-Type': 'application/octet-stream',
-            'Content-Range': `bytes ${part.offset}-${end}/${size}`,
-            Digest: `sha=${sha1b64(part.data)}`,
-          },
-          body: part.data,
-          progress: { direction: 0, tracker },
-          signal: partSignal,
-        });
+        const answer = await api
+          .json<{ part: WireUploadPart }>({
+            method: 'PUT',
+            path: resumeUrl,
+            headers: {
+              'Content-Type': 'application/octet-stream',
+              'Content-Range': `bytes ${part.offset}-${end}/${size}`,
+              Digest: `sha=${Buffer.from(part.data.sha1, 'hex').toString('base64')}`,
+            },
+            body: () => part.data.open(),
+            bodyLength: part.data.length,
+            progress: { direction: 0, tracker },
+            signal: partSignal,
+          })
+          .finally(() => part.data.release());
         uploaded.set(part.offset, answer.part);
         state.startByte = contiguousEnd(uploaded);
         const event = ctx.client.emit('fragmentComplete', {
@@ -472,7 +487,7 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
       partSignal,
     );
   } catch (e) {
-    data.destroy();
+    data?.destroy();
     throw partSignal.aborted && stop.signal.aborted ? stop.signal.reason : e;
   }
   tracker.finish();

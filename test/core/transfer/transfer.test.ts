@@ -15,6 +15,7 @@ import {
   HashingStream,
   hashBytes,
   openDownloadSink,
+  readAhead,
   runParallel,
   spooledParts,
   uploadSource,
@@ -183,6 +184,61 @@ describe('fixedSizeParts and runParallel', () => {
   });
 });
 
+describe('readAhead', () => {
+  it('runs the source ahead of its consumer, in order, up to the count', async () => {
+    let produced = 0;
+    async function* source() {
+      for (let i = 0; i < 6; i++) {
+        produced++;
+        yield i;
+      }
+    }
+    const seen: Array<[number, number]> = [];
+    for await (const item of readAhead(source(), 3)) {
+      await new Promise((r) => setImmediate(r));
+      seen.push([item, produced]);
+    }
+    assert.deepEqual(
+      seen.map(([item]) => item),
+      [0, 1, 2, 3, 4, 5],
+    );
+    assert.ok(seen[0]![1] >= 3, `the source was ${seen[0]![1]} items ahead when the first was consumed`);
+    assert.ok(
+      seen.every(([item, made]) => made <= item + 4),
+      'never more than the count ahead',
+    );
+  });
+
+  it('reports an error at its item; stopping early stops the source and discards what was read ahead', async () => {
+    async function* failing() {
+      yield 1;
+      throw new Error('broken at 2');
+    }
+    const got: number[] = [];
+    await assert.rejects(async () => {
+      for await (const item of readAhead(failing(), 4)) got.push(item);
+    }, /broken at 2/);
+    assert.deepEqual(got, [1]);
+
+    let stopped = false;
+    async function* endless() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        stopped = true;
+      }
+    }
+    const discarded: number[] = [];
+    for await (const item of readAhead(endless(), 3, async (n) => {
+      discarded.push(n);
+    })) {
+      if (item === 1) break;
+    }
+    assert.ok(stopped, 'the source was stopped');
+    assert.deepEqual(discarded, [2, 3, 4], 'the items read ahead were handed to discard');
+  });
+});
+
 describe('spooledParts', () => {
   const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
   const collect = async (r: Readable) => {
@@ -218,7 +274,7 @@ describe('spooledParts', () => {
     assert.ok(Buffer.concat(seen).equals(data));
   });
 
-  it('removes the part it was filling when the source fails; a consumer that stops holds only what it was handed', async () => {
+  it('removes its files when the source fails or the consumer stops early', async () => {
     const spool = join(dir, 'spool-fail');
     await mkdir(spool);
     async function* failing() {
@@ -232,10 +288,12 @@ describe('spooledParts', () => {
     if (!first.done) await first.value.release();
     assert.deepEqual(await readdir(spool), []);
 
+    // A consumer that gives up (runParallel after a failed part) stops the generator: nothing stays.
     const stopped = spooledParts(Readable.from([randomBytes(150_000), randomBytes(10)]), 100_000, spool);
     await stopped.next();
+    assert.equal((await readdir(spool)).length, 1);
     await stopped.return(undefined);
-    assert.deepEqual((await readdir(spool)).length, 1, 'only the part handed out stays, for its owner');
+    assert.deepEqual(await readdir(spool), []);
   });
 });
 

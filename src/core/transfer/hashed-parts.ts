@@ -6,17 +6,65 @@ import type { Readable, Writable } from 'node:stream';
 import { createExclusive, discardPendingWrites, tempPathFor } from '../atomic-file.js';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 import { STREAM_BUFFER_BYTES } from '../stream-buffer.js';
+import type { UploadSource } from './source.js';
 
-/** One part of a one-shot stream, kept in a temporary file until it has been sent. */
-export interface SpooledPart {
+/**
+ * One part of an upload, hashed as it was read: from a range of a file or of bytes ({@link rangeParts}),
+ * or kept in a temporary file until it has been sent ({@link spooledParts}).
+ */
+export interface HashedPart {
   /** Bytes in the part. */
   readonly length: number;
   /** SHA-1 of the part, in hex, computed while it was written. */
   readonly sha1: string;
   /** A new stream over the part's bytes: a part can be sent again after a failed attempt. */
   open(): Readable;
-  /** Removes the temporary file (the part has been sent, or the upload gave up). Safe to call twice. */
+  /** Frees what holds the part (its temporary file) once it has been sent or given up. Safe to call twice. */
   release(): Promise<void>;
+}
+
+/** The whole data's bytes as they are read, in order (a whole-file digest next to the parts' ones). */
+export type ChunkObserver = (chunk: Uint8Array) => void;
+
+/**
+ * The parts of a repeatable source (a file, bytes) of exactly `partSize` bytes (the last may be shorter),
+ * hashed in one read front to back; each part is sent later from its own range, so nothing is buffered.
+ */
+export async function* rangeParts(
+  source: UploadSource,
+  partSize: number,
+  observe?: ChunkObserver,
+): AsyncGenerator<HashedPart> {
+  if (partSize <= 0) throw new RangeError('partSize must be positive');
+  let start = 0;
+  let length = 0;
+  let hash = createHash('sha1');
+  const cut = (): HashedPart => {
+    const from = start;
+    const to = start + length;
+    const part = {
+      length,
+      sha1: hash.digest('hex'),
+      open: () => source.open(from, to),
+      release: async () => {},
+    };
+    start = to;
+    length = 0;
+    hash = createHash('sha1');
+    return part;
+  };
+  for await (const chunk of source.open(0) as AsyncIterable<Uint8Array>) {
+    observe?.(chunk);
+    let offset = 0;
+    while (offset < chunk.length) {
+      const take = Math.min(partSize - length, chunk.length - offset);
+      hash.update(chunk.subarray(offset, offset + take));
+      length += take;
+      offset += take;
+      if (length === partSize) yield cut();
+    }
+  }
+  if (length > 0) yield cut();
 }
 
 /**
@@ -26,19 +74,36 @@ export interface SpooledPart {
  * failure, then costs disk space instead of memory: the memory use stays that of the stream buffers,
  * whatever the part size and the concurrency.
  *
- * The files are created exclusively, readable by the owner only, with unguessable names; the caller
- * releases each part it was given, and the generator removes the part it was filling when it is stopped.
+ * The files are created exclusively, readable by the owner only, with unguessable names. The consumer
+ * releases each part once sent; when it stops the generator early (a failed upload: `return()`), or the
+ * source fails, the generator removes the part it was filling and every part not released yet.
  */
 export async function* spooledParts(
   source: AsyncIterable<Uint8Array> | Readable,
   partSize: number,
   dir = '',
-): AsyncGenerator<SpooledPart> {
+  observe?: ChunkObserver,
+): AsyncGenerator<HashedPart> {
   if (partSize <= 0) throw new RangeError('partSize must be positive');
   const folder = dir || tmpdir();
   let filling: PartWriter | undefined;
+  // Parts handed out and not released yet: when the consumer stops early (a failed upload), they go too.
+  const outstanding = new Set<HashedPart>();
+  let completed = false;
+  const handOut = (spooled: HashedPart): HashedPart => {
+    const part: HashedPart = {
+      ...spooled,
+      release: () => {
+        outstanding.delete(part);
+        return spooled.release();
+      },
+    };
+    outstanding.add(part);
+    return part;
+  };
   try {
     for await (const chunk of source as AsyncIterable<Uint8Array>) {
+      observe?.(chunk);
       let offset = 0;
       while (offset < chunk.length) {
         filling ??= await PartWriter.create(folder);
@@ -46,19 +111,21 @@ export async function* spooledParts(
         await filling.write(chunk.subarray(offset, offset + take));
         offset += take;
         if (filling.length === partSize) {
-          const part = await filling.finish();
+          const part = handOut(await filling.finish());
           filling = undefined;
           yield part;
         }
       }
     }
     if (filling && filling.length > 0) {
-      const part = await filling.finish();
+      const part = handOut(await filling.finish());
       filling = undefined;
       yield part;
     }
+    completed = true;
   } finally {
     await filling?.discard();
+    if (!completed) await Promise.all([...outstanding].map((part) => part.release()));
   }
 }
 
@@ -104,7 +171,7 @@ class PartWriter {
     });
   }
 
-  async finish(): Promise<SpooledPart> {
+  async finish(): Promise<HashedPart> {
     await new Promise<void>((resolve, reject) => {
       this.stream.once('error', (err) => reject(this.failure(err)));
       this.stream.end(() => resolve());
