@@ -266,7 +266,10 @@ export function rememberSession(ctx: BoxContext, session: WireUploadSession): vo
   ctx.settings.set('UploadExpDate', session.session_expires_at ?? '', true);
 }
 
-async function createSession(job: UploadJob, size: number): Promise<WireUploadSession> {
+/** What creating and committing a session need of an upload (upload-parts.ts has no source to give). */
+export type SessionJob = Pick<UploadJob, 'ctx' | 'signal' | 'target'>;
+
+export async function createSession(job: SessionJob, size: number): Promise<WireUploadSession> {
   const t = job.target;
   return job.ctx.api.json<WireUploadSession>({
     method: 'POST',
@@ -413,19 +416,21 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
 /**
  * Commits the session. Box may answer 202 + Retry-After while it still assembles the parts, or 400
  * `parts_mismatch` right after the last part; both are waited out and the same commit is sent again.
+ * `modifiedAt` (ISO 8601) overrides ClientModifiedTime for this commit.
  */
-async function commit(
-  job: UploadJob,
+export async function commit(
+  job: SessionJob,
   session: WireUploadSession,
   resumeUrl: string,
   parts: WireUploadPart[],
   digest: string,
+  modifiedAt?: string,
 ): Promise<WireItem> {
   const { ctx, signal } = job;
   const api = ctx.api;
   const url = session.session_endpoints?.commit ?? `${resumeUrl}/commit`;
   const created = ctx.settings.get('ClientCreatedTime');
-  const modified = ctx.settings.get('ClientModifiedTime');
+  const modified = modifiedAt ?? ctx.settings.get('ClientModifiedTime');
   const attributes = {
     ...(created && job.target.kind === 'new' ? { content_created_at: created } : {}),
     ...(modified ? { content_modified_at: modified } : {}),
