@@ -80,7 +80,8 @@ export async function getUploadSession(
 /**
  * uploadSessionPart: `data` as the part at `offset` of a `fileSize`-byte file, with its SHA-1 as Box's
  * `Digest`. A part is `partSize` bytes (the last one what is left). The same part sent again is
- * accepted as one; other bytes for a range Box already holds are refused (409).
+ * accepted as one; other bytes for a range Box already holds are refused (409). Not repeated after a
+ * failure (only after a 429, which Box did not run): ask listUploadSessionParts first.
  */
 export async function uploadSessionPart(
   ctx: BoxContext,
@@ -104,7 +105,9 @@ export async function uploadSessionPart(
       Digest: `sha=${createHash('sha1').update(data).digest('base64')}`,
     },
     body: data,
-    idempotent: true,
+    // Sent once: after a lost answer the caller asks Box which parts it has (listUploadSessionParts)
+    // instead of sending the bytes again.
+    idempotent: false,
     progress: { direction: 0, total: data.length },
     signal,
   });
