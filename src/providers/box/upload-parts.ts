@@ -60,7 +60,8 @@ export async function createUploadSession(
   if (!Number.isSafeInteger(fileSize) || fileSize <= 0) {
     throw invalidArgument(`fileSize must be a whole number of bytes above 0; got ${fileSize}.`);
   }
-  const wire = await createSession({ ctx, signal, target: targetOf(fileName, parentId, options) }, fileSize);
+  const target = targetOf(fileName, parentId, options);
+  const wire = await createSession({ ctx, signal, target, modified: '' }, fileSize);
   return sessionFrom(ctx.api, wire);
 }
 
@@ -145,11 +146,12 @@ export async function commitUploadSession(
     );
   }
   // The commit names no target: Box knows it from the session. `version` keeps content_created_at out.
-  const job: SessionJob = { ctx, signal, target: { kind: 'version', fileId: '' } };
+  const modified = options.modifiedAt?.toISOString() ?? ctx.settings.get('ClientModifiedTime');
+  const job: SessionJob = { ctx, signal, target: { kind: 'version', fileId: '' }, modified };
   const wireParts = parts.map((p) => ({ part_id: p.partId, offset: p.offset, size: p.size, sha1: p.sha1 }));
   const digest = Buffer.from(fileSha1, 'hex').toString('base64');
   const session = { id: '', type: 'upload_session', part_size: 0, total_parts: parts.length } as const;
-  const item = await commit(job, session, sessionUrl, wireParts, digest, options.modifiedAt?.toISOString());
+  const item = await commit(job, session, sessionUrl, wireParts, digest);
   return formatId('file', item.id);
 }
 
