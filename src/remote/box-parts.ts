@@ -2,11 +2,13 @@
  * Part uploads for a Box remote: Box upload sessions through the Box class's per-part methods
  * (createUploadSession, uploadSessionPart, listUploadSessionParts, commitUploadSession,
  * abortUploadSession). Paths become ids through the remote itself (`stat`, `mkdir`), so the adapter
- * attaches it in one line: `readonly parts = boxPartUploads(this.box, this)`.
+ * attaches it in one line: `readonly parts = boxPartUploads(this.box, this)`. The file keeps the
+ * modification time given at commit (content_modified_at, whole seconds).
  */
 import { CloudStorageError, ErrorCode } from '../core/errors.js';
 import type { Box } from '../providers/box/index.js';
-import { type PartSession, type PartUploads, parentAndName, partRange, type UploadedPart } from './parts.js';
+import { type PartSession, type PartUploads, partRange, type UploadedPart } from './parts.js';
+import { splitPath } from './paths.js';
 import type { Remote } from './types.js';
 
 /** The class's prefixed id of an entry (`f:…`, `d:…`; the root is `d:0`). */
@@ -35,7 +37,7 @@ export function boxPartUploads(box: Box, remote: Remote): PartUploads {
       if (existing) {
         session = await box.createUploadSession('', '', size, { fileId: boxId('f', existing.id), signal });
       } else {
-        const { parent, name } = parentAndName(path);
+        const [parent, name] = splitPath(path);
         await remote.mkdir(parent);
         const folder = await remote.stat(parent, { ...(signal ? { signal } : {}) });
         session = await box.createUploadSession(name, boxId('d', folder?.id), size, { signal });
@@ -73,7 +75,10 @@ export function boxPartUploads(box: Box, remote: Remote): PartUploads {
         sha1: p.sha1,
       }));
       await box.commitUploadSession(session.session, boxParts, options.sha1, {
-        ...(options.modTime ? { modifiedAt: options.modTime } : {}),
+        // Box keeps whole seconds.
+        ...(options.modTime
+          ? { modifiedAt: new Date(Math.floor(options.modTime.getTime() / 1000) * 1000) }
+          : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
       const entry = await remote.stat(session.path, {

@@ -84,8 +84,7 @@ export function partRange(session: PartSession, index: number): { offset: number
   return { offset, length: Math.min(session.partSize, session.size - offset) };
 }
 
-/** The parent folder and the name of a path (`a/b/c.txt` → `a/b`, `c.txt`). */
-export function parentAndName(path: string): { parent: string; name: string } {
-  const cut = path.lastIndexOf('/');
-  return cut < 0 ? { parent: '', name: path } : { parent: path.slice(0, cut), name: path.slice(cut + 1) };
+/** `remote` with part uploads attached (for adapters that do not attach their own). */
+export function withPartUploads<R extends Remote>(remote: R, parts: PartUploads): R & PartUploadingRemote {
+  return Object.assign(remote, { parts });
 }
