@@ -1,11 +1,16 @@
 import { type FlowJobNode, FlowProducer, type JobsOptions, Queue } from 'bullmq';
-import { CloudStorageError, ErrorCode } from '../core/errors.js';
 import { partUploadsOf } from '../remote/parts.js';
-import { cleanPath, joinPath, relativeTo } from '../remote/paths.js';
-import type { Entry, Remote } from '../remote/types.js';
-import { sameContent } from './compare.js';
+import { cleanPath, joinPath } from '../remote/paths.js';
+import { planSync } from '../remote/sync.js';
+import type { Remote } from '../remote/types.js';
 import { connect, keyPrefix, type QueueConnection, queueName, redisOptions } from './connection.js';
-import { type CommitJobData, type FileJobData, jobIds, type PartJobData } from './jobs.js';
+import {
+  type CommitJobData,
+  type DeletionsJobData,
+  type FileJobData,
+  jobIds,
+  type PartJobData,
+} from './jobs.js';
 import { Ledger } from './ledger.js';
 
 /** A folder (or file) on a remote, and the name workers know that remote by. */
@@ -30,8 +35,11 @@ export interface EnqueueOptions {
   backoffMs?: number;
   /** Jobs all workers run at once (BullMQ global concurrency, kept in Redis). */
   maxTransfers?: number;
-  /** Which source files to take (relative paths); default all. */
-  filter?: (relativePath: string, entry: Entry) => boolean;
+  /** Globs of the files to take, and to leave (paths below the source root; see remote `pathFilter`). */
+  include?: readonly string[];
+  exclude?: readonly string[];
+  /** Files compared at once while planning (default 8). */
+  checkers?: number;
   signal?: AbortSignal;
 }
 
@@ -92,11 +100,23 @@ async function enqueue(
   const connection = options.connection;
   const prefix = keyPrefix(connection);
   const name = queueName(connection);
+  const signal = options.signal;
+  const srcRoot = cleanPath(src.path);
+  const dstRoot = cleanPath(dst.path);
+  // What to copy and what is already there, by the remote operations' compare (hash, else size + time).
+  const plan = await planSync(src.remote, srcRoot, dst.remote, dstRoot, {
+    deleteExtraneous: kind === 'sync',
+    ...(options.include ? { include: options.include } : {}),
+    ...(options.exclude ? { exclude: options.exclude } : {}),
+    ...(options.checkers ? { checkers: options.checkers } : {}),
+    ...(signal ? { signal } : {}),
+  });
+  for (const folder of plan.folders) await dst.remote.mkdir(joinPath(dstRoot, folder));
+
   const redis = connect(connection);
   const queue = new Queue(name, { connection: redisOptions(connection.redis), prefix });
   const flows = new FlowProducer({ connection: redisOptions(connection.redis), prefix });
   const ledger = new Ledger(redis, prefix, name);
-  const signal = options.signal;
   const jobOptions: JobsOptions = {
     attempts: options.attempts ?? 5,
     backoff: { type: 'exponential', delay: options.backoffMs ?? 2000 },
@@ -106,56 +126,37 @@ async function enqueue(
   const id = Ledger.newTransferId();
   const result: EnqueuedTransfer = {
     id,
-    files: 0,
-    bytes: 0,
+    files: plan.copies.length,
+    bytes: plan.copies.reduce((n, c) => n + c.size, 0),
     partedFiles: 0,
     parts: 0,
-    skipped: 0,
-    deletes: 0,
+    skipped: plan.unchanged,
+    deletes: plan.deletions.length,
   };
   try {
     if (options.maxTransfers !== undefined) await queue.setGlobalConcurrency(options.maxTransfers);
     await ledger.createTransfer({
       id,
       kind,
-      src: `${src.name}:${src.path}`,
-      dst: `${dst.name}:${dst.path}`,
+      src: `${src.name}:${srcRoot}`,
+      dst: `${dst.name}:${dstRoot}`,
       createdAt: Date.now(),
-      files: 0,
-      bytes: 0,
-      skipped: 0,
-      deletes: 0,
+      files: result.files,
+      bytes: result.bytes,
+      skipped: result.skipped,
+      deletes: result.deletes,
     });
-    const srcRoot = cleanPath(src.path);
-    const dstRoot = cleanPath(dst.path);
-    const existing = await destinationFiles(dst.remote, dstRoot, signal);
     const parts = partUploadsOf(dst.remote);
     const threshold = parts
       ? Math.max(options.partThreshold ?? DEFAULT_PART_THRESHOLD, await parts.minFileSize())
       : Number.POSITIVE_INFINITY;
-    const fold = (p: string) => (dst.remote.features.caseInsensitive ? p.toLowerCase() : p);
 
+    const planned: PlannedJob[] = [];
     let batch: PlannedJob[] = [];
-    const kept: PlannedJob[] = [];
-    const flush = async () => {
-      if (kind === 'sync') kept.push(...batch);
-      else await addJobs(queue, flows, batch);
-      await ledger.plan(id, batch.length, 0, 0);
-      batch = [];
-    };
-
-    for await (const entry of sourceFiles(src.remote, srcRoot, signal)) {
-      const rel = relativeTo(entry.path, srcRoot) || entry.name;
-      if (options.filter && !options.filter(rel, entry)) continue;
-      const dstPath = joinPath(dstRoot, rel);
-      const there = existing.get(fold(rel));
-      existing.delete(fold(rel));
-      if (there && (await sameContent(src.remote, entry, dst.remote, there, signal))) {
-        result.skipped++;
-        await ledger.plan(id, 0, 0, 1);
-        continue;
-      }
+    for (const copy of plan.copies) {
+      const dstPath = joinPath(dstRoot, copy.path);
       const key = Ledger.fileKey(id, dst.name, dstPath);
+      const entry = copy.source;
       const data: FileJobData = {
         transfer: id,
         key,
@@ -165,9 +166,6 @@ async function enqueue(
         ...(entry.modTime ? { modTime: entry.modTime.getTime() } : {}),
         hashes: entry.hashes,
       };
-      result.files++;
-      result.bytes += entry.size;
-      await ledger.plan(id, 0, entry.size, 0);
       if (parts && entry.size >= threshold) {
         const session = await parts.start(dstPath, entry.size, {
           ...(options.partSize ? { partSize: options.partSize } : {}),
@@ -188,6 +186,7 @@ async function enqueue(
               name: 'part',
               queueName: name,
               data: part,
+              // A part that fails for good fails its file's commit.
               opts: { ...jobOptions, jobId: jobIds.part(key, index), failParentOnFailure: true },
             };
           }),
@@ -195,27 +194,28 @@ async function enqueue(
       } else {
         batch.push({ name: 'file', queueName: name, data, opts: { ...jobOptions, jobId: jobIds.file(key) } });
       }
-      if (batch.length >= BATCH) await flush();
-    }
-    await flush();
-
-    if (kind === 'sync') {
-      const deletions = [...existing.values()].map((e) => e.path);
-      result.deletes = deletions.length;
-      await ledger.addDeletions(id, deletions);
-      await ledger.plan(id, 0, 0, 0, deletions.length);
-      if (deletions.length === 0) {
-        await addJobs(queue, flows, kept);
-      } else {
-        // One parent over every copy: BullMQ runs it once all its children are done.
-        await flows.add({
-          name: 'deletions',
-          queueName: name,
-          data: { transfer: id, dst: dst.name },
-          opts: { ...jobOptions, jobId: jobIds.deletions(id) },
-          children: kept,
-        });
+      // A copy's jobs go out as they are planned; a sync's wait to become the children of its deletions.
+      if (batch.length >= BATCH || copy === plan.copies.at(-1)) {
+        if (kind === 'sync' && plan.deletions.length > 0) planned.push(...batch);
+        else await addJobs(queue, flows, batch);
+        batch = [];
       }
+    }
+
+    if (kind === 'sync' && plan.deletions.length > 0) {
+      await ledger.addDeletions(
+        id,
+        plan.deletions.map((d) => ({ path: joinPath(dstRoot, d.path), kind: d.kind })),
+      );
+      const deletions: DeletionsJobData = { transfer: id, dst: dst.name };
+      // One parent over every copy: BullMQ runs it once all its children are done.
+      await flows.add({
+        name: 'deletions',
+        queueName: name,
+        data: deletions,
+        opts: { ...jobOptions, jobId: jobIds.deletions(id) },
+        children: planned,
+      });
     }
     return result;
   } finally {
@@ -231,40 +231,4 @@ async function addJobs(queue: Queue, flows: FlowProducer, jobs: PlannedJob[]): P
   if (files.length > 0)
     await queue.addBulk(files.map((j) => ({ name: j.name, data: j.data, opts: j.opts ?? {} })));
   for (const flow of jobs.filter((j) => j.children)) await flows.add(flow);
-}
-
-/** The source's files below `root` (or `root` itself when it is a file). */
-async function* sourceFiles(remote: Remote, root: string, signal?: AbortSignal): AsyncGenerator<Entry> {
-  const top = await remote.stat(root, signal ? { signal } : {});
-  if (!top) {
-    throw new CloudStorageError(
-      ErrorCode.ServerError,
-      `There is nothing at ${JSON.stringify(root || '/')} on ${remote.name} to copy: check the source path.`,
-      { httpStatus: 404, providerCode: 'not_found' },
-    );
-  }
-  if (top.kind === 'file') {
-    yield top;
-    return;
-  }
-  for await (const entry of remote.list(root, { recursive: true, ...(signal ? { signal } : {}) })) {
-    if (entry.kind === 'file') yield entry;
-  }
-}
-
-/** The destination's files below `root`, by relative path (folded when the remote ignores case). */
-async function destinationFiles(
-  remote: Remote,
-  root: string,
-  signal?: AbortSignal,
-): Promise<Map<string, Entry>> {
-  const files = new Map<string, Entry>();
-  const top = await remote.stat(root, signal ? { signal } : {});
-  if (top?.kind !== 'folder') return files;
-  for await (const entry of remote.list(root, { recursive: true, ...(signal ? { signal } : {}) })) {
-    if (entry.kind !== 'file') continue;
-    const rel = relativeTo(entry.path, root);
-    files.set(remote.features.caseInsensitive ? rel.toLowerCase() : rel, entry);
-  }
-  return files;
 }

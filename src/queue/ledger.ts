@@ -38,6 +38,12 @@ export interface TransferTally {
   failures: Array<{ file: string; error: string }>;
 }
 
+/** A path a sync deletes on the destination. */
+export interface Deletion {
+  path: string;
+  kind: 'file' | 'folder';
+}
+
 /** Records a file done only the first time (a job that runs twice counts once). */
 const FILE_DONE = `
 if redis.call('sadd', KEYS[1], ARGV[1]) == 1 then
@@ -220,11 +226,16 @@ export class Ledger {
 
   // ---- the paths a sync deletes ------------------------------------------------------------------------
 
-  async addDeletions(transferId: string, paths: string[]): Promise<void> {
-    if (paths.length > 0) await this.redis.rpush(this.key('t', transferId, 'deletions'), ...paths);
+  /** Files first, then folders deepest first (as planSync orders them). */
+  async addDeletions(transferId: string, items: Deletion[]): Promise<void> {
+    const key = this.key('t', transferId, 'deletions');
+    for (let i = 0; i < items.length; i += 1000) {
+      await this.redis.rpush(key, ...items.slice(i, i + 1000).map((d) => JSON.stringify(d)));
+    }
   }
 
-  async deletions(transferId: string): Promise<string[]> {
-    return this.redis.lrange(this.key('t', transferId, 'deletions'), 0, -1);
+  async deletions(transferId: string): Promise<Deletion[]> {
+    const items = await this.redis.lrange(this.key('t', transferId, 'deletions'), 0, -1);
+    return items.map((d) => JSON.parse(d) as Deletion);
   }
 }

@@ -19,6 +19,7 @@ local at = tonumber(b[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
 local wait = 0
 if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) * 1000 / rate) end
+-- A caller that must wait takes nothing now: it asks again after the wait.
 redis.call('hset', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('pexpire', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
 return wait`;
@@ -33,12 +34,15 @@ export class RateLimit {
     readonly burst = Math.max(1, Math.ceil(perSecond)),
   ) {}
 
+  /** Takes a token if one is there: 0, else the milliseconds until one will be (nothing is taken then). */
+  async tryTake(): Promise<number> {
+    return Number(await this.redis.eval(TAKE, 1, this.key, String(this.perSecond), String(this.burst)));
+  }
+
   /** Waits for a token. */
   async take(signal?: AbortSignal): Promise<void> {
     for (;;) {
-      const wait = Number(
-        await this.redis.eval(TAKE, 1, this.key, String(this.perSecond), String(this.burst)),
-      );
+      const wait = await this.tryTake();
       if (wait <= 0) return;
       await sleep(wait, signal);
     }

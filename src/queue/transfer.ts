@@ -3,10 +3,11 @@ import type { Readable } from 'node:stream';
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
 import { CloudStorageError, ErrorCode } from '../core/errors.js';
+import { sameFile } from '../remote/compare.js';
+import { copyFile } from '../remote/copy.js';
 import { isRemoteNotFound } from '../remote/errors.js';
 import { type PartUploads, partRange, partUploadsOf, type UploadedPart } from '../remote/parts.js';
 import type { Entry, Remote } from '../remote/types.js';
-import { commonHash, sameContent } from './compare.js';
 import type { CommitJobData, DeletionsJobData, FileJobData, JobResult, PartJobData } from './jobs.js';
 import type { Ledger } from './ledger.js';
 
@@ -94,13 +95,6 @@ class Reporter {
   }
 }
 
-async function expectedHash(src: Remote, data: FileJobData, dst: Remote, signal?: AbortSignal) {
-  const hash = commonHash(src, dst);
-  if (!hash) return undefined;
-  const value = data.hashes[hash] ?? (await src.hash(data.src.path, hash, signal ? { signal } : {}));
-  return value ? { name: hash, value: value.toLowerCase() } : undefined;
-}
-
 /** `file`: the whole file, streamed (server-side when both ends are one remote that can copy). */
 export async function runFileJob(
   ctx: TransferContext,
@@ -110,37 +104,24 @@ export async function runFileJob(
   const data = job.data;
   const src = remoteOf(ctx, data.src.remote);
   const dst = remoteOf(ctx, data.dst.remote);
-  const there = await dst.stat(data.dst.path, signal ? { signal } : {});
-  if (there && (await sameContent(src, sourceEntry(data), dst, there, signal))) {
+  const opts = signal ? { signal } : {};
+  const source = sourceEntry(data);
+  const there = await dst.stat(data.dst.path, opts);
+  if (there?.kind === 'file' && (await sameFile(src, source, dst, there, opts))) {
     await ctx.ledger.fileDone(data.transfer, data.key, data.size, true);
     return { found: true };
   }
   const reporter = new Reporter(job, ctx, data.transfer, data.size);
-  let written: Entry;
   try {
-    if (src === dst && dst.features.serverSideCopy) {
-      written = await dst.copy(data.src.path, data.dst.path);
-    } else {
-      const body = await src.read(data.src.path, signal ? { signal } : {});
-      written = await dst.write(data.dst.path, body, {
-        size: data.size,
-        ...(data.modTime !== undefined && dst.features.setModTime ? { modTime: new Date(data.modTime) } : {}),
-        onProgress: (bytes) => reporter.update(bytes),
-        ...(signal ? { signal } : {}),
-      });
-    }
+    await copyFile(src, data.src.path, dst, data.dst.path, {
+      source,
+      onProgress: (bytes) => reporter.update(bytes),
+      ...opts,
+    });
   } catch (e) {
     throw final(e, `${data.src.path} → ${data.dst.path}`);
   }
   await reporter.done(data.size);
-  const expected = await expectedHash(src, data, dst, signal);
-  const got = expected ? written.hashes[expected.name] : undefined;
-  if (expected && got && got.toLowerCase() !== expected.value) {
-    throw new CloudStorageError(
-      ErrorCode.StreamError,
-      `${dst.name} holds ${data.dst.path} with ${expected.name} ${got}, but the source's is ${expected.value}: the job is retried.`,
-    );
-  }
   await ctx.ledger.fileDone(data.transfer, data.key, data.size);
   return { bytes: data.size };
 }
@@ -274,9 +255,10 @@ async function finish(ctx: TransferContext, data: CommitJobData, found: boolean)
 export async function runDeletionsJob(ctx: TransferContext, job: Job<DeletionsJobData>): Promise<JobResult> {
   const dst = remoteOf(ctx, job.data.dst);
   let deleted = 0;
-  for (const path of await ctx.ledger.deletions(job.data.transfer)) {
+  for (const { path, kind } of await ctx.ledger.deletions(job.data.transfer)) {
     try {
-      await dst.delete(path);
+      if (kind === 'file') await dst.delete(path);
+      else await dst.rmdir(path);
       deleted++;
     } catch (e) {
       if (!isRemoteNotFound(e)) throw e;

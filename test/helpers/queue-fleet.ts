@@ -1,0 +1,251 @@
+/**
+ * Test plumbing for the distributed queue: a real redis-server, the Box emulator (small parts, short-lived
+ * rotating tokens), remotes described as JSON so spawned worker processes build the same ones, worker
+ * processes, and a schedule of injected faults.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RedisTokenStore } from '../../src/core/auth/stores/redis.js';
+import { BoxEmulator, DEFAULT_BOX_CLIENT } from '../../src/emulator/box/index.js';
+import { EmulatorServer, type FaultSpec } from '../../src/emulator/core/index.js';
+import { Box } from '../../src/providers/box/index.js';
+import { BoxRemote } from '../../src/remote/box.js';
+import { boxPartUploads } from '../../src/remote/box-parts.js';
+import { LocalRemote } from '../../src/remote/local.js';
+import { withPartUploads } from '../../src/remote/parts.js';
+import type { Remote } from '../../src/remote/types.js';
+import { type RedisServer, startRedis } from './redis.js';
+
+export type RemoteSpec =
+  | { type: 'local'; root: string }
+  | {
+      type: 'box';
+      apiUrl: string;
+      uploadUrl: string;
+      tokenUrl: string;
+      clientId: string;
+      clientSecret: string;
+      redis: string;
+      tokenKey: string;
+      minResumableUploadSize: number;
+    };
+
+export type RemoteSpecs = Record<string, RemoteSpec>;
+
+/** The remotes of the specs, by name (Box with part uploads and its tokens in Redis). */
+export async function buildRemotes(specs: RemoteSpecs): Promise<Record<string, Remote>> {
+  const out: Record<string, Remote> = {};
+  for (const [name, spec] of Object.entries(specs)) {
+    if (spec.type === 'local') {
+      out[name] = new LocalRemote(spec.root, { name });
+    } else {
+      const tokenStore = new RedisTokenStore({ redis: spec.redis, key: spec.tokenKey });
+      const box = new Box({
+        apiUrl: spec.apiUrl,
+        uploadUrl: spec.uploadUrl,
+        oAuthClientId: spec.clientId,
+        oAuthClientSecret: spec.clientSecret,
+        oAuthServerTokenUrl: spec.tokenUrl,
+        retryBaseDelayMs: 10,
+        tokenStore,
+      });
+      box.config(`MinResumableUploadSize=${spec.minResumableUploadSize}`);
+      const remote = new BoxRemote(box, { name });
+      const close = remote.close.bind(remote);
+      remote.close = async () => {
+        await close();
+        await tokenStore.close();
+      };
+      out[name] = withPartUploads(remote, boxPartUploads(box, remote));
+    }
+  }
+  return out;
+}
+
+export interface FleetOptions {
+  /** Box's part size (the emulator chooses it) and smallest session. */
+  boxPartSize?: number;
+  boxMinSession?: number;
+  /** Lifetime of Box access tokens (refreshed by the workers through the Redis token store). */
+  tokenLifetimeSeconds?: number;
+  requestLogLimit?: number;
+}
+
+export interface Worker {
+  child: ChildProcess;
+  /** Every line the worker printed. */
+  lines: string[];
+  /** Resolves on the first line (new or already printed) that passes `test`. */
+  waitFor(test: (line: string) => boolean): Promise<string>;
+  exited: Promise<number | null>;
+  /** SIGTERM, and waits for the exit. */
+  stop(): Promise<void>;
+}
+
+export interface Fleet {
+  redis: RedisServer;
+  boxServer: EmulatorServer;
+  box: BoxEmulator;
+  /** A temp folder (removed by close). */
+  dir: string;
+  specs: RemoteSpecs;
+  tokenKey: string;
+  /** Spawns a worker process with these remotes and extra worker-main flags. */
+  spawnWorker(args?: string[]): Worker;
+  close(): Promise<void>;
+}
+
+const WORKER_MAIN = fileURLToPath(new URL('../../src/queue/worker-main.ts', import.meta.url));
+const REMOTES_MODULE = fileURLToPath(new URL('../queue/fixtures/remotes.ts', import.meta.url));
+
+export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
+  const redis = await startRedis();
+  const dir = await mkdtemp(join(tmpdir(), 'queue-test-'));
+  const boxServer = new EmulatorServer({ requestLogLimit: options.requestLogLimit ?? 1_000_000 });
+  const partSize = options.boxPartSize ?? 64 * 1024;
+  const minSession = options.boxMinSession ?? 4 * partSize;
+  const box = new BoxEmulator({
+    accessTokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+    config: { minChunkedUploadSize: minSession, partSizeFor: () => partSize },
+  });
+  box.install(boxServer);
+  await boxServer.start();
+  const tokenKey = 'cloudstorage:tokens:box:test';
+  const issued = box.oauth.issueToken({ clientId: DEFAULT_BOX_CLIENT.clientId, userId: box.store.owner.id });
+  const seed = new RedisTokenStore({ redis: redis.url, key: tokenKey });
+  await seed.set({
+    accessToken: issued.accessToken,
+    refreshToken: issued.refreshToken,
+    expiresAt: issued.expiresAt,
+  });
+  await seed.close();
+  const specs: RemoteSpecs = {
+    src: { type: 'local', root: join(dir, 'src') },
+    box: {
+      type: 'box',
+      apiUrl: `${box.urls.api}/2.0`,
+      uploadUrl: `${box.urls.upload}/api/2.0`,
+      tokenUrl: `${box.urls.api}/oauth2/token`,
+      clientId: DEFAULT_BOX_CLIENT.clientId,
+      clientSecret: DEFAULT_BOX_CLIENT.clientSecret ?? '',
+      redis: redis.url,
+      tokenKey,
+      minResumableUploadSize: minSession,
+    },
+  };
+  const workers: Worker[] = [];
+  return {
+    redis,
+    boxServer,
+    box,
+    dir,
+    specs,
+    tokenKey,
+    spawnWorker(args: string[] = []) {
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', WORKER_MAIN, '--redis', redis.url, '--remotes', REMOTES_MODULE, ...args],
+        { env: { ...process.env, QUEUE_REMOTES: JSON.stringify(specs) }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const lines: string[] = [];
+      const waiters: Array<{ test: (l: string) => boolean; resolve: (l: string) => void }> = [];
+      let buffer = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString();
+        for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          lines.push(line);
+          for (const w of waiters.filter((x) => x.test(line))) {
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(line);
+          }
+        }
+      });
+      let stderr = '';
+      child.stderr!.on('data', (chunk: Buffer) => {
+        stderr = (stderr + chunk.toString()).slice(-4000);
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      const worker: Worker = {
+        child,
+        lines,
+        exited,
+        waitFor(test) {
+          const seen = lines.find(test);
+          if (seen) return Promise.resolve(seen);
+          return new Promise((resolve, reject) => {
+            waiters.push({ test, resolve });
+            exited.then((code) =>
+              reject(new Error(`worker exited (${code}) before the line came: ${stderr}`)),
+            );
+          });
+        },
+        async stop() {
+          if (child.exitCode === null && child.signalCode === null) {
+            child.kill('SIGTERM');
+            await exited;
+          }
+        },
+      };
+      workers.push(worker);
+      return worker;
+    },
+    async close() {
+      for (const w of workers) {
+        if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+        await w.exited;
+      }
+      await boxServer.stop();
+      await redis.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Arms one fault for every `1 / ratio`-th request the server sees (after the first `after`), cycling
+ * through `kinds`: a test-level schedule over the emulator's FaultInjector. Returns how many were armed.
+ */
+export function injectFaults(
+  server: EmulatorServer,
+  ratio: number,
+  kinds: FaultSpec[],
+  options: { after?: number; skip?: (method: string, path: string) => boolean } = {},
+): { armed(): number; stop(): void } {
+  const faults = server.faults;
+  const take = faults.take.bind(faults);
+  const every = Math.round(1 / ratio);
+  let seen = 0;
+  let armed = 0;
+  let on = true;
+  faults.take = (method, path, host) => {
+    const chosen = take(method, path, host);
+    if (chosen || !on || options.skip?.(method, path)) return chosen;
+    seen++;
+    if (seen <= (options.after ?? 0) || seen % every !== 0) return undefined;
+    const kind = kinds[armed % kinds.length]!;
+    if (kind.path && !(typeof kind.path === 'string' ? path.includes(kind.path) : kind.path.test(path))) {
+      return undefined;
+    }
+    armed++;
+    return { ...kind, id: -armed, remaining: 0 };
+  };
+  return {
+    armed: () => armed,
+    stop() {
+      on = false;
+      faults.take = take;
+    },
+  };
+}
+
+/** Waits for a child to end (after a SIGKILL, say). */
+export async function exitOf(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await once(child, 'exit');
+}
