@@ -209,7 +209,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
 
 /**
  * Arms one fault for every `1 / ratio`-th request the server sees (after the first `after`), cycling
- * through `kinds`: a test-level schedule over the emulator's FaultInjector. Returns how many were armed.
+ * through the `kinds` that fit the request (method, path): a test-level schedule over the emulator's FaultInjector. Returns how many were armed.
  */
 export function injectFaults(
   server: EmulatorServer,
@@ -228,10 +228,14 @@ export function injectFaults(
     if (chosen || !on || options.skip?.(method, path)) return chosen;
     seen++;
     if (seen <= (options.after ?? 0) || seen % every !== 0) return undefined;
-    const kind = kinds[armed % kinds.length]!;
-    if (kind.path && !(typeof kind.path === 'string' ? path.includes(kind.path) : kind.path.test(path))) {
-      return undefined;
-    }
+    // The kinds that fit this request (some are for one method or path only).
+    const fitting = kinds.filter(
+      (k) =>
+        (!k.method || k.method === method) &&
+        (!k.path || (typeof k.path === 'string' ? path.includes(k.path) : k.path.test(path))),
+    );
+    const kind = fitting[armed % fitting.length];
+    if (!kind) return undefined;
     armed++;
     return { ...kind, id: -armed, remaining: 0 };
   };
