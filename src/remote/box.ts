@@ -63,7 +63,8 @@ export class BoxRemote implements Remote {
 
   private async *children(folderId: string, folderPath: string, signal?: AbortSignal): AsyncGenerator<Entry> {
     for await (const r of this.box.iterateResources(folderId, signal ? { signal } : {})) {
-      yield entryOf(r, folderPath);
+      const entry = entryOf(r, folderPath);
+      if (entry) yield entry;
     }
   }
 
@@ -108,7 +109,8 @@ export class BoxRemote implements Remote {
     const entry = await this.file(path, options.signal);
     if ((options.offset ?? 0) >= entry.size || options.length === 0) return Readable.from([]);
     return downloadAsReadable(
-      (stream, startByte, signal) => this.box.downloadFile(entry.id, { stream, startByte, signal }),
+      (stream, { offset: startByte }, signal) =>
+        this.box.downloadFile(entry.id, { stream, startByte, signal }),
       options,
     );
   }
@@ -142,7 +144,7 @@ export class BoxRemote implements Remote {
       });
       id = fileId;
     } else {
-      id = await this.box.uploadFile(entryName(name), parentId, upload);
+      id = await this.box.uploadFile(name, parentId, upload);
     }
     const written = await this.folders.find(parentId, parent, name);
     if (!written || written.id !== id) throw new RemoteNotFound(this.name, clean, 'file');
@@ -245,8 +247,9 @@ export class BoxRemote implements Remote {
 }
 
 /** A Box resource as an entry of the folder at `folderPath`. */
-function entryOf(r: BoxResource, folderPath: string): Entry {
+function entryOf(r: BoxResource, folderPath: string): Entry | undefined {
   const name = entryName(r.name);
+  if (name === undefined) return undefined;
   const folder = r.type === 1;
   const modTime = modTimeOf(r.clientModifiedTime || r.modifiedTime);
   return {

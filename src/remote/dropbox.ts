@@ -69,7 +69,8 @@ export class DropboxRemote implements Remote {
       DropboxRemote.address(path),
       signal ? { signal } : {},
     )) {
-      if (!r.deleted) yield entryOf(r, path);
+      const entry = r.deleted ? undefined : entryOf(r, path);
+      if (entry) yield entry;
     }
   }
 
@@ -106,7 +107,8 @@ export class DropboxRemote implements Remote {
     if ((options.offset ?? 0) >= entry.size || options.length === 0) return Readable.from([]);
     const address = DropboxRemote.address(entry.path);
     return downloadAsReadable(
-      (stream, startByte, signal) => this.dropbox.downloadFile(address, { stream, startByte, signal }),
+      (stream, { offset: startByte }, signal) =>
+        this.dropbox.downloadFile(address, { stream, startByte, signal }),
       options,
     );
   }
@@ -169,7 +171,7 @@ export class DropboxRemote implements Remote {
       return;
     }
     for await (const r of this.dropbox.iterateResources('')) {
-      if (!r.deleted) await this.dropbox.deleteResource(DropboxRemote.address(entryOf(r, '').path));
+      if (!r.deleted) await this.dropbox.deleteResource(r.path);
     }
   }
 
@@ -230,8 +232,9 @@ export class DropboxRemote implements Remote {
 }
 
 /** A Dropbox resource as an entry of the folder at `folderPath` (Dropbox's casing of the name kept). */
-function entryOf(r: DropboxResource, folderPath: string): Entry {
+function entryOf(r: DropboxResource, folderPath: string): Entry | undefined {
   const name = entryName(r.name);
+  if (name === undefined) return undefined;
   const folder = r.type === 1;
   const modTime = modTimeOf(r.clientModifiedTime || r.modifiedTime);
   return {
