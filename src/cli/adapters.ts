@@ -1,0 +1,16 @@
+import { LocalRemote } from '../remote/local.js';
+import type { Remote } from '../remote/types.js';
+import { createClient } from './backends.js';
+import type { RemoteConfig } from './config-file.js';
+
+/** The common-interface remote for a config entry or a local root. */
+export const openRemote = {
+  local(root: string): Remote {
+    return new LocalRemote(root, { name: 'local disk' });
+  },
+  configured(name: string, entry: RemoteConfig, wiring: Parameters<typeof createClient>[1]): Remote {
+    const client = createClient(entry, wiring);
+    void client;
+    throw new Error(`${name}: the ${entry.type} adapter is not merged yet`);
+  },
+};
