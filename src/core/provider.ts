@@ -8,7 +8,12 @@ import { IDEMPOTENT_METHODS } from './http/client.js';
 import type { HttpClient, HttpRequest, HttpResponse } from './http/index.js';
 import { sleep } from './http/retry.js';
 import type { Redactor } from './redact.js';
-import { type DownloadTarget, deliverBody, type UploadData } from './transfer/index.js';
+import {
+  type DownloadTarget,
+  deliverBody,
+  type UploadData,
+  type UploadSessionState,
+} from './transfer/index.js';
 
 /**
  * The pieces every provider class is built from (see docs/PROVIDERS.md). A provider class is a thin
@@ -220,6 +225,11 @@ export interface UploadOptions extends CallOptions {
   /** Size of a `data` stream, when known (progress, resumable uploads). */
   size?: number;
   useResumableUpload?: boolean;
+  /**
+   * Hears this call's upload session and the bytes the service confirmed, each time they change (to keep
+   * them and resume in another process; the instance's session property shows only one call's session).
+   */
+  onSessionState?: (state: UploadSessionState) => void;
 }
 
 /** Per-call options of sendCustomRequest: the body goes where a download would. */

@@ -38,6 +38,8 @@ export interface RemoteFeatures {
   hashes: readonly HashName[];
   /** Whether `write` can set the modification time (`modTime` option). */
   setModTime: boolean;
+  /** How finely the service keeps modification times, in milliseconds (1000: whole seconds). */
+  modTimePrecision: number;
   /** Copy and move of a file inside the remote without moving the bytes through this process. */
   serverSideCopy: boolean;
   serverSideMove: boolean;

@@ -38,9 +38,15 @@ export class UploadSessions<K extends string> {
    * The state of one upload call that resumes `given` at `startByte` ('' = a new session). A session this
    * instance is sending right now is not taken: the call starts a new one from 0. With `mirror` off the
    * instance is never written (per-call options named the session). `close()` when the upload ends,
-   * whatever the outcome.
+   * whatever the outcome. `observer` (a call's `onSessionState` option) hears every change of this call's
+   * state, which the instance's properties cannot tell apart when calls run at once.
    */
-  open(given: string, startByte: number, mirror = true): UploadSessionState & { close(): void } {
+  open(
+    given: string,
+    startByte: number,
+    mirror = true,
+    observer?: (state: UploadSessionState) => void,
+  ): UploadSessionState & { close(): void } {
     const { owner, key, inFlight } = this;
     const busy = given !== '' && inFlight.has(given);
     let session = busy ? '' : given;
@@ -56,6 +62,7 @@ export class UploadSessions<K extends string> {
         session = value;
         if (value) inFlight.add(value);
         if (shown) owner[key] = value as (typeof owner)[K];
+        observer?.({ session, startByte: start });
       },
       get startByte() {
         return start;
@@ -63,6 +70,7 @@ export class UploadSessions<K extends string> {
       set startByte(value: number) {
         start = value;
         if (mirror && owner[key] === session) owner.startByte = value;
+        observer?.({ session, startByte: start });
       },
       close() {
         inFlight.delete(session);

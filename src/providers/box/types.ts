@@ -172,6 +172,8 @@ export interface BoxPage<T = BoxResource> {
 /** Per-call options of uploads (uploadFile, updateResource): override the instance properties for one call. */
 export interface BoxUploadOptions extends UploadOptions {
   resumeUrl?: string;
+  /** content_modified_at of this upload (RFC 3339), instead of the ClientModifiedTime setting. */
+  clientModifiedTime?: string;
 }
 
 /** Per-call options of downloadFile (see core DownloadOptions). */

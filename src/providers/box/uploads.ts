@@ -53,6 +53,8 @@ export interface UploadJob {
   resumable: boolean;
   /** This call's upload session (its URL) and resume offset; see UploadSessions. */
   state: UploadSessionState;
+  /** content_modified_at to send ('' none): the call's option, else the ClientModifiedTime setting. */
+  modified: string;
 }
 
 /**
@@ -82,7 +84,12 @@ export async function uploadTo(
   const client = ctx.client;
   const { localFile, data } = uploadInput(options, client);
   const source = await uploadSource(localFile || undefined, data, options.size);
-  const state = ctx.uploadSessions.open(options.resumeUrl ?? client.resumeUrl, 0);
+  const state = ctx.uploadSessions.open(
+    options.resumeUrl ?? client.resumeUrl,
+    0,
+    true,
+    options.onSessionState,
+  );
   try {
     return await upload({
       ctx,
@@ -92,6 +99,7 @@ export async function uploadTo(
       target,
       resumable: options.useResumableUpload ?? client.useResumableUpload,
       state,
+      modified: options.clientModifiedTime ?? ctx.settings.get('ClientModifiedTime'),
     });
   } finally {
     state.close();
@@ -123,7 +131,7 @@ async function upload(job: UploadJob): Promise<WireItem> {
 
 function attributesOf(job: UploadJob): Record<string, unknown> {
   const created = job.ctx.settings.get('ClientCreatedTime');
-  const modified = job.ctx.settings.get('ClientModifiedTime');
+  const modified = job.modified;
   const t = job.target;
   return {
     ...(t.kind === 'new' ? { name: t.name, parent: { id: t.folderId } } : t.name ? { name: t.name } : {}),
@@ -425,7 +433,7 @@ async function commit(
   const api = ctx.api;
   const url = session.session_endpoints?.commit ?? `${resumeUrl}/commit`;
   const created = ctx.settings.get('ClientCreatedTime');
-  const modified = ctx.settings.get('ClientModifiedTime');
+  const modified = job.modified;
   const attributes = {
     ...(created && job.target.kind === 'new' ? { content_created_at: created } : {}),
     ...(modified ? { content_modified_at: modified } : {}),
