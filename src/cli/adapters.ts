@@ -1,7 +1,9 @@
+import { BoxRemote } from '../remote/box.js';
 import { LocalRemote } from '../remote/local.js';
 import type { Remote } from '../remote/types.js';
 import { createClient } from './backends.js';
 import type { RemoteConfig } from './config-file.js';
+import { CommandError } from './errors.js';
 
 /** The common-interface remote for a config entry or a local root. */
 export const openRemote = {
@@ -10,7 +12,8 @@ export const openRemote = {
   },
   configured(name: string, entry: RemoteConfig, wiring: Parameters<typeof createClient>[1]): Remote {
     const client = createClient(entry, wiring);
-    void client;
-    throw new Error(`${name}: the ${entry.type} adapter is not merged yet`);
+    if (entry.type === 'box') return new BoxRemote(client as never, { name: `${name}:` });
+    void client.close();
+    throw new CommandError(`${name}: ${entry.type} remotes are not available in this build yet.`);
   },
 };

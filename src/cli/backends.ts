@@ -64,7 +64,11 @@ export const BACKENDS: Record<Backend['type'], Backend> = {
       clientId,
       clientSecret,
       { flag: 'api-url', help: 'the API base URL (for an emulator: …/2.0)', classOption: 'apiUrl' },
-      { flag: 'upload-url', help: 'the upload base URL (for an emulator: …/api/2.0)', classOption: 'uploadUrl' },
+      {
+        flag: 'upload-url',
+        help: 'the upload base URL (for an emulator: …/api/2.0)',
+        classOption: 'uploadUrl',
+      },
     ],
   },
   dropbox: {
@@ -75,8 +79,16 @@ export const BACKENDS: Record<Backend['type'], Backend> = {
       clientId,
       clientSecret,
       { flag: 'api-url', help: 'the RPC host URL (api.dropboxapi.com)', classOption: 'apiBaseUrl' },
-      { flag: 'content-url', help: 'the content host URL (content.dropboxapi.com)', classOption: 'contentBaseUrl' },
-      { flag: 'notify-url', help: 'the long-poll host URL (notify.dropboxapi.com)', classOption: 'notifyBaseUrl' },
+      {
+        flag: 'content-url',
+        help: 'the content host URL (content.dropboxapi.com)',
+        classOption: 'contentBaseUrl',
+      },
+      {
+        flag: 'notify-url',
+        help: 'the long-poll host URL (notify.dropboxapi.com)',
+        classOption: 'notifyBaseUrl',
+      },
       authUrl,
       tokenUrl,
     ],
@@ -100,8 +112,18 @@ export const BACKENDS: Record<Backend['type'], Backend> = {
     signIn: 'key',
     options: [
       { flag: 'key-id', help: 'the application key id', required: true, classOption: 'applicationKeyId' },
-      { flag: 'key', help: 'the application key', required: true, secret: true, classOption: 'applicationKey' },
-      { flag: 'auth-url', help: 'the b2_authorize_account base URL (for an emulator)', classOption: 'authURL' },
+      {
+        flag: 'key',
+        help: 'the application key',
+        required: true,
+        secret: true,
+        classOption: 'applicationKey',
+      },
+      {
+        flag: 'auth-url',
+        help: 'the b2_authorize_account base URL (for an emulator)',
+        classOption: 'authURL',
+      },
     ],
   },
 };
@@ -136,7 +158,8 @@ export function checkOptions(type: string, options: Record<string, string>): Rec
       );
   }
   for (const o of backend.options) {
-    if (o.required && !options[o.flag]) throw new UsageError(`A ${type} remote needs --${o.flag} (${o.help}).`);
+    if (o.required && !options[o.flag])
+      throw new UsageError(`A ${type} remote needs --${o.flag} (${o.help}).`);
   }
   return options;
 }
@@ -158,7 +181,10 @@ export type ServiceClient = Box | Dropbox | GoogleDrive | BackblazeB2;
  * The service class for a config entry. OAuth remotes keep their tokens in a FileTokenStore at `tokenFile`
  * (refreshes are serialised across processes by its lock).
  */
-export function createClient(remote: RemoteConfig, wiring: { tokenFile: string; openBrowser?: BrowserLauncher }) {
+export function createClient(
+  remote: RemoteConfig,
+  wiring: { tokenFile: string; openBrowser?: BrowserLauncher },
+) {
   const backend = backendFor(remote.type);
   const options: Record<string, unknown> = {};
   for (const o of backend.options) {
@@ -193,6 +219,8 @@ export function browserFromEnvironment(env: NodeJS.ProcessEnv = process.env): Br
     new Promise<void>((resolve, reject) => {
       const child = spawn(program!, [...args, url], { stdio: 'ignore' });
       child.once('error', reject);
-      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${program} exited with ${code}`))));
+      child.once('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`${program} exited with ${code}`)),
+      );
     });
 }

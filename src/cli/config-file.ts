@@ -80,7 +80,9 @@ export async function loadConfig(path: string): Promise<ConfigFile> {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new CommandError(`The config file ${path} is not valid JSON (${(e as Error).message}); fix or remove it.`);
+    throw new CommandError(
+      `The config file ${path} is not valid JSON (${(e as Error).message}); fix or remove it.`,
+    );
   }
   const remotes = (value as ConfigFile | null)?.remotes;
   if (!remotes || typeof remotes !== 'object')

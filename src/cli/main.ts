@@ -43,7 +43,10 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
     .version(packageVersion(), '-V, --version')
     .exitOverride()
     .showHelpAfterError('(add --help for usage)')
-    .option('--config <path>', 'the config file of remotes (default: $CLOUDSTORAGE_CONFIG, else the platform config folder)')
+    .option(
+      '--config <path>',
+      'the config file of remotes (default: $CLOUDSTORAGE_CONFIG, else the platform config folder)',
+    )
     .option('--transfers <n>', 'files transferred in parallel', wholeNumber(1), 4)
     .option('--checkers <n>', 'files compared (hashes, stats) in parallel', wholeNumber(1), 8)
     .option('--include <glob>', 'only files whose path matches (repeatable)', collect, [])
@@ -65,7 +68,7 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
 
   /** Wraps an action: a Session from the global options, closed at the end; a number returned is the exit code. */
   const run =
-    <A extends unknown[]>(action: (session: Session, ...args: A) => Promise<number | undefined | void>) =>
+    <A extends unknown[]>(action: (session: Session, ...args: A) => Promise<unknown>) =>
     async (...args: unknown[]) => {
       const command = args[args.length - 1] as Command;
       const session = new Session(command.optsWithGlobals<GlobalOptions>(), io);
@@ -117,28 +120,40 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
     .argument('<source>')
     .argument('<dest>')
     .option('-n, --dry-run', 'show what would be copied')
-    .action(run((s, src: string, dst: string, o: transfer.TransferFlags) => transfer.copy(s, src, dst, o, 'copy')));
+    .action(
+      run((s, src: string, dst: string, o: transfer.TransferFlags) => transfer.copy(s, src, dst, o, 'copy')),
+    );
   program
     .command('copyto')
     .description(transferHelp('copy a file to a new name (or a folder to a folder)'))
     .argument('<source>')
     .argument('<dest>')
     .option('-n, --dry-run', 'show what would be copied')
-    .action(run((s, src: string, dst: string, o: transfer.TransferFlags) => transfer.copy(s, src, dst, o, 'copyto')));
+    .action(
+      run((s, src: string, dst: string, o: transfer.TransferFlags) =>
+        transfer.copy(s, src, dst, o, 'copyto'),
+      ),
+    );
   program
     .command('move')
     .description(transferHelp('move a file or the contents of a folder into a folder'))
     .argument('<source>')
     .argument('<dest>')
     .option('-n, --dry-run', 'show what would be moved')
-    .action(run((s, src: string, dst: string, o: transfer.TransferFlags) => transfer.move(s, src, dst, o, 'move')));
+    .action(
+      run((s, src: string, dst: string, o: transfer.TransferFlags) => transfer.move(s, src, dst, o, 'move')),
+    );
   program
     .command('moveto')
     .description(transferHelp('move a file to a new name (or a folder to a folder)'))
     .argument('<source>')
     .argument('<dest>')
     .option('-n, --dry-run', 'show what would be moved')
-    .action(run((s, src: string, dst: string, o: transfer.TransferFlags) => transfer.move(s, src, dst, o, 'moveto')));
+    .action(
+      run((s, src: string, dst: string, o: transfer.TransferFlags) =>
+        transfer.move(s, src, dst, o, 'moveto'),
+      ),
+    );
   program
     .command('sync')
     .description('make dest the same as source: copies first, then deletes what source does not have')
@@ -195,10 +210,17 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
   const config = program
     .command('config')
     .description('the remotes: add (signs in), list, show, remove')
-    .addHelpText('after', `\nTypes: ${Object.values(BACKENDS).map((b) => `\n  ${b.type.padEnd(12)} ${b.description}`).join('')}`);
+    .addHelpText(
+      'after',
+      `\nTypes: ${Object.values(BACKENDS)
+        .map((b) => `\n  ${b.type.padEnd(12)} ${b.description}`)
+        .join('')}`,
+    );
   const add = config
     .command('add')
-    .description('add a remote and sign in to it (OAuth: browser + loopback redirect; B2: the key is checked)')
+    .description(
+      'add a remote and sign in to it (OAuth: browser + loopback redirect; B2: the key is checked)',
+    )
     .argument('<name>', 'the name to use in name:path')
     .argument('<type>', Object.keys(BACKENDS).join(', '))
     .option('--service-account <file>', 'sign in with a service-account key file (not yet)')
@@ -293,7 +315,8 @@ export async function main(argv: string[], io: Partial<SessionIo> = {}): Promise
     }
     const { message, exitCode: code, expected } = describeError(e);
     full.stderr.write(`cloudstorage: ${message}\n`);
-    if (!expected && full.env.CLOUDSTORAGE_DEBUG && e instanceof Error && e.stack) full.stderr.write(`${e.stack}\n`);
+    if (!expected && full.env.CLOUDSTORAGE_DEBUG && e instanceof Error && e.stack)
+      full.stderr.write(`${e.stack}\n`);
     return code;
   }
 }

@@ -2,7 +2,7 @@ import type { BrowserLauncher } from '../core/auth/types.js';
 import type { Entry, Remote } from '../remote/types.js';
 import { openRemote } from './adapters.js';
 import { type ConfigFile, configPath, loadConfig, tokenPath } from './config-file.js';
-import { CommandError } from './errors.js';
+import { CommandError, UsageError } from './errors.js';
 import { localRootAndPath, parseLocation, type Target } from './locations.js';
 import { Output } from './output.js';
 import { createProgress, type ProgressDisplay } from './progress.js';
@@ -84,13 +84,44 @@ export class Session {
     return remote;
   }
 
+  /** Whether a file (its path below the command's root) passes --include / --exclude. */
+  readonly filter = {
+    matches: (_rel: string): boolean => {
+      if (this.options.include.length || this.options.exclude.length)
+        throw new UsageError('--include and --exclude are not available in this build yet.');
+      return true;
+    },
+  };
+
+  /** Runs `task` for every item, at most `concurrency` at once; the first failure stops new tasks. */
+  async limit<T>(concurrency: number, items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    let failed = false;
+    const worker = async () => {
+      while (!failed && next < items.length) {
+        const item = items[next++]!;
+        try {
+          await task(item);
+        } catch (e) {
+          failed = true;
+          throw e;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  }
+
   /** The entry at a target; a missing path is an error that says where to look. The root is a folder. */
   async statOrFail(target: Target): Promise<Entry> {
     const entry = await target.remote.stat(target.path);
     if (entry) return entry;
     if (target.path === '') return { path: '', name: '', kind: 'folder', size: 0, hashes: {} };
-    const parent = target.text.includes('/') ? target.text.slice(0, target.text.lastIndexOf('/')) : target.text.slice(0, target.text.indexOf(':') + 1) || '.';
-    throw new CommandError(`${target.text}: no such file or folder. "cloudstorage lsf ${parent}" shows what is there.`);
+    const parent = target.text.includes('/')
+      ? target.text.slice(0, target.text.lastIndexOf('/'))
+      : target.text.slice(0, target.text.indexOf(':') + 1) || '.';
+    throw new CommandError(
+      `${target.text}: no such file or folder. "cloudstorage lsf ${parent}" shows what is there.`,
+    );
   }
 
   progress(): ProgressDisplay {

@@ -25,13 +25,19 @@ export async function configAdd(
   const options = checkOptions(type, given);
   const config = await session.loadConfig();
   if (config.remotes[name])
-    throw new UsageError(`There is already a remote "${name}": remove it with "cloudstorage config remove ${name}" first.`);
+    throw new UsageError(
+      `There is already a remote "${name}": remove it with "cloudstorage config remove ${name}" first.`,
+    );
   const entry = { type: backend.type, options };
   const tokenFile = tokenPath(session.configFile, name);
   await removeTokens(session.configFile, name);
-  const client = createClient(entry, { tokenFile, ...(session.io.openBrowser ? { openBrowser: session.io.openBrowser } : {}) });
+  const client = createClient(entry, {
+    tokenFile,
+    ...(session.io.openBrowser ? { openBrowser: session.io.openBrowser } : {}),
+  });
   try {
-    if (backend.signIn === 'oauth') session.out.notice(`Signing in to ${type}: a browser opens (or the URL to open is printed).`);
+    if (backend.signIn === 'oauth')
+      session.out.notice(`Signing in to ${type}: a browser opens (or the URL to open is printed).`);
     await client.authorize();
   } catch (e) {
     await removeTokens(session.configFile, name);
@@ -72,7 +78,8 @@ export async function configShow(session: Session, name: string): Promise<void> 
 
 export async function configRemove(session: Session, name: string): Promise<void> {
   const config = await session.loadConfig();
-  if (!config.remotes[name]) throw new UsageError(`There is no remote "${name}"; "cloudstorage config list" shows them.`);
+  if (!config.remotes[name])
+    throw new UsageError(`There is no remote "${name}"; "cloudstorage config list" shows them.`);
   delete config.remotes[name];
   await saveConfig(session.configFile, config);
   await removeTokens(session.configFile, name);

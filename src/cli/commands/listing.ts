@@ -50,7 +50,11 @@ export async function lsf(
  * `lsjson`: a JSON array with rclone's field names (Path, Name, Size, MimeType, ModTime, IsDir, Hashes, ID),
  * written entry by entry so a large tree never sits in memory.
  */
-export async function lsjson(session: Session, path: string, options: { recursive?: boolean }): Promise<void> {
+export async function lsjson(
+  session: Session,
+  path: string,
+  options: { recursive?: boolean },
+): Promise<void> {
   const target = await session.target(path);
   const out = session.out.stdout;
   out.write('[\n');
