@@ -1,0 +1,10 @@
+/** The common by-path interface, its adapters, and the copies, syncs and checks built on it. */
+export * from './box.js';
+export * from './compare.js';
+export * from './copy.js';
+export * from './errors.js';
+export * from './filter.js';
+export * from './local.js';
+export * from './paths.js';
+export * from './sync.js';
+export type * from './types.js';
