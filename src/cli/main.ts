@@ -322,7 +322,7 @@ export async function main(argv: string[], io: Partial<SessionIo> = {}): Promise
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2)).then(
+  main(process.argv.slice(2), { handleSignals: true }).then(
     (code) => {
       process.exitCode = code;
       // Whatever a service client left open (a keep-alive socket) must not hold the exit up.

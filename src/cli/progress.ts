@@ -1,24 +1,19 @@
 import { MultiBar, type SingleBar } from 'cli-progress';
+import type { FileProgress, TotalProgress } from '../remote/sync.js';
 import { formatBytes } from './output.js';
 
 /**
  * Live bars while files move: one per file in flight and one for the total (bytes, rate, ETA), drawn by
- * cli-progress on the terminal only. Off a terminal `createProgress` returns a display that draws nothing,
+ * cli-progress, on a terminal only. Off a terminal `createProgress` returns a display that draws nothing,
  * so logs and pipes stay clean.
  */
 export interface ProgressDisplay {
-  /** A file starts; returns the function its byte counts go to, and the one that ends its bar. */
-  start(name: string, size: number | undefined): { update(bytes: number): void; done(): void };
-  /** More bytes are expected in total (files found as the walk goes). */
-  addTotal(bytes: number): void;
+  /** What sync reports as a file starts, moves on, ends or fails. */
+  update(file: FileProgress, total: TotalProgress): void;
   stop(): void;
 }
 
-const NOTHING: ProgressDisplay = {
-  start: () => ({ update() {}, done() {} }),
-  addTotal() {},
-  stop() {},
-};
+const NOTHING: ProgressDisplay = { update() {}, stop() {} };
 
 export function createProgress(stream: NodeJS.WriteStream, enabled: boolean): ProgressDisplay {
   if (!enabled || !stream.isTTY) return NOTHING;
@@ -30,68 +25,67 @@ interface Payload {
   started: number;
 }
 
+const BAR_WIDTH = 30;
+
+/** One line: name, bar, percentage, bytes of bytes, rate, ETA. */
+function line(params: { value: number; total: number }, payload: Payload): string {
+  const elapsed = Math.max((Date.now() - payload.started) / 1000, 0.001);
+  const rate = params.value / elapsed;
+  const left = params.total > params.value && rate > 0 ? (params.total - params.value) / rate : 0;
+  const fraction = params.total > 0 ? Math.min(params.value / params.total, 1) : 1;
+  const filled = Math.round(fraction * BAR_WIDTH);
+  const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
+  const name = payload.name.length > 28 ? `…${payload.name.slice(-27)}` : payload.name.padEnd(28);
+  return `${name} ${bar} ${String(Math.floor(fraction * 100)).padStart(3)}% ${formatBytes(params.value)}/${formatBytes(params.total)} ${formatBytes(Math.round(rate))}/s ETA ${Math.ceil(left)}s`;
+}
+
 class TerminalProgress implements ProgressDisplay {
   private readonly bars: MultiBar;
   private readonly total: SingleBar;
-  private totalBytes = 0;
-  private doneBytes = 0;
-  private readonly started = Date.now();
+  private readonly files = new Map<string, SingleBar>();
+  private readonly started = new Map<string, number>();
 
   constructor(stream: NodeJS.WriteStream) {
-    this.bars = new MultiBar(
-      {
-        stream,
-        format: (options, params, payload: Payload) => {
-          const elapsed = Math.max((Date.now() - payload.started) / 1000, 0.001);
-          const rate = params.value / elapsed;
-          const left = params.total > params.value && rate > 0 ? (params.total - params.value) / rate : 0;
-          const width = options.barsize ?? 30;
-          const filled = params.total > 0 ? Math.round((params.value / params.total) * width) : width;
-          const bar = '█'.repeat(Math.min(filled, width)) + '░'.repeat(Math.max(width - filled, 0));
-          const pct = params.total > 0 ? Math.floor((params.value / params.total) * 100) : 100;
-          return `${payload.name.padEnd(24).slice(0, 24)} ${bar} ${String(pct).padStart(3)}% ${formatBytes(params.value)}/${formatBytes(params.total)} ${formatBytes(rate)}/s ETA ${Math.ceil(left)}s`;
-        },
-        barsize: 30,
-        hideCursor: true,
-        clearOnComplete: false,
-        stopOnComplete: false,
-        forceRedraw: true,
-        fps: 10,
-      },
-      undefined,
-    );
-    this.total = this.bars.create(0, 0, { name: 'Total', started: this.started } satisfies Payload);
+    this.bars = new MultiBar({
+      stream,
+      format: (_options, params, payload: Payload) => line(params, payload),
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      forceRedraw: true,
+      fps: 10,
+    });
+    this.total = this.bars.create(0, 0, { name: 'Total', started: Date.now() } satisfies Payload);
   }
 
-  start(name: string, size: number | undefined) {
-    let last = 0;
-    const bar = this.bars.create(size ?? 0, 0, { name, started: Date.now() } satisfies Payload);
-    return {
-      update: (bytes: number) => {
-        if (size === undefined && bytes > bar.getTotal()) bar.setTotal(bytes);
-        bar.update(bytes);
-        this.doneBytes += bytes - last;
-        last = bytes;
-        this.total.update(this.doneBytes);
-      },
-      done: () => {
-        bar.setTotal(Math.max(bar.getTotal(), last));
-        bar.update(bar.getTotal());
-        // Drawn once at 100 %, then the line is given back so a long run keeps one bar per file in flight.
-        this.bars.update();
-        this.bars.remove(bar);
-      },
-    };
-  }
-
-  addTotal(bytes: number): void {
-    this.totalBytes += bytes;
-    this.total.setTotal(this.totalBytes);
+  update(file: FileProgress, total: TotalProgress): void {
+    this.total.setTotal(total.totalBytes);
+    this.total.update(total.bytes);
+    let bar = this.files.get(file.path);
+    if (!bar && (file.state === 'started' || file.state === 'running')) {
+      const started = Date.now();
+      bar = this.bars.create(file.size, 0, { name: file.path, started } satisfies Payload);
+      this.files.set(file.path, bar);
+      this.started.set(file.path, started);
+    }
+    if (!bar) return;
+    bar.update(file.bytes);
+    if (file.state === 'done' || file.state === 'failed') {
+      // The finished line stays above the live bars; its bar gives its place back, so a long run keeps one
+      // bar per file in flight.
+      const payload = { name: file.path, started: this.started.get(file.path) ?? Date.now() };
+      const value = file.state === 'done' ? file.size : file.bytes;
+      this.bars.log(
+        `${line({ value, total: file.size }, payload)}${file.state === 'failed' ? ' FAILED' : ''}\n`,
+      );
+      this.bars.remove(bar);
+      this.files.delete(file.path);
+      this.started.delete(file.path);
+    }
   }
 
   stop(): void {
-    this.total.setTotal(Math.max(this.totalBytes, this.doneBytes));
-    this.total.update(this.doneBytes);
+    this.bars.update();
     this.bars.stop();
   }
 }

@@ -1,8 +1,9 @@
 import type { BrowserLauncher } from '../core/auth/types.js';
+import { pathFilter } from '../remote/filter.js';
 import type { Entry, Remote } from '../remote/types.js';
 import { openRemote } from './adapters.js';
 import { type ConfigFile, configPath, loadConfig, tokenPath } from './config-file.js';
-import { CommandError, UsageError } from './errors.js';
+import { CommandError } from './errors.js';
 import { localRootAndPath, parseLocation, type Target } from './locations.js';
 import { Output } from './output.js';
 import { createProgress, type ProgressDisplay } from './progress.js';
@@ -26,6 +27,8 @@ export interface SessionIo {
   stdout: NodeJS.WriteStream | NodeJS.WritableStream;
   stderr: NodeJS.WriteStream | NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
+  /** Ctrl-C stops the command cleanly (the binary; not when main() runs inside another program). */
+  handleSignals?: boolean;
   /** Replaces the browser sign-in opens (tests, the demo). */
   openBrowser?: BrowserLauncher;
 }
@@ -51,6 +54,12 @@ export class Session {
       options.json ?? false,
       options.verbose ?? false,
     );
+    this.filter = pathFilter({ include: options.include, exclude: options.exclude });
+    this.signal = this.abort.signal;
+    if (io.handleSignals) {
+      process.once('SIGINT', this.onSignal);
+      process.once('SIGTERM', this.onSignal);
+    }
   }
 
   async loadConfig(): Promise<ConfigFile> {
@@ -85,31 +94,12 @@ export class Session {
   }
 
   /** Whether a file (its path below the command's root) passes --include / --exclude. */
-  readonly filter = {
-    matches: (_rel: string): boolean => {
-      if (this.options.include.length || this.options.exclude.length)
-        throw new UsageError('--include and --exclude are not available in this build yet.');
-      return true;
-    },
-  };
-
-  /** Runs `task` for every item, at most `concurrency` at once; the first failure stops new tasks. */
-  async limit<T>(concurrency: number, items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
-    let next = 0;
-    let failed = false;
-    const worker = async () => {
-      while (!failed && next < items.length) {
-        const item = items[next++]!;
-        try {
-          await task(item);
-        } catch (e) {
-          failed = true;
-          throw e;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  }
+  readonly filter: (rel: string) => boolean;
+  /** Aborted by Ctrl-C (SIGINT) or SIGTERM: transfers stop, upload state stays for the next run. */
+  readonly signal: AbortSignal;
+  private readonly abort = new AbortController();
+  private readonly onSignal = () =>
+    this.abort.abort(new CommandError('Interrupted; run the command again to continue.', 130));
 
   /** The entry at a target; a missing path is an error that says where to look. The root is a folder. */
   async statOrFail(target: Target): Promise<Entry> {
@@ -129,6 +119,8 @@ export class Session {
   }
 
   async close(): Promise<void> {
+    process.removeListener('SIGINT', this.onSignal);
+    process.removeListener('SIGTERM', this.onSignal);
     const opened = await Promise.allSettled(this.remotes.values());
     await Promise.allSettled(opened.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
   }

@@ -1,4 +1,5 @@
 import { pipeline } from 'node:stream/promises';
+import { runParallel } from '../../core/transfer/chunks.js';
 import type { HashName } from '../../remote/types.js';
 import { CommandError, UsageError } from '../errors.js';
 import { formatBytes } from '../output.js';
@@ -49,7 +50,7 @@ export async function deleteFiles(
   const files: string[] = [];
   for await (const { entry } of entriesBelow(session, target, true))
     if (entry.kind === 'file') files.push(entry.path);
-  await session.limit(session.options.checkers, files, async (file) => {
+  await runParallel(files, session.options.checkers, async (file) => {
     if (!options.dryRun) await target.remote.delete(file);
     count++;
     session.out.event(options.dryRun ? 'would delete' : 'deleted', { path: file });
@@ -85,7 +86,7 @@ export async function hashsum(session: Session, name: string, path: string): Pro
   for await (const { rel, entry } of entriesBelow(session, target, true))
     if (entry.kind === 'file') files.push({ rel, path: entry.path });
   const digests = new Map<string, string>();
-  await session.limit(session.options.checkers, files, async (f) => {
+  await runParallel(files, session.options.checkers, async (f) => {
     const digest = await target.remote.hash(f.path, hash);
     if (digest === undefined)
       throw new CommandError(

@@ -14,13 +14,13 @@ export async function* entriesBelow(
   const top = await session.statOrFail(target);
   if (top.kind === 'file') {
     const rel = top.name;
-    if (session.filter.matches(rel)) yield { rel, entry: top };
+    if (session.filter(rel)) yield { rel, entry: top };
     return;
   }
   const prefix = target.path === '' ? '' : `${target.path}/`;
   for await (const entry of target.remote.list(target.path, { recursive })) {
     const rel = entry.path.startsWith(prefix) ? entry.path.slice(prefix.length) : entry.path;
-    if (entry.kind === 'file' && !session.filter.matches(rel)) continue;
+    if (entry.kind === 'file' && !session.filter(rel)) continue;
     yield { rel, entry };
   }
 }
