@@ -183,7 +183,7 @@ export type ServiceClient = Box | Dropbox | GoogleDrive | BackblazeB2;
  */
 export function createClient(
   remote: RemoteConfig,
-  wiring: { tokenFile: string; openBrowser?: BrowserLauncher },
+  wiring: { tokenFile: string; openBrowser: BrowserLauncher },
 ) {
   const backend = backendFor(remote.type);
   const options: Record<string, unknown> = {};
@@ -193,7 +193,7 @@ export function createClient(
   }
   if (backend.signIn === 'oauth') {
     options.tokenStore = new FileTokenStore(wiring.tokenFile);
-    options.openBrowser = wiring.openBrowser ?? browserFromEnvironment();
+    options.openBrowser = wiring.openBrowser;
   }
   switch (backend.type) {
     case 'box':

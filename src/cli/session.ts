@@ -2,6 +2,7 @@ import type { BrowserLauncher } from '../core/auth/types.js';
 import { pathFilter } from '../remote/filter.js';
 import type { Entry, Remote } from '../remote/types.js';
 import { openRemote } from './adapters.js';
+import { browserFromEnvironment } from './backends.js';
 import { type ConfigFile, configPath, loadConfig, tokenPath } from './config-file.js';
 import { CommandError } from './errors.js';
 import { localRootAndPath, parseLocation, type Target } from './locations.js';
@@ -54,6 +55,7 @@ export class Session {
       options.json ?? false,
       options.verbose ?? false,
     );
+    this.openBrowser = io.openBrowser ?? browserFromEnvironment(io.env);
     this.filter = pathFilter({ include: options.include, exclude: options.exclude });
     this.signal = this.abort.signal;
     if (io.handleSignals) {
@@ -78,7 +80,7 @@ export class Session {
     const remote = await this.open(location.remote, () =>
       openRemote.configured(location.remote, entry, {
         tokenFile: tokenPath(this.configFile, location.remote),
-        ...(this.io.openBrowser ? { openBrowser: this.io.openBrowser } : {}),
+        openBrowser: this.openBrowser,
       }),
     );
     return { remote, path: location.path, text };
@@ -95,6 +97,8 @@ export class Session {
 
   /** Whether a file (its path below the command's root) passes --include / --exclude. */
   readonly filter: (rel: string) => boolean;
+  /** What sign-in opens the authorization URL with. */
+  readonly openBrowser: BrowserLauncher;
   /** Aborted by Ctrl-C (SIGINT) or SIGTERM: transfers stop, upload state stays for the next run. */
   readonly signal: AbortSignal;
   private readonly abort = new AbortController();

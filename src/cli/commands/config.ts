@@ -33,7 +33,7 @@ export async function configAdd(
   await removeTokens(session.configFile, name);
   const client = createClient(entry, {
     tokenFile,
-    ...(session.io.openBrowser ? { openBrowser: session.io.openBrowser } : {}),
+    openBrowser: session.openBrowser,
   });
   try {
     if (backend.signIn === 'oauth')
