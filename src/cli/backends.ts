@@ -195,7 +195,22 @@ export function createClient(
     options.tokenStore = new FileTokenStore(wiring.tokenFile);
     options.openBrowser = wiring.openBrowser;
   }
-  switch (backend.type) {
+  const client = newClient(backend.type, options);
+  for (const [name, value] of Object.entries(remote.settings ?? {})) {
+    try {
+      client.config(`${name}=${value}`);
+    } catch (e) {
+      void client.close();
+      throw new UsageError(
+        `The setting ${name}=${value} of this ${backend.type} remote: ${(e as Error).message}`,
+      );
+    }
+  }
+  return client;
+}
+
+function newClient(type: Backend['type'], options: Record<string, unknown>): ServiceClient {
+  switch (type) {
     case 'box':
       return new Box(options);
     case 'dropbox':

@@ -17,6 +17,8 @@ export interface RemoteConfig {
   type: string;
   /** Option values by their flag name (`client-id`, `api-url`, …; see backends.ts). */
   options: Record<string, string>;
+  /** Config settings of the service class (`MinResumableUploadSize`, `UploadConcurrency`, …), by name. */
+  settings?: Record<string, string>;
 }
 
 export interface ConfigFile {

@@ -75,6 +75,9 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
       try {
         const code = await action(session, ...(args.slice(0, -1) as A));
         setExit(typeof code === 'number' ? code : ExitCode.Ok);
+      } catch (e) {
+        // Whatever a transfer threw as it was stopped, the user pressed Ctrl-C: say so (exit 130).
+        throw session.signal.aborted ? session.signal.reason : e;
       } finally {
         await session.close();
       }
@@ -224,11 +227,12 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
     .argument('<name>', 'the name to use in name:path')
     .argument('<type>', Object.keys(BACKENDS).join(', '))
     .option('--service-account <file>', 'sign in with a service-account key file (not yet)')
-    .option('--jwt <file>', 'sign in with a JWT app config file (not yet)');
+    .option('--jwt <file>', 'sign in with a JWT app config file (not yet)')
+    .option('--setting <name=value>', "a config setting of the service's class (repeatable)", collect, []);
   for (const spec of allOptionSpecs()) add.option(`--${spec.flag} <value>`, spec.help);
   add.action(
     run(async (s, name: string, type: string, o: Record<string, string>) => {
-      const { serviceAccount, jwt, ...rest } = o;
+      const { serviceAccount, jwt, setting, ...rest } = o as Record<string, string> & { setting: string[] };
       const given: Record<string, string> = {};
       for (const spec of allOptionSpecs()) {
         const key = spec.flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -237,6 +241,7 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
       await configCommands.configAdd(s, name, type, given, {
         ...(serviceAccount ? { serviceAccount } : {}),
         ...(jwt ? { jwt } : {}),
+        settings: setting,
       });
     }),
   );

@@ -10,15 +10,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.js';
-import { type RunningEmulators, remoteOptionsFor, startEmulators } from '../../src/cli/serve.js';
-import type { EmulatorServer } from '../../src/emulator/index.js';
+import { type RunningEmulators, remoteOptionsFor } from '../../src/cli/serve.js';
+import { BoxEmulator, EmulatorServer, SERVICE_EMULATORS } from '../../src/emulator/index.js';
 import { patternBytes } from '../helpers/pattern-bytes.js';
 
 export const SERVICES = ['box', 'dropbox', 'googledrive', 'b2'] as const;
 export type Service = (typeof SERVICES)[number];
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const TSX = join(ROOT, 'node_modules/tsx/dist/esm/index.mjs');
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const TSX = join(ROOT, 'node_modules/tsx/dist/esm/index.mjs');
 export const MAIN = join(ROOT, 'src/cli/main.ts');
 
 export interface CliResult {
@@ -45,7 +45,7 @@ export interface World {
 export async function startWorld(services: readonly Service[] = SERVICES): Promise<World> {
   const dir = await mkdtemp(join(tmpdir(), 'cli-test-'));
   const config = join(dir, 'config', 'config.json');
-  const emulators = await startEmulators({ services: [...services], autoApprove: true, port: 0 });
+  const emulators = await startTestEmulators(services);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CLOUDSTORAGE_CONFIG: config,
@@ -69,7 +69,7 @@ export async function startWorld(services: readonly Service[] = SERVICES): Promi
         `--${k}`,
         v,
       ]);
-      return ['config', 'add', name, service, ...options];
+      return ['config', 'add', name, service, ...options, ...(SMALL_SESSIONS[service] ?? [])];
     },
     async runCli(args) {
       const stdout = collect();
@@ -98,6 +98,42 @@ export async function startWorld(services: readonly Service[] = SERVICES): Promi
     async stop() {
       await emulators.stop();
       await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const KiB = 1024;
+
+/** Class settings that make a few hundred KiB go through upload sessions (parts of 64 KiB). */
+const SMALL_SESSIONS: Partial<Record<Service, string[]>> = {
+  box: ['--setting', `MinResumableUploadSize=${100 * KiB}`, '--setting', 'UploadConcurrency=2'],
+};
+
+/** The emulators, each on its own server; Box takes 64 KiB parts from 100 KiB up (its real floor is 20 MB). */
+async function startTestEmulators(services: readonly Service[]): Promise<RunningEmulators> {
+  const servers: RunningEmulators['servers'] = [];
+  try {
+    for (const service of services) {
+      const server = new EmulatorServer();
+      const emulator =
+        service === 'box'
+          ? new BoxEmulator({
+              autoApprove: true,
+              config: { minChunkedUploadSize: 100 * KiB, partSizeFor: () => 64 * KiB },
+            })
+          : SERVICE_EMULATORS[service]!.create({ autoApprove: true });
+      emulator.install(server);
+      await server.start();
+      servers.push({ service, server });
+    }
+  } catch (e) {
+    await Promise.all(servers.map((s) => s.server.stop()));
+    throw e;
+  }
+  return {
+    servers,
+    stop: async () => {
+      await Promise.all(servers.map((s) => s.server.stop()));
     },
   };
 }

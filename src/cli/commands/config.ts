@@ -1,6 +1,6 @@
 import { FileTokenStore } from '../../core/auth/stores/file.js';
 import { backendFor, checkOptions, createClient, maskedOptions } from '../backends.js';
-import { checkRemoteName, removeTokens, saveConfig, tokenPath } from '../config-file.js';
+import { checkRemoteName, type RemoteConfig, removeTokens, saveConfig, tokenPath } from '../config-file.js';
 import { CommandError, UsageError } from '../errors.js';
 import type { Session } from '../session.js';
 
@@ -14,7 +14,7 @@ export async function configAdd(
   name: string,
   type: string,
   given: Record<string, string>,
-  flags: { serviceAccount?: string; jwt?: string },
+  flags: { serviceAccount?: string; jwt?: string; settings?: string[] },
 ): Promise<void> {
   checkRemoteName(name);
   const backend = backendFor(type);
@@ -28,7 +28,8 @@ export async function configAdd(
     throw new UsageError(
       `There is already a remote "${name}": remove it with "cloudstorage config remove ${name}" first.`,
     );
-  const entry = { type: backend.type, options };
+  const entry: RemoteConfig = { type: backend.type, options };
+  if (flags.settings?.length) entry.settings = parseSettings(flags.settings);
   const tokenFile = tokenPath(session.configFile, name);
   await removeTokens(session.configFile, name);
   const client = createClient(entry, {
@@ -51,6 +52,18 @@ export async function configAdd(
   session.out.notice(`Added remote "${name}" (${type}) to ${session.configFile}.`, { remote: name, type });
 }
 
+/** `--setting Name=Value` pairs (the service class's config settings). */
+function parseSettings(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0)
+      throw new UsageError(`--setting ${pair}: write it as Name=Value (a config setting of the class).`);
+    out[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return out;
+}
+
 export async function configList(session: Session): Promise<void> {
   const config = await session.loadConfig();
   const names = Object.keys(config.remotes).sort();
@@ -67,6 +80,7 @@ export async function configShow(session: Session, name: string): Promise<void> 
   if (!entry) throw new UsageError(`There is no remote "${name}"; "cloudstorage config list" shows them.`);
   const backend = backendFor(entry.type);
   const shown: Record<string, unknown> = { name, type: entry.type, ...maskedOptions(entry) };
+  for (const [setting, value] of Object.entries(entry.settings ?? {})) shown[`setting ${setting}`] = value;
   if (backend.signIn === 'oauth') {
     const tokens = await new FileTokenStore(tokenPath(session.configFile, name)).get().catch(() => undefined);
     shown.tokens = tokens
