@@ -63,7 +63,8 @@ export class BoxRemote implements Remote {
 
   private async *children(folderId: string, folderPath: string, signal?: AbortSignal): AsyncGenerator<Entry> {
     for await (const r of this.box.iterateResources(folderId, signal ? { signal } : {})) {
-      yield entryOf(r, folderPath);
+      const entry = entryOf(r, folderPath);
+      if (entry) yield entry;
     }
   }
 
@@ -142,7 +143,7 @@ export class BoxRemote implements Remote {
       });
       id = fileId;
     } else {
-      id = await this.box.uploadFile(entryName(name), parentId, upload);
+      id = await this.box.uploadFile(name, parentId, upload);
     }
     const written = await this.folders.find(parentId, parent, name);
     if (!written || written.id !== id) throw new RemoteNotFound(this.name, clean, 'file');
@@ -245,8 +246,9 @@ export class BoxRemote implements Remote {
 }
 
 /** A Box resource as an entry of the folder at `folderPath`. */
-function entryOf(r: BoxResource, folderPath: string): Entry {
+function entryOf(r: BoxResource, folderPath: string): Entry | undefined {
   const name = entryName(r.name);
+  if (name === undefined) return undefined;
   const folder = r.type === 1;
   const modTime = modTimeOf(r.clientModifiedTime || r.modifiedTime);
   return {

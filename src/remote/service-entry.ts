@@ -1,11 +1,12 @@
-import { checkServerName } from '../core/safe-name.js';
+import { unsafeNameReason } from '../core/safe-name.js';
 
 /**
- * A name a service listed, as one element of a remote path: a name with a separator, `.`/`..` or a control
- * character is refused (error 600), so a server can never make a path leave the folder it was listed in.
+ * A name a service listed, as one element of a remote path; undefined (the item is left out of listings)
+ * for a name with a separator, `.`/`..` or a control character, so a server can never make a path leave
+ * the folder it was listed in. (Drive allows `/` in names; such items cannot be addressed by path.)
  */
-export function entryName(name: string): string {
-  return checkServerName(name, 'the file name');
+export function entryName(name: string): string | undefined {
+  return name !== '' && unsafeNameReason(name) === undefined ? name : undefined;
 }
 
 /** A service's time stamp (RFC 3339, or milliseconds) as a Date; undefined when empty or not a time. */

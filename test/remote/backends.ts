@@ -7,9 +7,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BoxRemote } from '../../src/remote/box.js';
+import { DropboxRemote } from '../../src/remote/dropbox.js';
+import { GoogleDriveRemote } from '../../src/remote/googledrive.js';
 import { LocalRemote } from '../../src/remote/local.js';
 import type { Remote } from '../../src/remote/types.js';
 import { startBoxEnv } from '../providers/box/helpers.js';
+import { startEnv as startDropboxEnv } from '../providers/dropbox/helpers.js';
+import { startEnv as startDriveEnv } from '../providers/googledrive/helpers.js';
 
 export interface Backend {
   remote: Remote;
@@ -57,4 +61,35 @@ export const box: BackendFactory = {
   },
 };
 
-export const BACKENDS: BackendFactory[] = [local, box];
+export const dropbox: BackendFactory = {
+  name: 'dropbox',
+  async start() {
+    const env = await startDropboxEnv();
+    const remote = new DropboxRemote(env.client({ fragmentSize: 64 * KiB }));
+    return {
+      remote,
+      sessionSize: 64 * KiB + 1,
+      async stop() {
+        await env.stop();
+      },
+    };
+  },
+};
+
+export const googledrive: BackendFactory = {
+  name: 'googledrive',
+  async start() {
+    const env = await startDriveEnv();
+    // Drive's chunks are multiples of 256 KiB.
+    const remote = new GoogleDriveRemote(env.client({ fragmentSize: 256 * KiB }));
+    return {
+      remote,
+      sessionSize: 256 * KiB + 1,
+      async stop() {
+        await env.stop();
+      },
+    };
+  },
+};
+
+export const BACKENDS: BackendFactory[] = [local, box, dropbox, googledrive];

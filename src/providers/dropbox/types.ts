@@ -199,6 +199,8 @@ export interface UploadOptions extends CoreUploadOptions {
   startByte?: number;
   overwrite?: boolean;
   uploadSessionId?: string;
+  /** client_modified of this upload (ISO 8601, UTC), instead of the ClientModifiedTime setting. */
+  clientModifiedTime?: string;
 }
 
 /** Per-call options of downloadFile (see core DownloadOptions). */

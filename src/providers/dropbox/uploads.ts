@@ -40,14 +40,18 @@ const MAX_OFFSET_CORRECTIONS = 16;
  * when RenameIfExists: a "conflicted copy"); else RenameIfExists -> add + autorename; else overwrite ->
  * overwrite; else add (a conflict fails). Identical content is always a no-op success on Dropbox's side.
  */
-export function commitInfo(ctx: DropboxContext, path: string, overwrite: boolean): CommitInfo {
+export function commitInfo(
+  ctx: DropboxContext,
+  path: string,
+  overwrite: boolean,
+  clientModified = ctx.settings.get('ClientModifiedTime'),
+): CommitInfo {
   const s = ctx.settings;
   const ifRevision = s.get('IfRevision');
   const rename = s.get('RenameIfExists');
   let mode: WriteMode = 'add';
   if (ifRevision) mode = { '.tag': 'update', update: revisionId(ifRevision) };
   else if (!rename && overwrite) mode = 'overwrite';
-  const clientModified = s.get('ClientModifiedTime');
   return {
     path,
     mode,
@@ -76,7 +80,7 @@ export async function uploadFile(
 ): Promise<string> {
   const client = ctx.client;
   const path = address(newFileResource, ACCEPTS.uploadTarget, 'newFileResource').value;
-  const target = commitInfo(ctx, path, options.overwrite ?? client.overwrite);
+  const target = commitInfo(ctx, path, options.overwrite ?? client.overwrite, options.clientModifiedTime);
   const { localFile, data } = uploadInput(options, client);
   const source = await uploadSource(localFile || undefined, data, options.size);
   const encryption = encryptionInForce(ctx);
@@ -94,6 +98,7 @@ export async function uploadFile(
     options.uploadSessionId ?? client.uploadSessionId,
     checkStartByte(options.startByte ?? client.startByte),
     !perCall,
+    options.onSessionState,
   );
   const resumable = options.useResumableUpload ?? client.useResumableUpload;
   // Dropbox takes at most 150 MiB in one request: bigger (or unknown) sizes need a session.

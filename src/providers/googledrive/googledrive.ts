@@ -74,7 +74,7 @@ import {
   type SharedDrivePage,
   type UploadOptions,
 } from './types.js';
-import { hasContent, updateContent, uploadFile } from './uploads.js';
+import { hasContent, metadataOfCall, updateContent, uploadFile } from './uploads.js';
 
 /** The reference's default scope: full access to the user's Drive. */
 export const DRIVE_SCOPE = 'https://www.googleapis.com/auth/drive';
@@ -483,7 +483,12 @@ export class GoogleDrive
     return this.run(options, (signal) =>
       hasContent(this.ctx, options)
         ? updateContent(this.ctx, resourceId, options, signal)
-        : updateMetadataOnly(this.ctx, resourceId, signal),
+        : updateMetadataOnly(
+            this.ctx,
+            resourceId,
+            signal,
+            options.metadata && metadataOfCall(options.metadata, false),
+          ),
     );
   }
 

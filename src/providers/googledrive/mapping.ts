@@ -21,7 +21,7 @@ export const GOOGLE_APPS_PREFIX = 'application/vnd.google-apps.';
 
 /** The fields the class asks for when RequestedFields is "default": everything a resource item shows. */
 export const FILE_FIELDS =
-  'id,name,mimeType,description,createdTime,modifiedTime,parents,driveId,size,md5Checksum,fileExtension,originalFilename,owners(displayName,emailAddress),starred,trashed,viewedByMe,webViewLink,iconLink,resourceKey,copyRequiresWriterPermission';
+  'id,name,mimeType,description,createdTime,modifiedTime,parents,driveId,size,md5Checksum,sha1Checksum,sha256Checksum,fileExtension,originalFilename,owners(displayName,emailAddress),starred,trashed,viewedByMe,webViewLink,iconLink,resourceKey,copyRequiresWriterPermission';
 export const REVISION_FIELDS = 'id,mimeType,modifiedTime,size,md5Checksum,originalFilename';
 export const PERMISSION_FIELDS = 'id,role,type,emailAddress,domain,allowFileDiscovery';
 export const DRIVE_FIELDS = 'id,name,createdTime,hidden,capabilities,restrictions';
@@ -48,6 +48,8 @@ export function resourceFromFile(f: File): GoogleDriveResource {
         : (f.viewersCanCopyContent ?? true),
     extension: f.fileExtension ?? '',
     md5Checksum: f.md5Checksum ?? '',
+    sha1Checksum: f.sha1Checksum ?? '',
+    sha256Checksum: f.sha256Checksum ?? '',
     originalName: f.originalFilename ?? '',
     owner: owner?.displayName ?? '',
     ownerEmail: owner?.emailAddress ?? '',

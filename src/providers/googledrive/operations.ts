@@ -56,18 +56,19 @@ export function resourceToUpdate(ctx: GoogleDriveContext, resourceId: string): G
   return item;
 }
 
-/** updateResource without new content: files.update with the item's metadata. */
+/** updateResource without new content: files.update with the item's metadata (or the call's own). */
 export async function updateMetadataOnly(
   ctx: GoogleDriveContext,
   resourceId: string,
   signal: AbortSignal,
+  metadata?: File,
 ): Promise<void> {
-  const item = resourceToUpdate(ctx, resourceId);
+  const json = metadata ?? updateMetadata(resourceToUpdate(ctx, resourceId), false);
   await ctx.api.json<File>({
     method: 'PATCH',
     path: `/files/${seg(resourceId)}`,
     query: { supportsAllDrives: 'true', fields: 'id' },
-    json: updateMetadata(item, false),
+    json,
     // Setting the same fields twice gives the same result.
     idempotent: true,
     signal,

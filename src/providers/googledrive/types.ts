@@ -68,6 +68,9 @@ export interface GoogleDriveResource {
   contentAccessible: boolean;
   extension: string;
   md5Checksum: string;
+  /** SHA-1 and SHA-256 of the content (hex), which Drive also keeps for binary files; '' otherwise. */
+  sha1Checksum: string;
+  sha256Checksum: string;
   originalName: string;
   owner: string;
   ownerEmail: string;
@@ -160,6 +163,8 @@ export function blankResource(): GoogleDriveResource {
     contentAccessible: true,
     extension: '',
     md5Checksum: '',
+    sha1Checksum: '',
+    sha256Checksum: '',
     originalName: '',
     owner: '',
     ownerEmail: '',
@@ -275,6 +280,24 @@ export interface UploadOptions extends CallOptions {
   startByte?: number;
   useResumableUpload?: boolean;
   resumeUrl?: string;
+  /**
+   * This call's metadata, instead of resources[0] (uploadFile) or the item of `resources` (updateResource):
+   * only the fields given are sent (parentIds only when a file is created).
+   */
+  metadata?: UploadMetadata;
+  /** Hears this call's session URL and the bytes Drive confirmed (see core UploadOptions). */
+  onSessionState?: (state: { session: string; startByte: number }) => void;
+}
+
+/** The metadata an upload may send per call (see UploadOptions.metadata). */
+export interface UploadMetadata {
+  name?: string;
+  /** Comma-separated parent ids (new files only). */
+  parentIds?: string;
+  /** RFC 3339. */
+  modifiedTime?: string;
+  mimeType?: string;
+  description?: string;
 }
 
 /** Per-call options of downloadFile. */

@@ -6,7 +6,7 @@ import { seg } from './api.js';
 import type { GoogleDriveContext } from './context.js';
 import { creationMetadata, resourceToUpdate, updateMetadata } from './operations.js';
 import { resumableUpload } from './resumable.js';
-import type { UploadOptions } from './types.js';
+import type { GoogleDriveResource, UploadMetadata, UploadOptions } from './types.js';
 import { checkMd5, type Plan, plan, RESULT_FIELDS } from './upload-plan.js';
 import type { File } from './wire.js';
 
@@ -30,7 +30,11 @@ export async function uploadFile(
   signal: AbortSignal,
 ): Promise<string> {
   const client = ctx.client;
-  const base = client.resources.length > 0 ? creationMetadata(client.resources[0]) : {};
+  const base = options.metadata
+    ? metadataOfCall(options.metadata, true)
+    : client.resources.length > 0
+      ? creationMetadata(client.resources[0])
+      : {};
   const metadata: File = { ...base };
   if (fileName) metadata.name = fileName;
   if (mimeType) metadata.mimeType = mimeType;
@@ -47,8 +51,12 @@ export async function updateContent(
   options: UploadOptions,
   signal: AbortSignal,
 ): Promise<void> {
-  const item = resourceToUpdate(ctx, resourceId);
-  const metadata = updateMetadata(item, true);
+  const item = options.metadata
+    ? { name: options.metadata.name ?? '', mimeType: options.metadata.mimeType ?? '' }
+    : resourceToUpdate(ctx, resourceId);
+  const metadata = options.metadata
+    ? metadataOfCall(options.metadata, false)
+    : updateMetadata(item as GoogleDriveResource, true);
   const p = await plan(
     ctx,
     {
@@ -61,6 +69,18 @@ export async function updateContent(
     options,
   );
   await send(ctx, p, options, signal);
+}
+
+/** The per-call metadata as Drive's File fields (parents only for a new file). */
+export function metadataOfCall(m: UploadMetadata, creating: boolean): File {
+  const body: File = {};
+  if (m.name) body.name = m.name;
+  if (m.mimeType) body.mimeType = m.mimeType;
+  if (m.description) body.description = m.description;
+  if (m.modifiedTime) body.modifiedTime = m.modifiedTime;
+  const parents = (m.parentIds ?? '').split(',').filter((id) => id !== '');
+  if (creating && parents.length) body.parents = parents;
+  return body;
 }
 
 /** Whether updateResource has new content to send: a localFile or resourceData (or their per-call options). */
@@ -82,6 +102,7 @@ async function send(
     options.resumeUrl ?? client.resumeUrl,
     options.startByte ?? client.startByte,
     !perCall,
+    options.onSessionState,
   );
   const resumable = options.useResumableUpload ?? client.useResumableUpload;
   try {
