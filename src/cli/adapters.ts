@@ -1,4 +1,9 @@
+import { Box } from '../providers/box/index.js';
+import { Dropbox } from '../providers/dropbox/index.js';
+import { GoogleDrive } from '../providers/googledrive/index.js';
 import { BoxRemote } from '../remote/box.js';
+import { DropboxRemote } from '../remote/dropbox.js';
+import { GoogleDriveRemote } from '../remote/googledrive.js';
 import { LocalRemote } from '../remote/local.js';
 import type { Remote } from '../remote/types.js';
 import { createClient } from './backends.js';
@@ -12,7 +17,10 @@ export const openRemote = {
   },
   configured(name: string, entry: RemoteConfig, wiring: Parameters<typeof createClient>[1]): Remote {
     const client = createClient(entry, wiring);
-    if (entry.type === 'box') return new BoxRemote(client as never, { name: `${name}:` });
+    const named = { name: `${name}:` };
+    if (client instanceof Box) return new BoxRemote(client, named);
+    if (client instanceof Dropbox) return new DropboxRemote(client, named);
+    if (client instanceof GoogleDrive) return new GoogleDriveRemote(client, named);
     void client.close();
     throw new CommandError(`${name}: ${entry.type} remotes are not available in this build yet.`);
   },

@@ -12,7 +12,7 @@ import { patternBytes } from '../helpers/pattern-bytes.js';
 import { MAIN, MIXED, makeTree, remoteName, type Service, startWorld, TSX, type World } from './helpers.js';
 
 /** The services whose adapters the command opens (the rest are added as their adapters land). */
-const SERVICES: Service[] = ['box'];
+const SERVICES: Service[] = ['box', 'dropbox', 'googledrive'];
 
 const NO_STACK = /\n\s+at .+:\d+:\d+/;
 
@@ -59,6 +59,7 @@ describe('the cloudstorage binary', () => {
     const before = await readFile(world.config, 'utf8');
     const local = join(world.dir, 'bad-input');
     await makeTree(local, { 'a.txt': 'a' });
+    // The first three spawned, the rest through main() (same code, without a process start each).
     const cases: Array<{ args: string[]; code: number; message: RegExp }> = [
       { args: ['ls', 'nowhere:x'], code: 2, message: /no remote "nowhere".*config add nowhere/ },
       {
@@ -86,14 +87,14 @@ describe('the cloudstorage binary', () => {
       },
       { args: ['hashsum', 'crc99', local], code: 2, message: /Unknown hash "crc99"/ },
     ];
-    for (const c of cases) {
-      const r = await world.spawnCli(c.args);
+    for (const [i, c] of cases.entries()) {
+      const r = i < 3 ? await world.spawnCli(c.args) : await world.runCli(c.args);
       assert.equal(r.code, c.code, `${c.args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, c.message, c.args.join(' '));
       assert.doesNotMatch(r.stderr, NO_STACK, c.args.join(' '));
     }
     assert.equal(await readFile(world.config, 'utf8'), before, 'the config file is unchanged');
-    const listing = await world.spawnCli(['lsf', 't-box:']);
+    const listing = await world.runCli(['lsf', 't-box:']);
     assert.doesNotMatch(listing.stdout, /^bad\//m, 'no failed command made the destination');
   });
 
@@ -104,8 +105,9 @@ describe('the cloudstorage binary', () => {
       src,
       ...SERVICES.map((s) => (s === 'b2' ? `${remoteName(s)}:sync-bucket/tree` : `${remoteName(s)}:tree`)),
     ];
+    // The legs run in this process (main(), the same code as the binary): twelve spawns would take minutes.
     const leg = async (from: string, to: string) => {
-      const r = await world.spawnCli(['sync', from, to, '--json']);
+      const r = await world.runCli(['sync', from, to, '--json']);
       assert.equal(r.code, 0, r.stderr);
       return JSON.parse(r.stderr.trim().split('\n').pop()!) as Record<string, number>;
     };
@@ -116,7 +118,7 @@ describe('the cloudstorage binary', () => {
     await rm(join(src, 'docs', 'notes.md'));
     await writeFile(join(src, 'photos', 'new.txt'), 'new file');
     for (let i = 1; i < chain.length; i++) {
-      const dry = await world.spawnCli(['sync', '--dry-run', chain[i - 1]!, chain[i]!]);
+      const dry = await world.runCli(['sync', '--dry-run', chain[i - 1]!, chain[i]!]);
       assert.equal(dry.code, 0, dry.stderr);
       assert.match(dry.stderr, /would copy photos\/new\.txt \(missing/);
       assert.match(dry.stderr, /would copy readme\.txt \(different/);
@@ -130,14 +132,14 @@ describe('the cloudstorage binary', () => {
       assert.deepEqual([summary.copied, summary.deleted, summary.unchanged], [0, 0, 5]);
     }
     const last = chain[chain.length - 1]!;
-    assert.equal((await world.spawnCli(['cat', `${last}/readme.txt`])).stdout, 'edited\n');
-    const same = await world.spawnCli(['check', src, last]);
+    assert.equal((await world.runCli(['cat', `${last}/readme.txt`])).stdout, 'edited\n');
+    const same = await world.runCli(['check', src, last]);
     assert.equal(same.code, 0, same.stderr);
 
     // A planted difference on the far end: check lists it and exits 1.
     const planted = join(world.dir, 'planted.txt');
     await writeFile(planted, 'not the same bytes');
-    assert.equal((await world.spawnCli(['copyto', planted, `${last}/photos/new.txt`])).code, 0);
+    assert.equal((await world.runCli(['copyto', planted, `${last}/photos/new.txt`])).code, 0);
     const differs = await world.spawnCli(['check', src, last]);
     assert.equal(differs.code, 1);
     assert.match(differs.stdout, /^\* photos\/new\.txt$/m);
@@ -193,7 +195,7 @@ describe('the cloudstorage binary', () => {
       partsAfter - partsBefore < big.length / (64 * 1024),
       'the parts already confirmed were not sent again',
     );
-    const sums = await world.spawnCli(['hashsum', 'sha1', 't-box:resume']);
+    const sums = await world.runCli(['hashsum', 'sha1', 't-box:resume']);
     assert.match(
       sums.stdout,
       new RegExp(`^${createHash('sha1').update(big).digest('hex')}  big\\.bin$`, 'm'),

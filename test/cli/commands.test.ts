@@ -13,7 +13,7 @@ import type { HashName } from '../../src/remote/types.js';
 import { MIXED, makeTree, remoteName, type Service, startWorld, type World } from './helpers.js';
 
 /** The services whose adapters the command opens (the rest are added as their adapters land). */
-const SERVICES: Service[] = ['box'];
+const SERVICES: Service[] = ['box', 'dropbox', 'googledrive'];
 
 /** The hash each kind gives for every file (hashsum checks it against our own computation). */
 const HASH: Record<string, HashName> = {

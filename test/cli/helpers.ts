@@ -107,6 +107,8 @@ const KiB = 1024;
 /** Class settings that make a few hundred KiB go through upload sessions (parts of 64 KiB). */
 const SMALL_SESSIONS: Partial<Record<Service, string[]>> = {
   box: ['--setting', `MinResumableUploadSize=${100 * KiB}`, '--setting', 'UploadConcurrency=2'],
+  dropbox: ['--setting', `FragmentSize=${64 * KiB}`],
+  googledrive: ['--setting', `FragmentSize=${256 * KiB}`],
 };
 
 /** The emulators, each on its own server; Box takes 64 KiB parts from 100 KiB up (its real floor is 20 MB). */
