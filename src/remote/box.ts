@@ -109,7 +109,8 @@ export class BoxRemote implements Remote {
     const entry = await this.file(path, options.signal);
     if ((options.offset ?? 0) >= entry.size || options.length === 0) return Readable.from([]);
     return downloadAsReadable(
-      (stream, startByte, signal) => this.box.downloadFile(entry.id, { stream, startByte, signal }),
+      (stream, { offset: startByte }, signal) =>
+        this.box.downloadFile(entry.id, { stream, startByte, signal }),
       options,
     );
   }

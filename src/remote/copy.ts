@@ -43,6 +43,7 @@ export async function copyFile(
     written = await dst.write(dstPath, data, {
       size: from.size,
       ...(from.modTime ? { modTime: from.modTime } : {}),
+      hashes: from.hashes,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ...(options.resume ? { resume: options.resume } : {}),
       ...(options.onResumeState ? { onResumeState: options.onResumeState } : {}),

@@ -107,7 +107,8 @@ export class DropboxRemote implements Remote {
     if ((options.offset ?? 0) >= entry.size || options.length === 0) return Readable.from([]);
     const address = DropboxRemote.address(entry.path);
     return downloadAsReadable(
-      (stream, startByte, signal) => this.dropbox.downloadFile(address, { stream, startByte, signal }),
+      (stream, { offset: startByte }, signal) =>
+        this.dropbox.downloadFile(address, { stream, startByte, signal }),
       options,
     );
   }

@@ -121,7 +121,8 @@ export class GoogleDriveRemote implements Remote {
     const native = entry.mimeType?.startsWith('application/vnd.google-apps.') ?? false;
     if (!native && ((options.offset ?? 0) >= entry.size || options.length === 0)) return Readable.from([]);
     return downloadAsReadable(
-      (stream, startByte, signal) => this.drive.downloadFile(entry.id, '', { stream, startByte, signal }),
+      (stream, { offset: startByte }, signal) =>
+        this.drive.downloadFile(entry.id, '', { stream, startByte, signal }),
       options,
     );
   }

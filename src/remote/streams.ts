@@ -16,13 +16,17 @@ export function readWindow(options: ReadOptions = {}): { offset: number; length:
 }
 
 /**
- * A class download (`downloadFile` with a stream target and a startByte) turned into a Readable of at most
- * `length` bytes. The class writes into a Writable that forwards with back-pressure; once `length` bytes have
+ * A class download (`downloadFile` with a stream target, from `offset`, asking for `length` bytes when the
+ * class can send a Range with an end) turned into a Readable of at most `length` bytes. The class writes into a Writable that forwards with back-pressure; once `length` bytes have
  * passed, or when the reader goes away, the download is aborted (the rest never crosses the network).
  * A download that fails before it ends destroys the Readable with its error.
  */
 export function downloadAsReadable(
-  download: (sink: Writable, startByte: number, signal: AbortSignal) => Promise<unknown>,
+  download: (
+    sink: Writable,
+    window: { offset: number; length: number | undefined },
+    signal: AbortSignal,
+  ) => Promise<unknown>,
   options: ReadOptions = {},
 ): Readable {
   const { offset, length } = readWindow(options);
@@ -63,7 +67,7 @@ export function downloadAsReadable(
   });
   if (remaining === 0) finish();
   else {
-    download(sink, offset, signal).then(
+    download(sink, { offset, length }, signal).then(
       () => finish(),
       (e) => {
         if (done) return;

@@ -82,6 +82,11 @@ export interface WriteOptions {
   size?: number;
   /** Kept on the destination where the service allows (`features.setModTime`). */
   modTime?: Date;
+  /**
+   * Hashes of the data known before it is sent (a copy's source entry): a service that cannot compute one
+   * itself for every upload stores it (B2 keeps `large_file_sha1` for large files).
+   */
+  hashes?: Partial<Record<HashName, string>>;
   /** Called with the number of bytes sent so far. */
   onProgress?: (bytes: number) => void;
   /** Continue an interrupted upload (`features.resumableUploads`). */

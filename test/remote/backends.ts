@@ -6,11 +6,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { B2Remote } from '../../src/remote/b2.js';
 import { BoxRemote } from '../../src/remote/box.js';
 import { DropboxRemote } from '../../src/remote/dropbox.js';
 import { GoogleDriveRemote } from '../../src/remote/googledrive.js';
 import { LocalRemote } from '../../src/remote/local.js';
+import { RootedRemote } from '../../src/remote/rooted.js';
 import type { Remote } from '../../src/remote/types.js';
+import { startEnv as startB2Env } from '../providers/b2/helpers.js';
 import { startBoxEnv } from '../providers/box/helpers.js';
 import { startEnv as startDropboxEnv } from '../providers/dropbox/helpers.js';
 import { startEnv as startDriveEnv } from '../providers/googledrive/helpers.js';
@@ -92,4 +95,27 @@ export const googledrive: BackendFactory = {
   },
 };
 
-export const BACKENDS: BackendFactory[] = [local, box, dropbox, googledrive];
+export const b2: BackendFactory = {
+  name: 'b2',
+  async start() {
+    const env = await startB2Env();
+    // B2's parts are at least 5 MiB (and a large file has two or more).
+    const part = 5 * 1024 * KiB;
+    const client = env.client({ uploadConcurrency: 2 });
+    // The first authorize sets the part sizes from the account's: set them after it.
+    await client.authorize();
+    client.config(`FragmentSize=${part}`);
+    client.config(`SimpleUploadLimit=${part}`);
+    // Buckets are the first path element: the contract runs inside one.
+    const remote = new RootedRemote(new B2Remote(client), 'remote-contract-bucket');
+    return {
+      remote,
+      sessionSize: part + 1,
+      async stop() {
+        await env.stop();
+      },
+    };
+  },
+};
+
+export const BACKENDS: BackendFactory[] = [local, box, dropbox, googledrive, b2];

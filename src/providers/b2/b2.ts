@@ -468,8 +468,13 @@ export class BackblazeB2 extends CloudClient<B2Events, B2SettingTable> implement
   }
 
   /** Every latest visible file of a bucket (all pages), without touching `files` or the markers. */
-  async *iterateFiles(bucketId: string, options?: CallOptions): AsyncGenerator<B2File> {
-    yield* this.iterate(options, (signal) => iterateFiles(this.ctx, bucketId, signal));
+  async *iterateFiles(
+    bucketId: string,
+    options?: CallOptions & { prefix?: string; delimiter?: string },
+  ): AsyncGenerator<B2File> {
+    yield* this.iterate(options, (signal) =>
+      iterateFiles(this.ctx, bucketId, signal, { prefix: options?.prefix, delimiter: options?.delimiter }),
+    );
   }
 
   /** One page of every version (hide markers too); call again while versionMarker is set. */

@@ -100,9 +100,10 @@ export async function* iterateFiles(
   ctx: B2Context,
   bucketId: string,
   signal: AbortSignal,
+  only?: { prefix?: string | undefined; delimiter?: string | undefined },
 ): AsyncGenerator<B2File> {
-  const prefix = await listingPrefix(ctx, signal, false);
-  const delimiter = ctx.client.delimiter;
+  const delimiter = only?.delimiter ?? ctx.client.delimiter;
+  const prefix = only?.prefix ?? (await listingPrefix(ctx, signal, false));
   let marker = '';
   do {
     const page = await namePage(ctx, bucketId, prefix, delimiter, marker, signal);

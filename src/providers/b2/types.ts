@@ -200,6 +200,12 @@ export interface B2UploadOptions extends CallOptions {
   startByte?: number;
   /** The ResumableUploadState of the interrupted upload to resume. */
   resumableUploadState?: string;
+  /** File info items of this upload, besides the metadata collection's (`large_file_sha1`, …). */
+  fileInfo?: Readonly<Record<string, string>>;
+  /** src_last_modified_millis of this upload (milliseconds since the epoch), instead of ClientModifiedTime. */
+  clientModifiedTime?: string;
+  /** Hears this call's ResumableUploadState and the bytes B2 confirmed (see core UploadOptions). */
+  onSessionState?: (state: { session: string; startByte: number }) => void;
 }
 
 /** Per-call options of the downloads. */

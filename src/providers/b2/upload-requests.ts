@@ -108,7 +108,8 @@ export async function postToUploadUrl<T>(
       return JSON.parse(text) as T;
     } catch (e) {
       const fresh = needsNewUploadUrl(e);
-      if (fresh) lease.discard();
+      // An upload stopped midway may still be arriving at B2 on that URL: never hand it to another upload.
+      if (fresh || signal.aborted) lease.discard();
       else lease.release();
       if (!fresh || !repeatable || attempt + 1 >= attempts || signal.aborted) throw e;
       const retryAfter = e instanceof CloudStorageError ? e.retryAfter : undefined;
@@ -170,13 +171,16 @@ export function uploadTarget(
   bucketId: string,
   fileName: string,
   contentType: string | undefined,
+  clientModifiedTime = ctx.settings.get('ClientModifiedTime'),
+  fileInfo: Readonly<Record<string, string>> = {},
 ): Target {
   checkFileName(fileName);
+  const own = Object.entries(fileInfo).map(([name, value]) => ({ name, value }));
   return {
     bucketId,
     fileName,
     contentType: (contentType ?? ctx.client.contentType) || 'b2/x-auto',
-    info: infoObject(ctx.client.metadata, ctx.settings.get('ClientModifiedTime')),
+    info: infoObject([...ctx.client.metadata, ...own], clientModifiedTime),
   };
 }
 

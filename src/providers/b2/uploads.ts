@@ -47,7 +47,14 @@ export async function uploadFile(
   signal: AbortSignal,
 ): Promise<string> {
   const client = ctx.client;
-  const target = uploadTarget(ctx, bucketId, fileName, options.contentType);
+  const target = uploadTarget(
+    ctx,
+    bucketId,
+    fileName,
+    options.contentType,
+    options.clientModifiedTime,
+    options.fileInfo,
+  );
   const { localFile, data } = uploadInput(options, client);
   const source = await uploadSource(localFile || undefined, data, options.size);
   const settings = ctx.encryption();
@@ -66,6 +73,7 @@ export async function uploadFile(
     options.resumableUploadState ?? ctx.settings.get('ResumableUploadState'),
     options.startByte ?? client.startByte,
     !perCall,
+    options.onSessionState,
   );
   try {
     if (state.session) return await largeUpload(ctx, plan, state, signal);
