@@ -1,6 +1,7 @@
 import { Box } from '../providers/box/index.js';
 import { Dropbox } from '../providers/dropbox/index.js';
 import { GoogleDrive } from '../providers/googledrive/index.js';
+import { B2Remote } from '../remote/b2.js';
 import { BoxRemote } from '../remote/box.js';
 import { DropboxRemote } from '../remote/dropbox.js';
 import { GoogleDriveRemote } from '../remote/googledrive.js';
@@ -8,7 +9,6 @@ import { LocalRemote } from '../remote/local.js';
 import type { Remote } from '../remote/types.js';
 import { createClient } from './backends.js';
 import type { RemoteConfig } from './config-file.js';
-import { CommandError } from './errors.js';
 
 /** The common-interface remote for a config entry or a local root. */
 export const openRemote = {
@@ -21,7 +21,6 @@ export const openRemote = {
     if (client instanceof Box) return new BoxRemote(client, named);
     if (client instanceof Dropbox) return new DropboxRemote(client, named);
     if (client instanceof GoogleDrive) return new GoogleDriveRemote(client, named);
-    void client.close();
-    throw new CommandError(`${name}: ${entry.type} remotes are not available in this build yet.`);
+    return new B2Remote(client, named);
   },
 };

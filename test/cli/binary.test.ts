@@ -11,8 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { patternBytes } from '../helpers/pattern-bytes.js';
 import { MAIN, MIXED, makeTree, remoteName, type Service, startWorld, TSX, type World } from './helpers.js';
 
-/** The services whose adapters the command opens (the rest are added as their adapters land). */
-const SERVICES: Service[] = ['box', 'dropbox', 'googledrive'];
+const SERVICES: Service[] = ['box', 'dropbox', 'googledrive', 'b2'];
 
 const NO_STACK = /\n\s+at .+:\d+:\d+/;
 

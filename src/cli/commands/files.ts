@@ -104,6 +104,10 @@ export async function about(session: Session, path: string): Promise<void> {
     session.out.data(JSON.stringify(quota));
     return;
   }
+  if (Object.values(quota).every((v) => v === undefined)) {
+    session.out.notice(`${target.remote.name} does not report storage figures.`);
+    return;
+  }
   const show = (label: string, n: number | undefined) =>
     n !== undefined && session.out.data(`${label.padEnd(8)} ${formatBytes(n)} (${n})`);
   show('Total:', quota.total);
