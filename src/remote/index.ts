@@ -3,6 +3,7 @@ export * from './b2.js';
 export * from './box.js';
 export * from './compare.js';
 export * from './copy.js';
+export * from './crypt.js';
 export * from './dropbox.js';
 export * from './errors.js';
 export * from './filter.js';

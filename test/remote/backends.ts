@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { B2Remote } from '../../src/remote/b2.js';
 import { BoxRemote } from '../../src/remote/box.js';
+import { CryptRemote } from '../../src/remote/crypt.js';
 import { DropboxRemote } from '../../src/remote/dropbox.js';
 import { GoogleDriveRemote } from '../../src/remote/googledrive.js';
 import { LocalRemote } from '../../src/remote/local.js';
@@ -118,4 +119,23 @@ export const b2: BackendFactory = {
   },
 };
 
+/** The encrypting remote over another backend (content in rclone's crypt format, names + `.bin`). */
+export function crypt(under: BackendFactory, password2?: string): BackendFactory {
+  return {
+    name: `crypt over ${under.name}`,
+    async start() {
+      const inner = await under.start();
+      const remote = new CryptRemote(inner.remote, {
+        password: 'contract password',
+        ...(password2 ? { password2 } : {}),
+      });
+      // The ciphertext is larger than the plaintext: the plaintext threshold is a little lower.
+      return { remote, sessionSize: inner.sessionSize, stop: () => inner.stop() };
+    },
+  };
+}
+
 export const BACKENDS: BackendFactory[] = [local, box, dropbox, googledrive, b2];
+
+/** The backends the contract runs on: the five, and encryption over two of them. */
+export const CONTRACT_BACKENDS: BackendFactory[] = [...BACKENDS, crypt(local), crypt(dropbox, 'salt two')];

@@ -10,7 +10,7 @@ import { hashBytes } from '../../src/core/transfer/hash.js';
 import { isRemoteNotFound } from '../../src/remote/errors.js';
 import type { Entry, Remote, UploadResumeState } from '../../src/remote/types.js';
 import { patternBytes } from '../helpers/pattern-bytes.js';
-import { BACKENDS, type Backend } from './backends.js';
+import { type Backend, CONTRACT_BACKENDS } from './backends.js';
 
 /** A stream of `data` in chunks of 16 KiB (a real stream, not one buffer). */
 function streamOf(data: Buffer): Readable {
@@ -45,7 +45,7 @@ async function rejectsNotFound(p: Promise<unknown>): Promise<void> {
   });
 }
 
-for (const factory of BACKENDS) {
+for (const factory of CONTRACT_BACKENDS) {
   describe(`remote contract: ${factory.name}`, () => {
     let backend: Backend;
     let remote: Remote;
