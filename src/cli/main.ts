@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { allOptionSpecs, BACKENDS } from './backends.js';
 import * as configCommands from './commands/config.js';
 import * as files from './commands/files.js';
@@ -56,11 +56,7 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
     .option('-v, --verbose', 'say what is done to each file')
     .option('--encrypt', 'encrypt what is written to the destination (rclone crypt format)')
     .option('--decrypt', 'decrypt what is read from the source (rclone crypt format)')
-    .addOption(
-      new Option('--password <password>', 'the crypt password (better: $CLOUDSTORAGE_PASSWORD)').env(
-        'CLOUDSTORAGE_PASSWORD',
-      ),
-    )
+    .option('--password <password>', 'the crypt password (better: set $CLOUDSTORAGE_PASSWORD)')
     .addHelpText(
       'after',
       '\nExit codes: 0 done, 1 the operation failed (or check found differences), 2 bad usage.\nRun "cloudstorage <command> --help" for the options of a command.',

@@ -1,10 +1,11 @@
 import type { BrowserLauncher } from '../core/auth/types.js';
+import { CryptRemote } from '../remote/crypt.js';
 import { pathFilter } from '../remote/filter.js';
 import type { Entry, Remote } from '../remote/types.js';
 import { openRemote } from './adapters.js';
 import { browserFromEnvironment } from './backends.js';
 import { type ConfigFile, configPath, loadConfig, tokenPath } from './config-file.js';
-import { CommandError } from './errors.js';
+import { CommandError, UsageError } from './errors.js';
 import { localRootAndPath, parseLocation, type Target } from './locations.js';
 import { Output } from './output.js';
 import { createProgress, type ProgressDisplay } from './progress.js';
@@ -43,6 +44,8 @@ export class Session {
   readonly out: Output;
   private config: ConfigFile | undefined;
   private readonly remotes = new Map<string, Promise<Remote>>();
+  /** Encrypting views of the remotes above; they hold nothing of their own to close. */
+  private readonly crypts = new Map<string, Remote>();
 
   constructor(
     readonly options: GlobalOptions,
@@ -69,21 +72,50 @@ export class Session {
     return this.config;
   }
 
-  /** The remote and path an argument names (`name:path` or a local path). */
-  async target(text: string): Promise<Target> {
+  /**
+   * The remote and path an argument names (`name:path` or a local path). `--encrypt` wraps a transfer's
+   * destination in the rclone-crypt remote, `--decrypt` its source; a one-path command (ls, cat, …) sees
+   * through the encryption with either.
+   */
+  async target(text: string, role: 'source' | 'destination' | 'path' = 'path'): Promise<Target> {
     const location = parseLocation(text, await this.loadConfig());
+    let key: string;
+    let remote: Remote;
+    let path: string;
     if (location.kind === 'local') {
-      const { root, path } = localRootAndPath(location.absolute);
-      return { remote: await this.open(`local:${root}`, () => openRemote.local(root)), path, text };
+      const rooted = localRootAndPath(location.absolute);
+      key = `local:${rooted.root}`;
+      remote = await this.open(key, () => openRemote.local(rooted.root));
+      path = rooted.path;
+    } else {
+      const entry = this.config!.remotes[location.remote]!;
+      key = location.remote;
+      remote = await this.open(key, () =>
+        openRemote.configured(location.remote, entry, {
+          tokenFile: tokenPath(this.configFile, location.remote),
+          openBrowser: this.openBrowser,
+        }),
+      );
+      path = location.path;
     }
-    const entry = this.config!.remotes[location.remote]!;
-    const remote = await this.open(location.remote, () =>
-      openRemote.configured(location.remote, entry, {
-        tokenFile: tokenPath(this.configFile, location.remote),
-        openBrowser: this.openBrowser,
-      }),
-    );
-    return { remote, path: location.path, text };
+    const { encrypt, decrypt } = this.options;
+    const crypt = role === 'destination' ? encrypt : role === 'source' ? decrypt : encrypt || decrypt;
+    if (crypt) remote = this.encrypted(key, remote);
+    return { remote, path, text };
+  }
+
+  /** The rclone-crypt view of a remote (one per remote, so the key is derived once). */
+  private encrypted(key: string, inner: Remote): Remote {
+    const known = this.crypts.get(key);
+    if (known) return known;
+    const password = this.options.password || this.io.env.CLOUDSTORAGE_PASSWORD;
+    if (!password)
+      throw new UsageError(
+        '--encrypt and --decrypt need the password: set CLOUDSTORAGE_PASSWORD (or pass --password, which other users can see in the process list).',
+      );
+    const crypt = new CryptRemote(inner, { password, name: `${inner.name} (encrypted)` });
+    this.crypts.set(key, crypt);
+    return crypt;
   }
 
   private open(key: string, make: () => Promise<Remote> | Remote): Promise<Remote> {

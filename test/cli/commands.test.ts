@@ -5,6 +5,7 @@
  * binary.test.ts spawns it as a user would.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -150,5 +151,69 @@ describe('cloudstorage file commands on every remote', () => {
     const r = await world.runCli(['copy', join(source, 'photos'), back]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await readFile(join(back, '2024', 'dog.bin')), MIXED['photos/2024/dog.bin']);
+  });
+});
+
+describe('cloudstorage --encrypt / --decrypt', () => {
+  let world: World;
+  let source: string;
+
+  before(async () => {
+    world = await startWorld(['dropbox']);
+    world.env.CLOUDSTORAGE_PASSWORD = 'a crypt password';
+    source = join(world.dir, 'mixed');
+    await makeTree(source, MIXED);
+    const r = await world.runCli(world.addArgs(remoteName('dropbox'), 'dropbox'));
+    assert.equal(r.code, 0, r.stderr);
+  });
+  after(() => world?.stop());
+
+  it('writes rclone crypt files that rclone reads, and reads them back through the command', async () => {
+    const vault = join(world.dir, 'vault');
+    assert.equal((await world.runCli(['copy', '--encrypt', source, vault])).code, 0);
+    assert.deepEqual(
+      await readFile(join(vault, 'readme.txt.bin')).then((b) => b.subarray(0, 8).toString()),
+      'RCLONE\0\0',
+      'the rclone crypt file header',
+    );
+    // rclone itself, with a crypt remote over the folder, reads what the command wrote.
+    const obscured = execFileSync('rclone', ['obscure', 'a crypt password']).toString().trim();
+    const rcloneEnv = {
+      ...process.env,
+      RCLONE_CONFIG_VAULT_TYPE: 'crypt',
+      RCLONE_CONFIG_VAULT_REMOTE: vault,
+      RCLONE_CONFIG_VAULT_PASSWORD: obscured,
+      RCLONE_CONFIG_VAULT_FILENAME_ENCRYPTION: 'off',
+      RCLONE_CONFIG_VAULT_DIRECTORY_NAME_ENCRYPTION: 'false',
+    };
+    const dog = execFileSync('rclone', ['cat', 'vault:photos/2024/dog.bin'], { env: rcloneEnv });
+    assert.ok(dog.equals(MIXED['photos/2024/dog.bin'] as Buffer));
+
+    // Local (encrypted) → Dropbox (encrypted): --decrypt on the source, --encrypt on the destination.
+    const leg = await world.runCli(['copy', '--decrypt', '--encrypt', vault, 't-dropbox:vault']);
+    assert.equal(leg.code, 0, leg.stderr);
+    const names = (await world.runCli(['lsf', '-R', '--files-only', 't-dropbox:vault'])).stdout
+      .trim()
+      .split('\n');
+    assert.ok(names.includes('docs/notes.md.bin'), names.join());
+    const cat = await world.runCli([
+      'cat',
+      '--decrypt',
+      '--offset',
+      '2',
+      '--count',
+      '5',
+      't-dropbox:vault/docs/notes.md',
+    ]);
+    assert.equal(cat.stdout, (MIXED['docs/notes.md'] as string).slice(2, 7));
+    const check = await world.runCli(['check', '--encrypt', source, 't-dropbox:vault']);
+    assert.equal(check.code, 0, check.stdout + check.stderr);
+
+    const noPassword = await world.runCli(['ls', '--decrypt', 't-dropbox:vault']);
+    assert.equal(noPassword.code, 0, 'the password comes from CLOUDSTORAGE_PASSWORD');
+    world.env.CLOUDSTORAGE_PASSWORD = '';
+    const missing = await world.runCli(['ls', '--decrypt', 't-dropbox:vault']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /need the password: set CLOUDSTORAGE_PASSWORD/);
   });
 });

@@ -119,8 +119,8 @@ export async function check(
 }
 
 async function endpoints(session: Session, source: string, dest: string): Promise<[Target, Target]> {
-  const src = await session.target(source);
-  const dst = await session.target(dest);
+  const src = await session.target(source, 'source');
+  const dst = await session.target(dest, 'destination');
   if (src.remote === dst.remote && (isWithinOrSame(src.path, dst.path) || isWithinOrSame(dst.path, src.path)))
     throw new UsageError(
       `${source} and ${dest} overlap (one is in the other): choose a destination outside the source.`,
