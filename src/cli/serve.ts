@@ -49,6 +49,45 @@ export function describeEmulators(running: RunningEmulators): string {
     lines.push(`${service}:`);
     for (const host of server.hostNames()) lines.push(`  ${host.padEnd(9)} ${server.url(host)}`);
     lines.push(`  client_id ${client.clientId}  client_secret ${client.clientSecret ?? '(none)'}`);
+    const options = Object.entries(remoteOptionsFor(service, server))
+      .map(([flag, value]) => `--${flag} ${value}`)
+      .join(' ');
+    lines.push(`  as a remote: cloudstorage config add ${service} ${service} ${options}`);
   }
   return lines.join('\n');
+}
+
+/**
+ * The `config add` options (flag → value) of a remote that points at a running emulator: its URLs and its
+ * default OAuth app (B2: the default account's key).
+ */
+export function remoteOptionsFor(service: string, server: EmulatorServer): Record<string, string> {
+  const client = SERVICE_EMULATORS[service]!.defaultClient;
+  const oauthApp = { 'client-id': client.clientId, 'client-secret': client.clientSecret ?? '' };
+  const api = server.url('api');
+  switch (service) {
+    case 'box':
+      return { ...oauthApp, 'api-url': `${api}/2.0`, 'upload-url': `${server.url('upload')}/api/2.0` };
+    case 'dropbox':
+      return {
+        ...oauthApp,
+        'api-url': api,
+        'content-url': server.url('content'),
+        'notify-url': server.url('notify'),
+        'auth-url': `${api}/oauth2/authorize`,
+        'token-url': `${api}/oauth2/token`,
+      };
+    case 'googledrive':
+      return {
+        ...oauthApp,
+        'api-url': `${api}/drive/v3`,
+        'upload-url': `${api}/upload/drive/v3`,
+        'auth-url': `${server.url('accounts')}/o/oauth2/v2/auth`,
+        'token-url': `${server.url('oauth2')}/token`,
+      };
+    case 'b2':
+      return { 'key-id': client.clientId, key: client.clientSecret ?? '', 'auth-url': api };
+    default:
+      throw new Error(`no remote options for the ${service} emulator`);
+  }
 }
