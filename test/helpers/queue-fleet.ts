@@ -1,6 +1,6 @@
 /**
  * Test plumbing for the distributed queue: a real redis-server, the Box emulator (small parts, short-lived
- * rotating tokens), remotes described as JSON so spawned worker processes build the same ones, worker
+ * rotating tokens) and the B2 emulator (small parts, one bucket), remotes described as JSON so spawned worker processes build the same ones, worker
  * processes, and a schedule of injected faults.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -10,9 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RedisTokenStore } from '../../src/core/auth/stores/redis.js';
+import { B2Emulator } from '../../src/emulator/b2/index.js';
 import { BoxEmulator, DEFAULT_BOX_CLIENT } from '../../src/emulator/box/index.js';
 import { EmulatorServer, type FaultSpec } from '../../src/emulator/core/index.js';
+import { BackblazeB2 } from '../../src/providers/b2/index.js';
 import { Box } from '../../src/providers/box/index.js';
+import { B2Remote } from '../../src/remote/b2.js';
+import { b2PartUploads } from '../../src/remote/b2-parts.js';
 import { BoxRemote } from '../../src/remote/box.js';
 import { boxPartUploads } from '../../src/remote/box-parts.js';
 import { LocalRemote } from '../../src/remote/local.js';
@@ -32,7 +36,8 @@ export type RemoteSpec =
       redis: string;
       tokenKey: string;
       minResumableUploadSize: number;
-    };
+    }
+  | { type: 'b2'; authUrl: string; keyId: string; key: string };
 
 export type RemoteSpecs = Record<string, RemoteSpec>;
 
@@ -42,6 +47,16 @@ export async function buildRemotes(specs: RemoteSpecs): Promise<Record<string, R
   for (const [name, spec] of Object.entries(specs)) {
     if (spec.type === 'local') {
       out[name] = new LocalRemote(spec.root, { name });
+    } else if (spec.type === 'b2') {
+      const b2 = new BackblazeB2({
+        authURL: spec.authUrl,
+        applicationKeyId: spec.keyId,
+        applicationKey: spec.key,
+        retryBaseDelayMs: 10,
+        retryMaxDelayMs: 100,
+      });
+      const remote = new B2Remote(b2, { name });
+      out[name] = withPartUploads(remote, b2PartUploads(b2, remote));
     } else {
       const tokenStore = new RedisTokenStore({ redis: spec.redis, key: spec.tokenKey });
       const box = new Box({
@@ -73,6 +88,8 @@ export interface FleetOptions {
   /** Lifetime of Box access tokens (refreshed by the workers through the Redis token store). */
   tokenLifetimeSeconds?: number;
   requestLogLimit?: number;
+  /** B2's smallest part (the client's part size is this too); default 64 KiB. */
+  b2PartSize?: number;
 }
 
 export interface Worker {
@@ -90,6 +107,10 @@ export interface Fleet {
   redis: RedisServer;
   boxServer: EmulatorServer;
   box: BoxEmulator;
+  b2Server: EmulatorServer;
+  b2: B2Emulator;
+  /** The B2 bucket the tests copy to. */
+  bucket: string;
   /** A temp folder (removed by close). */
   dir: string;
   specs: RemoteSpecs;
@@ -114,6 +135,13 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   });
   box.install(boxServer);
   await boxServer.start();
+  const b2Server = new EmulatorServer({ requestLogLimit: options.requestLogLimit ?? 1_000_000 });
+  const b2PartSize = options.b2PartSize ?? 64 * 1024;
+  const b2 = new B2Emulator({ absoluteMinimumPartSize: b2PartSize, recommendedPartSize: b2PartSize });
+  b2.install(b2Server);
+  await b2Server.start();
+  const bucket = 'queue-test-bucket';
+  b2.createBucket(bucket, { bucketType: 'allPrivate' });
   const tokenKey = 'cloudstorage:tokens:box:test';
   const issued = box.oauth.issueToken({ clientId: DEFAULT_BOX_CLIENT.clientId, userId: box.store.owner.id });
   const seed = new RedisTokenStore({ redis: redis.url, key: tokenKey });
@@ -136,12 +164,16 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       tokenKey,
       minResumableUploadSize: minSession,
     },
+    b2: { type: 'b2', authUrl: b2.urls.api, keyId: b2.accountId, key: b2.masterKey },
   };
   const workers: Worker[] = [];
   return {
     redis,
     boxServer,
     box,
+    b2Server,
+    b2,
+    bucket,
     dir,
     specs,
     tokenKey,
@@ -201,6 +233,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
         await w.exited;
       }
       await boxServer.stop();
+      await b2Server.stop();
       await redis.stop();
       await rm(dir, { recursive: true, force: true });
     },

@@ -4,7 +4,9 @@
  * 5 % of the emulator's answers faults (500, 503, 429, dropped connections, answers lost after Box stored
  * a part) and one worker killed with SIGKILL in the middle of its jobs. Every file arrives exactly once
  * with its SHA-1, the jobs of the killed worker are taken over, no part Box already had is sent again,
- * and the three workers share Box's rotating tokens through the Redis token store.
+ * and the three workers share Box's rotating tokens through the Redis token store. At the same time the
+ * same workers copy the large files and a folder of small ones to the B2 emulator (large files, parts
+ * of the client's size), with faults too: once each, intact, no part sent again.
  *
  * QUEUE_FLEET_FULL=1 runs the issue's full size: three files over 100 MB in Box's own 8 MiB parts.
  */
@@ -81,7 +83,7 @@ describe('queue: three worker processes, faults and a SIGKILL', () => {
     await fleet?.close();
   });
 
-  it('every file arrives exactly once, intact, and no part Box had is sent again', async () => {
+  it('every file arrives exactly once, intact, and no part the service had is sent again', async () => {
     const flags = ['--concurrency', '4', '--lock-ms', '2000', '--stalled-ms', '1000'];
     const workers: Worker[] = [0, 1, 2].map(() => fleet.spawnWorker(flags));
     await Promise.all(workers.map((w) => w.waitFor((l) => l === 'READY')));
@@ -93,9 +95,33 @@ describe('queue: three worker processes, faults and a SIGKILL', () => {
     );
     assert.equal(plan.files, SMALL_FILES + 3);
     assert.equal(plan.partedFiles, 3);
+    // The large files and a folder of small ones to B2 as well, on the same workers at the same time.
+    const toB2 = await enqueueCopy(
+      { name: 'src', remote: planner.src!, path: '' },
+      { name: 'b2', remote: planner.b2!, path: `${fleet.bucket}/fleet` },
+      {
+        connection: { redis: fleet.redis.url },
+        include: ['large/**', 'd0/**'],
+        partThreshold: LARGE,
+        partSize: PART,
+        attempts: 10,
+        backoffMs: 100,
+      },
+    );
+    assert.equal(toB2.files, SMALL_FILES / 10 + 3);
+    assert.equal(toB2.partedFiles, 3);
     const firstRequest = fleet.boxServer.requestLog.length;
+    const firstB2Request = fleet.b2Server.requestLog.length;
     // Two part answers lost for sure (the schedule below may or may not hit a part upload).
     fleet.boxServer.faults.add({ method: 'PUT', path: '/upload_sessions/', resetAfterBytes: 1, times: 2 });
+    fleet.b2Server.faults.add({ path: '/b2_upload_part/', resetAfterBytes: 1, times: 2 });
+    const b2Faults = injectFaults(fleet.b2Server, 0.05, [
+      { status: 500 },
+      { status: 503 },
+      { status: 429, retryAfter: 0 },
+      { resetConnection: true },
+      { path: '/b2_upload_part/', resetAfterBytes: 1 },
+    ]);
     const faults = injectFaults(fleet.boxServer, 0.05, [
       { status: 500 },
       { status: 503 },
@@ -122,9 +148,13 @@ describe('queue: three worker processes, faults and a SIGKILL', () => {
     assert.ok(cut.length >= 1, 'the worker died in the middle of at least one job');
 
     const status = await waitForTransfer({ redis: fleet.redis.url }, plan.id, { intervalMs: 250 });
+    const b2Status = await waitForTransfer({ redis: fleet.redis.url }, toB2.id, { intervalMs: 250 });
     faults.stop();
+    b2Faults.stop();
     assert.equal(status.filesFailed, 0, JSON.stringify(status.failures.slice(0, 3)));
     assert.equal(status.filesDone, SMALL_FILES + 3);
+    assert.equal(b2Status.filesFailed, 0, JSON.stringify(b2Status.failures.slice(0, 3)));
+    assert.equal(b2Status.filesDone, toB2.files);
 
     // Exactly once, and intact.
     const arrived = new Map<string, string | undefined>();
@@ -136,6 +166,33 @@ describe('queue: three worker processes, faults and a SIGKILL', () => {
     }
     assert.equal(arrived.size, digests.size);
     for (const [path, digest] of digests) assert.equal(arrived.get(path), digest, `${path} arrived intact`);
+
+    // On B2 too: exactly once (one version), intact (B2 keeps no SHA-1 of a large file: read it).
+    const inBucket = new Map<string, number>();
+    for await (const e of planner.b2!.list(`${fleet.bucket}/fleet`, { recursive: true })) {
+      if (e.kind !== 'file') continue;
+      const path = e.path.slice(`${fleet.bucket}/fleet/`.length);
+      inBucket.set(path, (inBucket.get(path) ?? 0) + 1);
+      const hash = createHash('sha1');
+      for await (const chunk of await planner.b2!.read(e.path)) hash.update(chunk as Buffer);
+      assert.equal(hash.digest('hex'), digests.get(path), `${path} arrived on B2 intact`);
+    }
+    assert.equal(inBucket.size, toB2.files);
+    assert.ok([...inBucket.values()].every((n) => n === 1));
+    const b2Log = fleet.b2Server.requestLog.slice(firstB2Request);
+    const b2Stored = new Map<string, number>();
+    for (const e of b2Log) {
+      if (!e.path.includes('/b2_upload_part/') || e.status >= 300) continue;
+      if (e.fault && e.fault.resetAfterBytes === undefined) continue;
+      const key = `${e.path.split('/')[4]} ${e.headers['x-bz-part-number']}`;
+      b2Stored.set(key, (b2Stored.get(key) ?? 0) + 1);
+    }
+    assert.deepEqual(
+      [...b2Stored].filter(([, n]) => n > 1),
+      [],
+      'no B2 part sent again after B2 had it',
+    );
+    assert.equal(b2Stored.size, toB2.parts, 'every B2 part stored');
 
     // The jobs cut by the SIGKILL were started again by another worker and finished. (A job whose end
     // the victim did not get to print may have finished there: it was started once.)

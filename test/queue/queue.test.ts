@@ -208,6 +208,31 @@ describe('queue: enqueue, workers, status', () => {
     );
   });
 
+  it('copies large files to B2 as large files, parts from both workers, each part sent once', async () => {
+    await put('b2/big-1.bin', randomBytes(3 * PART + 11));
+    await put('b2/big-2.bin', randomBytes(5 * PART));
+    await put('b2/small.bin', randomBytes(1000));
+    const plan = await enqueueCopy(
+      { name: 'src', remote: planner.src!, path: 'b2' },
+      { name: 'b2', remote: planner.b2!, path: `${fleet.bucket}/copy` },
+      { connection: connection('copy'), partThreshold: 2 * PART, partSize: PART, backoffMs: 20 },
+    );
+    assert.equal(plan.partedFiles, 2);
+    assert.equal(plan.parts, 4 + 5);
+    const done = await waitForTransfer(connection('copy'), plan.id, { intervalMs: 100 });
+    assert.equal(done.filesDone, 3);
+    for (const name of ['big-1.bin', 'big-2.bin', 'small.bin']) {
+      const hash = createHash('sha1');
+      for await (const chunk of await planner.b2!.read(`${fleet.bucket}/copy/${name}`))
+        hash.update(chunk as Buffer);
+      assert.equal(hash.digest('hex'), sha1(files.get(`b2/${name}`)!), `${name} arrived intact`);
+    }
+    const partPosts = fleet.b2Server.requestLog.filter((e) => e.path.includes('/b2_upload_part/'));
+    assert.equal(partPosts.length, 9, 'each part sent once');
+    const numbers = new Set(partPosts.map((e) => `${e.path.split('/')[4]} ${e.headers['x-bz-part-number']}`));
+    assert.equal(numbers.size, 9);
+  });
+
   it('a file that cannot be read fails for good after its attempts, and says why', async () => {
     await put('gone/a.bin', randomBytes(100));
     await put('gone/b.bin', randomBytes(100));
