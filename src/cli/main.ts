@@ -6,6 +6,7 @@ import { allOptionSpecs, BACKENDS } from './backends.js';
 import * as configCommands from './commands/config.js';
 import * as files from './commands/files.js';
 import * as listing from './commands/listing.js';
+import { registerQueueCommands } from './commands/queue.js';
 import * as transfer from './commands/transfer.js';
 import { describeError, ExitCode } from './errors.js';
 import { type GlobalOptions, Session, type SessionIo } from './session.js';
@@ -205,6 +206,8 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
     .description('a public link to a file or folder')
     .argument('<path>')
     .action(run((s, path: string) => files.link(s, path)));
+
+  registerQueueCommands(program, run);
 
   const config = program
     .command('config')

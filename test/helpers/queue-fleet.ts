@@ -16,12 +16,10 @@ import { EmulatorServer, type FaultSpec } from '../../src/emulator/core/index.js
 import { BackblazeB2 } from '../../src/providers/b2/index.js';
 import { Box } from '../../src/providers/box/index.js';
 import { B2Remote } from '../../src/remote/b2.js';
-import { b2PartUploads } from '../../src/remote/b2-parts.js';
 import { BoxRemote } from '../../src/remote/box.js';
-import { boxPartUploads } from '../../src/remote/box-parts.js';
 import { LocalRemote } from '../../src/remote/local.js';
-import { withPartUploads } from '../../src/remote/parts.js';
 import type { Remote } from '../../src/remote/types.js';
+import { withServiceParts } from '../../src/remote/with-parts.js';
 import { type RedisServer, startRedis } from './redis.js';
 
 export type RemoteSpec =
@@ -56,7 +54,7 @@ export async function buildRemotes(specs: RemoteSpecs): Promise<Record<string, R
         retryMaxDelayMs: 100,
       });
       const remote = new B2Remote(b2, { name });
-      out[name] = withPartUploads(remote, b2PartUploads(b2, remote));
+      out[name] = withServiceParts(remote);
     } else {
       const tokenStore = new RedisTokenStore({ redis: spec.redis, key: spec.tokenKey });
       const box = new Box({
@@ -75,7 +73,7 @@ export async function buildRemotes(specs: RemoteSpecs): Promise<Record<string, R
         await close();
         await tokenStore.close();
       };
-      out[name] = withPartUploads(remote, boxPartUploads(box, remote));
+      out[name] = withServiceParts(remote);
     }
   }
   return out;
