@@ -31,3 +31,4 @@ export * as dropbox from './providers/dropbox/index.js';
 export { Dropbox, DropboxApiError, type DropboxOptions } from './providers/dropbox/index.js';
 export * as googledrive from './providers/googledrive/index.js';
 export { GoogleDrive, GoogleDriveApiError, type GoogleDriveOptions } from './providers/googledrive/index.js';
+export * as remote from './remote/index.js';

@@ -27,7 +27,8 @@ import type {
   WriteOptions,
 } from './types.js';
 
-const FOLDER_MIME = 'application/vnd.google-apps.folder';
+const GOOGLE_APPS_PREFIX = 'application/vnd.google-apps.';
+const FOLDER_MIME = `${GOOGLE_APPS_PREFIX}folder`;
 
 /**
  * Google Drive as a remote, on the GoogleDrive class. Folders are found by their parents (folder ids kept
@@ -118,7 +119,7 @@ export class GoogleDriveRemote implements Remote {
 
   async read(path: string, options: ReadOptions = {}): Promise<Readable> {
     const entry = await this.existing(path, 'file', options.signal);
-    const native = entry.mimeType?.startsWith('application/vnd.google-apps.') ?? false;
+    const native = entry.mimeType?.startsWith(GOOGLE_APPS_PREFIX) ?? false;
     if (!native && ((options.offset ?? 0) >= entry.size || options.length === 0)) return Readable.from([]);
     return downloadAsReadable(
       (stream, { offset: startByte }, signal) =>
@@ -268,6 +269,8 @@ function entryOf(r: GoogleDriveResource, folderPath: string): Entry | undefined 
   const name = entryName(r.name);
   if (name === undefined) return undefined;
   const folder = r.mimeType === FOLDER_MIME || r.type === 1;
+  // A Google-native document has no bytes of its own (only exports): size 0, whatever Drive reports.
+  const native = !folder && r.mimeType.startsWith(GOOGLE_APPS_PREFIX);
   const modTime = modTimeOf(r.modifiedTime);
   const hashes: Entry['hashes'] = {};
   if (!folder && r.md5Checksum) hashes.md5 = r.md5Checksum.toLowerCase();
@@ -277,7 +280,7 @@ function entryOf(r: GoogleDriveResource, folderPath: string): Entry | undefined 
     path: joinPath(folderPath, name),
     name,
     kind: folder ? 'folder' : 'file',
-    size: folder ? 0 : Math.max(0, r.size),
+    size: folder || native ? 0 : Math.max(0, r.size),
     ...(modTime ? { modTime } : {}),
     hashes,
     id: r.id,
