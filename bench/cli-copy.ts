@@ -101,7 +101,7 @@ async function run(env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
-  const code = await cli(args, { env, stdout: out as never, stderr: process.stderr });
+  const code = await cli(args, { env, stdout: out, stderr: process.stderr });
   if (code !== 0) throw new Error(`cloudstorage ${args.join(' ')}: exit code ${code}`);
   return Buffer.concat(chunks).toString();
 }

@@ -46,15 +46,23 @@ describe('cloudstorage serve --data', () => {
       const out = new PassThrough();
       const chunks: Buffer[] = [];
       out.on('data', (c: Buffer) => chunks.push(c));
-      const code = await main(args, { env, stdout: out as never, stderr: out as never });
+      const code = await main(args, { env, stdout: out, stderr: out });
       return { code, text: Buffer.concat(chunks).toString() };
     };
     const source = join(dir, 'mixed');
     await makeTree(source, MIXED);
     const where = (service: string) => (service === 'b2' ? `${service}:kept-bucket/tree` : `${service}:tree`);
-    const options = { services: [...SERVICES], autoApprove: true, port: await freeBasePort(), dataDir: data };
-
-    const first = await startEmulators(options);
+    // Forty fixed ports on a shared machine: another program may hold one of them; then try another block.
+    let options = { services: [...SERVICES], autoApprove: true, port: await freeBasePort(), dataDir: data };
+    let first: Awaited<ReturnType<typeof startEmulators>> | undefined;
+    for (let attempt = 0; !first; attempt++) {
+      try {
+        first = await startEmulators(options);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 5) throw e;
+        options = { ...options, port: await freeBasePort() };
+      }
+    }
     try {
       for (const { service, server } of first.servers) {
         const flags = Object.entries(remoteOptionsFor(service, server)).flatMap(([k, v]) => [`--${k}`, v]);
