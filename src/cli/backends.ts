@@ -2,10 +2,6 @@ import { spawn } from 'node:child_process';
 import { openInSystemBrowser } from '../core/auth/browser.js';
 import { FileTokenStore } from '../core/auth/stores/file.js';
 import type { BrowserLauncher } from '../core/auth/types.js';
-import { BackblazeB2 } from '../providers/b2/index.js';
-import { Box } from '../providers/box/index.js';
-import { Dropbox } from '../providers/dropbox/index.js';
-import { GoogleDrive } from '../providers/googledrive/index.js';
 import type { RemoteConfig } from './config-file.js';
 import { UsageError } from './errors.js';
 
@@ -175,16 +171,14 @@ export function maskedOptions(remote: RemoteConfig): Record<string, string> {
   return out;
 }
 
-export type ServiceClient = Box | Dropbox | GoogleDrive | BackblazeB2;
-
 /**
- * The service class for a config entry. OAuth remotes keep their tokens in a FileTokenStore at `tokenFile`
- * (refreshes are serialised across processes by its lock).
+ * The constructor options of the service class for a config entry. OAuth remotes keep their tokens in a
+ * FileTokenStore at `tokenFile` (refreshes are serialised across processes by its lock).
  */
-export function createClient(
+export function classOptions(
   remote: RemoteConfig,
   wiring: { tokenFile: string; openBrowser: BrowserLauncher },
-) {
+): Record<string, unknown> {
   const backend = backendFor(remote.type);
   const options: Record<string, unknown> = {};
   for (const o of backend.options) {
@@ -195,30 +189,23 @@ export function createClient(
     options.tokenStore = new FileTokenStore(wiring.tokenFile);
     options.openBrowser = wiring.openBrowser;
   }
-  const client = newClient(backend.type, options);
+  return options;
+}
+
+/** Applies a remote's `--setting` values to its class instance; a bad one is a usage error. */
+export function applySettings(
+  client: { config(s: string): unknown; close(): Promise<void> },
+  remote: RemoteConfig,
+) {
   for (const [name, value] of Object.entries(remote.settings ?? {})) {
     try {
       client.config(`${name}=${value}`);
     } catch (e) {
       void client.close();
       throw new UsageError(
-        `The setting ${name}=${value} of this ${backend.type} remote: ${(e as Error).message}`,
+        `The setting ${name}=${value} of this ${remote.type} remote: ${(e as Error).message}`,
       );
     }
-  }
-  return client;
-}
-
-function newClient(type: Backend['type'], options: Record<string, unknown>): ServiceClient {
-  switch (type) {
-    case 'box':
-      return new Box(options);
-    case 'dropbox':
-      return new Dropbox(options);
-    case 'googledrive':
-      return new GoogleDrive(options);
-    case 'b2':
-      return new BackblazeB2(options);
   }
 }
 

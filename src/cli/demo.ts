@@ -71,8 +71,8 @@ export async function demo(
   const io = {
     env,
     openBrowser: consentBot('allow'),
-    stdout: (options.stdout ?? process.stdout) as never,
-    stderr: (options.stderr ?? process.stderr) as never,
+    stdout: options.stdout ?? process.stdout,
+    stderr: options.stderr ?? process.stderr,
   };
   const run = async (...args: string[]) => {
     const code = await main(args, io);
@@ -83,7 +83,7 @@ export async function demo(
     const out = new PassThrough();
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
-    const code = await main(args, { ...io, stdout: out as never });
+    const code = await main(args, { ...io, stdout: out });
     if (code !== 0) throw new Error(`cloudstorage ${args.join(' ')} failed (exit code ${code})`);
     return Buffer.concat(chunks).toString('utf8');
   };

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { allOptionSpecs, BACKENDS } from './backends.js';
@@ -112,48 +113,30 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
     .option('--count <bytes>', 'print at most this many bytes', wholeNumber(0))
     .action(run((s, path: string, o: { offset?: number; count?: number }) => files.cat(s, path, o)));
 
-  const transferHelp = (verb: string) =>
-    `${verb}; files already there and the same (hash, else size and time) are skipped, so an interrupted run continues`;
-  program
-    .command('copy')
-    .description(transferHelp('copy a file or the contents of a folder into a folder'))
-    .argument('<source>')
-    .argument('<dest>')
-    .option('-n, --dry-run', 'show what would be copied')
-    .action(
-      run((s, src: string, dst: string, o: transfer.TransferFlags) => transfer.copy(s, src, dst, o, 'copy')),
-    );
-  program
-    .command('copyto')
-    .description(transferHelp('copy a file to a new name (or a folder to a folder)'))
-    .argument('<source>')
-    .argument('<dest>')
-    .option('-n, --dry-run', 'show what would be copied')
-    .action(
-      run((s, src: string, dst: string, o: transfer.TransferFlags) =>
-        transfer.copy(s, src, dst, o, 'copyto'),
-      ),
-    );
-  program
-    .command('move')
-    .description(transferHelp('move a file or the contents of a folder into a folder'))
-    .argument('<source>')
-    .argument('<dest>')
-    .option('-n, --dry-run', 'show what would be moved')
-    .action(
-      run((s, src: string, dst: string, o: transfer.TransferFlags) => transfer.move(s, src, dst, o, 'move')),
-    );
-  program
-    .command('moveto')
-    .description(transferHelp('move a file to a new name (or a folder to a folder)'))
-    .argument('<source>')
-    .argument('<dest>')
-    .option('-n, --dry-run', 'show what would be moved')
-    .action(
-      run((s, src: string, dst: string, o: transfer.TransferFlags) =>
-        transfer.move(s, src, dst, o, 'moveto'),
-      ),
-    );
+  // copy, copyto, move, moveto: one shape, four verbs.
+  const transfers = [
+    ['copy', 'copy a file or the contents of a folder into a folder'],
+    ['copyto', 'copy a file to a new name (or a folder to a folder)'],
+    ['move', 'move a file or the contents of a folder into a folder'],
+    ['moveto', 'move a file to a new name (or a folder to a folder)'],
+  ] as const;
+  for (const [verb, what] of transfers) {
+    program
+      .command(verb)
+      .description(
+        `${what}; files already there and the same (hash, else size and time) are skipped, so an interrupted run continues`,
+      )
+      .argument('<source>')
+      .argument('<dest>')
+      .option('-n, --dry-run', `show what would be ${verb.startsWith('copy') ? 'copied' : 'moved'}`)
+      .action(
+        run((s, src: string, dst: string, o: transfer.TransferFlags) =>
+          verb === 'copy' || verb === 'copyto'
+            ? transfer.copy(s, src, dst, o, verb)
+            : transfer.move(s, src, dst, o, verb),
+        ),
+      );
+  }
   program
     .command('sync')
     .description('make dest the same as source: copies first, then deletes what source does not have')
@@ -265,7 +248,8 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
     .option('--services <list>', 'comma-separated', 'box,dropbox,googledrive,b2')
     .option('--port <n>', 'port of the first service (0: free ports)', wholeNumber(0), 0)
     .option('--auto-approve', 'grant OAuth consent without the consent page')
-    .action(async (o: { services: string; port: number; autoApprove?: boolean }) => {
+    .option('--data <dir>', 'keep files, folders and tokens in DIR across restarts (saved at Ctrl-C)')
+    .action(async (o: { services: string; port: number; autoApprove?: boolean; data?: string }) => {
       if (o.port > 65535) throw new InvalidArgumentError(`--port: not a port number: ${o.port}`);
       // The emulators load only for serve and demo.
       const { describeEmulators, startEmulators } = await import('./serve.js');
@@ -276,6 +260,7 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
           .filter(Boolean),
         autoApprove: o.autoApprove ?? false,
         port: o.port,
+        ...(o.data ? { dataDir: resolve(o.data) } : {}),
       });
       io.stdout.write(`${describeEmulators(running)}\nPress Ctrl-C to stop.\n`);
       await new Promise<void>((resolve) => {

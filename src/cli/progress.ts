@@ -1,3 +1,5 @@
+import type { Writable } from 'node:stream';
+import type { WriteStream } from 'node:tty';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import type { FileProgress, TotalProgress } from '../remote/sync.js';
 import { formatBytes } from './output.js';
@@ -15,9 +17,9 @@ export interface ProgressDisplay {
 
 const NOTHING: ProgressDisplay = { update() {}, stop() {} };
 
-export function createProgress(stream: NodeJS.WriteStream, enabled: boolean): ProgressDisplay {
-  if (!enabled || !stream.isTTY) return NOTHING;
-  return new TerminalProgress(stream);
+export function createProgress(stream: Writable, enabled: boolean): ProgressDisplay {
+  if (!enabled || !(stream as Partial<WriteStream>).isTTY) return NOTHING;
+  return new TerminalProgress(stream as WriteStream);
 }
 
 interface Payload {
@@ -45,7 +47,7 @@ class TerminalProgress implements ProgressDisplay {
   private readonly files = new Map<string, SingleBar>();
   private readonly started = new Map<string, number>();
 
-  constructor(stream: NodeJS.WriteStream) {
+  constructor(stream: WriteStream) {
     this.bars = new MultiBar({
       stream,
       format: (_options, params, payload: Payload) => line(params, payload),

@@ -1,10 +1,24 @@
-import { EmulatorServer, SERVICE_EMULATORS } from '../emulator/index.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import {
+  type BlobIndex,
+  EmulatorServer,
+  SERVICE_EMULATORS,
+  type ServiceEmulator,
+} from '../emulator/index.js';
 
 export interface ServeOptions {
   services: string[];
   autoApprove: boolean;
-  /** Port of the first service's api host; 0 picks free ports. */
+  /**
+   * 0 picks free ports. Otherwise the first service's first host listens on it and, with `dataDir`, every
+   * further host on the next port (so the URLs in a config file stay right across restarts); without it
+   * only that first host is fixed.
+   */
   port: number;
+  /** Keeps each emulator's state (files, folders, tokens) in `DIR/<service>/` across restarts. */
+  dataDir?: string;
 }
 
 export interface RunningEmulators {
@@ -12,9 +26,22 @@ export interface RunningEmulators {
   stop(): Promise<void>;
 }
 
-/** Starts one emulator server per service on 127.0.0.1. */
+/** Ports one service may take (its hosts) when ports are consecutive. */
+const PORTS_PER_SERVICE = 10;
+
+interface SavedState {
+  version: 1;
+  emulator: string;
+  blobs: BlobIndex;
+}
+
+/**
+ * Starts one emulator server per service on 127.0.0.1. With `dataDir`, blobs live in `DIR/<service>/blobs`
+ * and the rest of the state is read from `DIR/<service>/state.json` at start and written there (0600,
+ * atomically) at stop.
+ */
 export async function startEmulators(options: ServeOptions): Promise<RunningEmulators> {
-  const servers: RunningEmulators['servers'] = [];
+  const servers: Array<{ service: string; server: EmulatorServer; emulator: ServiceEmulator }> = [];
   let port = options.port;
   try {
     for (const service of options.services) {
@@ -24,22 +51,55 @@ export async function startEmulators(options: ServeOptions): Promise<RunningEmul
           `unknown service "${service}"; choose from ${Object.keys(SERVICE_EMULATORS).join(', ')}`,
         );
       }
-      const server = new EmulatorServer({ port });
-      entry.create({ autoApprove: options.autoApprove }).install(server);
+      const data = options.dataDir ? join(options.dataDir, service) : undefined;
+      const server = new EmulatorServer({
+        port,
+        ...(data ? { dataDir: join(data, 'blobs'), consecutivePorts: true } : {}),
+      });
+      const emulator = entry.create({ autoApprove: options.autoApprove });
+      emulator.install(server);
+      if (data) await loadState(service, emulator, server, data);
       await server.start();
-      servers.push({ service, server });
-      if (port) port = 0;
+      servers.push({ service, server, emulator });
+      if (port) port = data ? port + PORTS_PER_SERVICE : 0;
     }
   } catch (e) {
     await Promise.all(servers.map((s) => s.server.stop()));
     throw e;
   }
   return {
-    servers,
+    servers: servers.map(({ service, server }) => ({ service, server })),
     async stop() {
+      if (options.dataDir) {
+        for (const { service, server, emulator } of servers)
+          await saveState(emulator, server, join(options.dataDir, service));
+      }
       await Promise.all(servers.map((s) => s.server.stop()));
     },
   };
+}
+
+async function loadState(service: string, emulator: ServiceEmulator, server: EmulatorServer, data: string) {
+  let text: string;
+  try {
+    text = await readFile(join(data, 'state.json'), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  const saved = JSON.parse(text) as SavedState;
+  if (saved.version !== 1 || !emulator.loadState)
+    throw new Error(
+      `${join(data, 'state.json')} is not a ${service} emulator state this version can read; move it away to start afresh.`,
+    );
+  await server.blobs.restore(saved.blobs);
+  emulator.loadState(saved.emulator);
+}
+
+async function saveState(emulator: ServiceEmulator, server: EmulatorServer, data: string) {
+  if (!emulator.saveState) return;
+  const saved: SavedState = { version: 1, emulator: emulator.saveState(), blobs: server.blobs.index() };
+  await writeFileAtomic(join(data, 'state.json'), JSON.stringify(saved), 0o600);
 }
 
 export function describeEmulators(running: RunningEmulators): string {

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { BrowserLauncher } from '../core/auth/types.js';
 import { CryptRemote } from '../remote/crypt.js';
 import { pathFilter } from '../remote/filter.js';
@@ -26,8 +27,9 @@ export interface GlobalOptions {
 }
 
 export interface SessionIo {
-  stdout: NodeJS.WriteStream | NodeJS.WritableStream;
-  stderr: NodeJS.WriteStream | NodeJS.WritableStream;
+  stdout: Writable;
+  /** Messages, and the progress bars when it is a terminal. */
+  stderr: Writable;
   env: NodeJS.ProcessEnv;
   /** Ctrl-C stops the command cleanly (the binary; not when main() runs inside another program). */
   handleSignals?: boolean;
@@ -52,12 +54,7 @@ export class Session {
     readonly io: SessionIo,
   ) {
     this.configFile = configPath(options.config, io.env);
-    this.out = new Output(
-      io.stdout as NodeJS.WritableStream as never,
-      io.stderr as never,
-      options.json ?? false,
-      options.verbose ?? false,
-    );
+    this.out = new Output(io.stdout, io.stderr, options.json ?? false, options.verbose ?? false);
     this.openBrowser = io.openBrowser ?? browserFromEnvironment(io.env);
     this.filter = pathFilter({ include: options.include, exclude: options.exclude });
     this.signal = this.abort.signal;
@@ -151,7 +148,7 @@ export class Session {
   }
 
   progress(): ProgressDisplay {
-    return createProgress(this.io.stderr as NodeJS.WriteStream, this.options.progress ?? false);
+    return createProgress(this.io.stderr, this.options.progress ?? false);
   }
 
   async close(): Promise<void> {

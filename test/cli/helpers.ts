@@ -74,7 +74,7 @@ export async function startWorld(services: readonly Service[] = SERVICES): Promi
     async runCli(args) {
       const stdout = collect();
       const stderr = collect();
-      const code = await main(args, { stdout: stdout.stream as never, stderr: stderr.stream as never, env });
+      const code = await main(args, { stdout: stdout.stream, stderr: stderr.stream, env });
       return { code, stdout: stdout.text(), stderr: stderr.text() };
     },
     spawnCli(args, options = {}) {

@@ -1,5 +1,6 @@
 import { FileTokenStore } from '../../core/auth/stores/file.js';
-import { backendFor, checkOptions, createClient, maskedOptions } from '../backends.js';
+import { openClient } from '../adapters.js';
+import { backendFor, checkOptions, maskedOptions } from '../backends.js';
 import { checkRemoteName, type RemoteConfig, removeTokens, saveConfig, tokenPath } from '../config-file.js';
 import { CommandError, UsageError } from '../errors.js';
 import type { Session } from '../session.js';
@@ -32,7 +33,7 @@ export async function configAdd(
   if (flags.settings?.length) entry.settings = parseSettings(flags.settings);
   const tokenFile = tokenPath(session.configFile, name);
   await removeTokens(session.configFile, name);
-  const client = createClient(entry, {
+  const { client } = await openClient(entry, {
     tokenFile,
     openBrowser: session.openBrowser,
   });
