@@ -126,7 +126,7 @@ async function workerRemotes(session: Session): Promise<Record<string, Remote>> 
   const remotes: Record<string, Remote> = { [LOCAL]: openRemote.local('/') };
   for (const [name, entry] of Object.entries(config.remotes)) {
     remotes[name] = withServiceParts(
-      openRemote.configured(name, entry, {
+      await openRemote.configured(name, entry, {
         tokenFile: tokenPath(session.configFile, name),
         openBrowser: session.openBrowser,
       }),
