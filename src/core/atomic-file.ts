@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, type WriteStream } from 'node:fs';
-import { copyFile, type FileHandle, link, lstat, open, rename, unlink } from 'node:fs/promises';
+import { copyFile, type FileHandle, link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { CloudStorageError, ErrorCode } from './errors.js';
@@ -227,5 +227,46 @@ export class AtomicFile {
       this.stream.closed ? resolve() : this.stream.once('close', () => resolve()),
     );
     await unlink(this.tempPath).catch(() => {});
+  }
+}
+
+/**
+ * Writes a small file (a config or token file) so that no reader ever sees half of it and no other user can
+ * read it at any moment: a temporary file in the same directory, created with `mode`, written, fsync'd, then
+ * renamed over the old one. The directory is made (0700) when missing.
+ */
+export async function writeFileAtomic(path: string, text: string, mode = 0o600): Promise<void> {
+  const dir = dirname(path);
+  const tmp = tempPathFor(path, dir, 'tmp');
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const handle = await createExclusive(tmp, mode);
+    try {
+      // The umask can only narrow the mode given to open(); set it exactly anyway.
+      if (process.platform !== 'win32') await handle.chmod(mode);
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, path);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  await syncDirectory(dir);
+}
+
+/** fsync of the directory makes a rename durable; not possible on every platform, so best effort. */
+async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(dir, constants.O_RDONLY).catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename itself is still atomic.
+  } finally {
+    await handle.close();
   }
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { request } from 'undici';
 import { demo } from '../../src/cli/demo.js';
@@ -6,19 +7,37 @@ import { main } from '../../src/cli/main.js';
 import { describeEmulators, startEmulators } from '../../src/cli/serve.js';
 
 describe('cloudstorage demo', () => {
-  it('drives the Box class end to end: consent page + PKCE, encrypted session upload, download, link', async () => {
+  it('signs in to the four services, copies a folder through all of them (one leg encrypted), every SHA-1 checked', async () => {
     const lines: string[] = [];
-    const result = await demo((l) => lines.push(l));
-    assert.equal(result.login, 'user@example.com');
-    assert.match(result.fileId, /^f:\d+$/);
-    assert.equal(result.receivedSha256, result.sentSha256);
-    assert.match(result.sharedLink, /^http:\/\/127\.0\.0\.1:\d+\/s\//);
-    const out = lines.join('\n');
-    assert.match(out, /refresh token received/);
-    assert.match(out, /upload session of \d+ parts/);
-    assert.doesNotMatch(out, /Open this URL/);
+    const commandOutput = new PassThrough();
+    const chunks: Buffer[] = [];
+    commandOutput.on('data', (c: Buffer) => chunks.push(c));
+    const result = await demo((l) => lines.push(l), {
+      stdout: commandOutput,
+      stderr: commandOutput,
+      largeFile: 1_500_000,
+    });
+    assert.deepEqual(
+      result.signedIn.map((s) => s.remote),
+      ['box', 'dropbox', 'googledrive', 'b2'],
+    );
+    assert.deepEqual(
+      result.legs.map((l) => [l.to, l.encrypted]),
+      [
+        ['box:demo', undefined],
+        ['dropbox:demo', undefined],
+        ['googledrive:demo', 'encrypt'],
+        ['b2:demo-bucket/demo', 'decrypt'],
+      ],
+    );
+    assert.equal(result.files, 6);
+    assert.equal(result.matching, 6, lines.join('\n'));
+    assert.ok(result.encryptedNames.length === 6 && result.encryptedNames.every((n) => n.endsWith('.bin')));
+    const out = `${lines.join('\n')}\n${Buffer.concat(chunks).toString()}`;
+    assert.match(out, /6 of 6 files arrived on B2 byte for byte/);
+    assert.doesNotMatch(out, /Open this URL/, 'the scripted user answered every consent page');
     // No token, secret or password in anything printed.
-    assert.doesNotMatch(out, /box-emulator-client-secret|correct horse/);
+    assert.doesNotMatch(out, /client-secret|emulator-app-secret|MasterKey|correct horse/);
     assert.doesNotMatch(out, /access_token=|Bearer [A-Za-z0-9]/);
   });
 });

@@ -1,4 +1,11 @@
-import type { EmulatorServer, ServiceEmulator } from '../core/index.js';
+import {
+  decodeSnapshot,
+  type EmulatorServer,
+  encodeSnapshot,
+  pickFields,
+  restoreFields,
+  type ServiceEmulator,
+} from '../core/index.js';
 import { mountCalls } from './api.js';
 import { formatB2Error } from './errors.js';
 import type { Account, ApplicationKey, Bucket, FileVersion } from './model.js';
@@ -48,6 +55,18 @@ export interface SeedKeyOptions {
  * // authorize at `${b2.urls.api}/b2api/v2/b2_authorize_account` with b2.accountId : b2.masterKey
  * ```
  */
+/** What of the B2State a snapshot keeps (upload URLs and test-mode counters are per run). */
+const B2_STATE_FIELDS = [
+  'accounts',
+  'keys',
+  'tokens',
+  'buckets',
+  'versionsById',
+  'seq',
+  'keyCounter',
+  'lastTimestamp',
+];
+
 export class B2Emulator implements ServiceEmulator {
   readonly name = 'b2';
   private stateRef: B2State | undefined;
@@ -71,6 +90,16 @@ export class B2Emulator implements ServiceEmulator {
     mountDownloadRoutes(server, state);
     this.stateRef = state;
     this.server = server;
+  }
+
+  /** Accounts, keys, tokens, buckets and their files, for `cloudstorage serve --data`. */
+  saveState(): string {
+    return encodeSnapshot({ state: pickFields(this.state, B2_STATE_FIELDS) });
+  }
+
+  loadState(json: string): void {
+    const saved = decodeSnapshot(json) as { state: Record<string, unknown> };
+    restoreFields(this.state, saved.state);
   }
 
   /** The emulator's state (accounts, keys, tokens, buckets, settings); available after `install`. */

@@ -1,4 +1,11 @@
-import type { EmulatorServer, ServiceEmulator } from '../core/index.js';
+import {
+  decodeSnapshot,
+  type EmulatorServer,
+  encodeSnapshot,
+  pickFields,
+  restoreFields,
+  type ServiceEmulator,
+} from '../core/index.js';
 import type {
   IssueTokenOptions,
   OAuthAuthorizationServer,
@@ -156,6 +163,22 @@ export class BoxEmulator implements ServiceEmulator {
     this.installed = { server, ctx, sessions, metadata };
   }
 
+  /** Items (files, folders, versions, trash), users and tokens, for `cloudstorage serve --data`. */
+  saveState(): string {
+    const { ctx } = this.state;
+    return encodeSnapshot({
+      store: pickFields(ctx.store, STORE_FIELDS),
+      tokens: ctx.oauth.tokens.saved(),
+    });
+  }
+
+  loadState(json: string): void {
+    const { ctx } = this.state;
+    const saved = decodeSnapshot(json) as { store: Record<string, unknown>; tokens: Record<string, unknown> };
+    restoreFields(ctx.store, saved.store);
+    restoreFields(ctx.oauth.tokens, saved.tokens);
+  }
+
   private get state() {
     if (!this.installed) throw new Error('BoxEmulator: install() it on an EmulatorServer first');
     return this.installed;
@@ -218,3 +241,6 @@ export class BoxEmulator implements ServiceEmulator {
       .accessToken;
   }
 }
+
+/** What of the BoxStore a snapshot keeps (the counters keep new ids from meeting old ones). */
+const STORE_FIELDS = ['items', 'users', 'nextItemId', 'nextVersionId', 'nextLockId'] as const;

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -41,11 +41,25 @@ type Entry =
   | { kind: 'file'; path: string; size: number; refs: number; hashes: BlobInfo['hashes'] }
   | { kind: 'parts'; parts: string[]; size: number; refs: number; hashes: BlobInfo['hashes'] };
 
+/** A blob store's index as `cloudstorage serve --data` saves it (file blobs by their name in the folder). */
+export type BlobIndex = Array<
+  | { id: string; kind: 'file'; name: string; size: number; refs: number; hashes: BlobInfo['hashes'] }
+  | { id: string; kind: 'parts'; parts: string[]; size: number; refs: number; hashes: BlobInfo['hashes'] }
+>;
+
 export class BlobStore {
   private dir: string | undefined;
   private readonly blobs = new Map<string, Entry>();
 
-  constructor(private readonly parentDir: string = tmpdir()) {}
+  /**
+   * Blobs go to a private temporary folder under `parentDir`, removed by `close()`; or, with `dataDir`, to
+   * that folder, which `close()` leaves as it is (the emulator's state is saved with `index()` and put back
+   * with `restore()`).
+   */
+  constructor(
+    private readonly parentDir: string = tmpdir(),
+    private readonly dataDir?: string,
+  ) {}
 
   /** Where the blobs are kept ('' before the first blob). */
   get path(): string {
@@ -53,8 +67,40 @@ export class BlobStore {
   }
 
   private async directory(): Promise<string> {
+    if (this.dataDir) {
+      await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
+      this.dir = this.dataDir;
+    }
     this.dir ??= await mkdtemp(join(this.parentDir, 'cloudstorage-emulator-'));
     return this.dir;
+  }
+
+  /** What is stored, for a snapshot of the emulator's state. */
+  index(): BlobIndex {
+    return [...this.blobs].map(([id, b]) =>
+      b.kind === 'file'
+        ? { id, kind: 'file', name: basename(b.path), size: b.size, refs: b.refs, hashes: b.hashes }
+        : { id, kind: 'parts', parts: [...b.parts], size: b.size, refs: b.refs, hashes: b.hashes },
+    );
+  }
+
+  /** Takes back an index saved by `index()` (the files are in the data folder). */
+  async restore(index: BlobIndex): Promise<void> {
+    const dir = await this.directory();
+    this.blobs.clear();
+    for (const b of index) {
+      if (b.kind === 'file') {
+        // Names come from our own index; basename keeps a damaged one inside the folder.
+        this.blobs.set(b.id, {
+          kind: 'file',
+          path: join(dir, basename(b.name)),
+          size: b.size,
+          refs: b.refs,
+          hashes: b.hashes,
+        });
+      } else
+        this.blobs.set(b.id, { kind: 'parts', parts: b.parts, size: b.size, refs: b.refs, hashes: b.hashes });
+    }
   }
 
   /** Streams `source` to disk, computing the requested hashes on the way. */
@@ -178,8 +224,13 @@ export class BlobStore {
     return total;
   }
 
-  /** Deletes every blob and the directory. */
+  /** Deletes every blob and the directory (a data folder stays, with its files). */
   async close(): Promise<void> {
+    if (this.dataDir) {
+      this.blobs.clear();
+      this.dir = undefined;
+      return;
+    }
     this.blobs.clear();
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
     this.dir = undefined;

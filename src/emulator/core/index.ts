@@ -1,4 +1,11 @@
-export { type BlobHash, type BlobInfo, BlobStore, BlobTooLargeError, type PutOptions } from './blob-store.js';
+export {
+  type BlobHash,
+  type BlobIndex,
+  type BlobInfo,
+  BlobStore,
+  BlobTooLargeError,
+  type PutOptions,
+} from './blob-store.js';
 export { type ArmedFault, FaultInjector, type FaultSpec, type RequestOutcome } from './faults.js';
 export { contentDisposition } from './headers.js';
 export { type PublicRole, publicBaseUrl, type RequestOrigin, requestOrigin } from './public-url.js';
@@ -19,6 +26,7 @@ export {
   sendJson,
   sendStream,
 } from './server.js';
+export { type ClassRegistry, decodeSnapshot, encodeSnapshot, pickFields, restoreFields } from './snapshot.js';
 
 import type { EmulatorServer } from './server.js';
 
@@ -29,4 +37,10 @@ import type { EmulatorServer } from './server.js';
 export interface ServiceEmulator {
   readonly name: string;
   install(server: EmulatorServer): void;
+  /**
+   * The state worth keeping across restarts (files, folders, accounts, tokens) as JSON, after `install`;
+   * `loadState` puts it back into a freshly installed emulator whose blob store holds the same blobs.
+   */
+  saveState?(): string;
+  loadState?(json: string): void;
 }

@@ -170,6 +170,10 @@ export interface EmulatorServerOptions {
   port?: number;
   /** Directory for the blob store (default: the system temp directory). */
   blobDir?: string;
+  /** A folder that keeps the blobs across restarts (`cloudstorage serve --data`); not removed at stop. */
+  dataDir?: string;
+  /** With `port`: every further host listens on the next port (port + 1, + 2, …), so URLs stay the same. */
+  consecutivePorts?: boolean;
   /** The most entries the request log keeps (the oldest go first); default 10,000. */
   requestLogLimit?: number;
   /**
@@ -198,7 +202,7 @@ export class EmulatorServer {
   private readonly delays = new Set<() => void>();
 
   constructor(private readonly options: EmulatorServerOptions = {}) {
-    this.blobs = new BlobStore(options.blobDir);
+    this.blobs = new BlobStore(options.blobDir, options.dataDir);
   }
 
   /** The listener named `name`, created on first use (before `start`). */
@@ -258,13 +262,15 @@ export class EmulatorServer {
   async start(): Promise<this> {
     if (this.hosts.size === 0) this.host('api');
     let first = true;
+    let next = this.options.port ?? 0;
     for (const h of this.hosts.values()) {
       const listener = (req: IncomingMessage, res: ServerResponse) => void this.handle(h, req, res);
       const server = this.options.tls
         ? createHttpsServer(this.options.tls, listener)
         : createHttpServer(listener);
       server.keepAliveTimeout = 5_000;
-      const port = first ? (this.options.port ?? 0) : 0;
+      const port = first || (this.options.consecutivePorts && next) ? next : 0;
+      if (next) next++;
       first = false;
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

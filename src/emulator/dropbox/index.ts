@@ -1,4 +1,11 @@
-import type { EmulatorServer, ServiceEmulator } from '../core/index.js';
+import {
+  decodeSnapshot,
+  type EmulatorServer,
+  encodeSnapshot,
+  pickFields,
+  restoreFields,
+  type ServiceEmulator,
+} from '../core/index.js';
 import type { IssuedTokens } from '../core/oauth/index.js';
 import type { Account, AccountOptions } from './account.js';
 import { ContentHasher } from './content-hash.js';
@@ -47,6 +54,20 @@ export interface ExportOnlyFileOptions {
  * const { accessToken } = dropbox.issueToken();
  * ```
  */
+/** What of an account's Namespace a snapshot keeps (the folder tree with its parent links, revisions, …). */
+const NAMESPACE_FIELDS = [
+  'id',
+  'root',
+  'byId',
+  'revisions',
+  'history',
+  'tombstones',
+  'changes',
+  'usedBytes',
+  'revCounter',
+  'revSuffix',
+];
+
 export class DropboxEmulator implements ServiceEmulator {
   readonly name = 'dropbox';
   private stateRef: DropboxState | undefined;
@@ -93,6 +114,35 @@ export class DropboxEmulator implements ServiceEmulator {
   /** The default account. */
   get account(): Account {
     return this.state.defaultAccount;
+  }
+
+  /**
+   * The default account (its files, folders, revisions, deletions, changes, shared links) and the tokens,
+   * for `cloudstorage serve --data`. Accounts added with addAccount are not kept.
+   */
+  saveState(): string {
+    const state = this.state;
+    const account = state.defaultAccount;
+    return encodeSnapshot({
+      account: { id: account.id, links: account.links, ns: pickFields(account.ns, NAMESPACE_FIELDS) },
+      tokens: state.oauth.tokens.saved(),
+    });
+  }
+
+  loadState(json: string): void {
+    const state = this.state;
+    const saved = decodeSnapshot(json) as {
+      account: { id: string; links: Map<string, unknown>; ns: Record<string, unknown> };
+      tokens: Record<string, unknown>;
+    };
+    const account = state.defaultAccount;
+    // The account keeps its id, so the saved tokens (bound to it) still name it.
+    state.accounts.delete(account.id);
+    (account as { id: string }).id = saved.account.id;
+    state.accounts.set(account.id, account);
+    restoreFields(account, { links: saved.account.links });
+    restoreFields(account.ns, saved.account.ns);
+    restoreFields(state.oauth.tokens, saved.tokens);
   }
 
   /** Base URLs of the three hosts (after the server started). */

@@ -1,6 +1,13 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { EmulatorServer, ServiceEmulator } from '../core/index.js';
+import {
+  decodeSnapshot,
+  type EmulatorServer,
+  encodeSnapshot,
+  pickFields,
+  restoreFields,
+  type ServiceEmulator,
+} from '../core/index.js';
 import type { IssuedTokens, OAuthAuthorizationServer, OAuthClientRegistration } from '../core/oauth/index.js';
 import { createGoogleOAuthServer, installGoogleOAuthExtras, type ServiceAccountRecord } from './auth.js';
 import type { DriveContext } from './context.js';
@@ -107,6 +114,9 @@ export interface SeedFile {
  * // rootUrl for @googleapis/drive: drive.urls.api + '/'
  * ```
  */
+/** What of the DriveState a snapshot keeps. */
+const DRIVE_STATE_FIELDS = ['users', 'files', 'drives', 'changes', 'seq'];
+
 export class GoogleDriveEmulator implements ServiceEmulator {
   readonly name = 'googledrive';
   private installed:
@@ -195,6 +205,27 @@ export class GoogleDriveEmulator implements ServiceEmulator {
   /** The signed-in user. */
   get user(): DriveUser {
     return this.parts.me;
+  }
+
+  /** Users, files, shared drives, changes and tokens, for `cloudstorage serve --data`. */
+  saveState(): string {
+    const { ctx } = this.need();
+    return encodeSnapshot({
+      state: pickFields(ctx.state, DRIVE_STATE_FIELDS),
+      tokens: ctx.oauth.tokens.saved(),
+    });
+  }
+
+  loadState(json: string): void {
+    const { ctx } = this.need();
+    const saved = decodeSnapshot(json) as { state: Record<string, unknown>; tokens: Record<string, unknown> };
+    restoreFields(ctx.state, saved.state);
+    restoreFields(ctx.oauth.tokens, saved.tokens);
+  }
+
+  private need() {
+    if (!this.installed) throw new Error('GoogleDriveEmulator: install() it on an EmulatorServer first');
+    return this.installed;
   }
 
   /** Base URLs of the hosts (after `server.start()`); uploads go to the api host, as on Google. */

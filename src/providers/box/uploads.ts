@@ -335,7 +335,10 @@ export function rememberSession(ctx: BoxContext, session: WireUploadSession): vo
   ctx.settings.set('UploadExpDate', session.session_expires_at ?? '', true);
 }
 
-async function createSession(job: UploadJob, size: number): Promise<WireUploadSession> {
+/** What creating and committing a session need of an upload (upload-parts.ts has no source to give). */
+export type SessionJob = Pick<UploadJob, 'ctx' | 'signal' | 'target' | 'modified'>;
+
+export async function createSession(job: SessionJob, size: number): Promise<WireUploadSession> {
   const t = job.target;
   const send = () =>
     job.ctx.api.json<WireUploadSession>({
@@ -525,8 +528,8 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
  * Commits the session. Box may answer 202 + Retry-After while it still assembles the parts, or 400
  * `parts_mismatch` right after the last part; both are waited out and the same commit is sent again.
  */
-async function commit(
-  job: UploadJob,
+export async function commit(
+  job: SessionJob,
   session: WireUploadSession,
   resumeUrl: string,
   parts: WireUploadPart[],

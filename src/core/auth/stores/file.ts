@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomic } from '../../atomic-file.js';
 import { CloudStorageError, ErrorCode } from '../../errors.js';
 import type { TokenRecord, TokenStore } from '../types.js';
 import { acquireFileLock } from './file-lock.js';
@@ -65,23 +64,9 @@ export class FileTokenStore implements TokenStore {
   }
 
   async set(record: TokenRecord): Promise<void> {
-    const dir = dirname(this.path);
-    const tmp = join(dir, `.${basename(this.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     try {
-      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-      const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, PRIVATE);
-      try {
-        // The umask can only narrow the mode given to open(); set it exactly anyway.
-        if (checksPermissions) await handle.chmod(PRIVATE);
-        await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fs.rename(tmp, this.path);
-      await syncDirectory(dir);
+      await writeFileAtomic(this.path, `${JSON.stringify(record, null, 2)}\n`, PRIVATE);
     } catch (e) {
-      await fs.rm(tmp, { force: true }).catch(() => undefined);
       throw this.fileError('write', e);
     }
   }
@@ -146,18 +131,4 @@ function parseRecord(text: string, path: string): TokenRecord {
     );
   }
   return r as TokenRecord;
-}
-
-/** fsync of the directory makes the rename durable; not possible on every platform, so best effort. */
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await fs.open(dir, constants.O_RDONLY).catch(() => undefined);
-  if (!handle) return;
-  try {
-    await handle.sync();
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
-  } finally {
-    await handle.close();
-  }
 }

@@ -62,6 +62,16 @@ export class TokenRegistry {
 
   constructor(private readonly now: () => number) {}
 
+  /** The codes and tokens, for a snapshot of the emulator (see snapshot.ts). */
+  saved(): Record<string, unknown> {
+    return {
+      codes: this.codes,
+      accessTokens: this.accessTokens,
+      refreshTokens: this.refreshTokens,
+      grantCounter: this.grantCounter,
+    };
+  }
+
   newGrantId(): string {
     return `grant-${++this.grantCounter}-${randomToken(6)}`;
   }
