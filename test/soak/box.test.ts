@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { DEFAULT_BOX_CLIENT } from '../../src/emulator/box/index.js';
+import type { Box } from '../../src/providers/box/index.js';
+import { type BoxEnv, startBoxEnv } from '../providers/box/helpers.js';
+import { soak, soakOptions } from './soak.js';
+
+const PART = 1024 * 1024;
+
+describe('soak: Box', () => {
+  let env: BoxEnv;
+  let plain: Box;
+  let encrypted: Box;
+
+  before(async () => {
+    env = await startBoxEnv({ config: { minChunkedUploadSize: PART, partSizeFor: () => PART } });
+    const client = (extra: object) => {
+      const tokens = env.emulator.oauth.issueToken({
+        clientId: DEFAULT_BOX_CLIENT.clientId,
+        userId: '20000001',
+      });
+      return env.box({
+        authorization: '',
+        oAuthClientId: DEFAULT_BOX_CLIENT.clientId,
+        oAuthClientSecret: DEFAULT_BOX_CLIENT.clientSecret!,
+        oAuthRefreshToken: tokens.refreshToken!,
+        retryBaseDelayMs: 5,
+        retryMaxDelayMs: 50,
+        timeout: 2,
+        minResumableUploadSize: PART,
+        ...extra,
+      });
+    };
+    plain = client({});
+    encrypted = client({ encryptionAlgorithm: 0, encryptionPassword: 'soak horse' });
+  });
+  after(() => env.close());
+
+  it('every transfer finishes by itself through ~10 % faulted requests, and every outcome checks', async () => {
+    const report = await soak(
+      {
+        server: env.server,
+        sessionSizes: { min: PART + 1, max: 3 * PART },
+        spared: /oauth2\/token/,
+        async upload(name, data, { session, encrypted: enc }) {
+          return (enc ? encrypted : plain).uploadFile(name, '', { data, useResumableUpload: session });
+        },
+        async download(id, path, { encrypted: enc }) {
+          await (enc ? encrypted : plain).downloadFile(id, { localFile: path });
+        },
+        async files() {
+          const held = new Map<string, Array<{ id: string; hash: string }>>();
+          for await (const r of plain.iterateResources('')) {
+            held.set(r.name, [...(held.get(r.name) ?? []), { id: r.id, hash: r.hash }]);
+          }
+          return held;
+        },
+        hash: (data) => createHash('sha1').update(data).digest('hex'),
+        async openSessions() {
+          return 0;
+        },
+        close: async () => undefined,
+      },
+      soakOptions({ transfers: 200 }),
+    );
+    assert.ok(
+      report.faults > report.requests * 0.05,
+      `${report.faults} faults in ${report.requests} requests`,
+    );
+    console.log(`soak Box: ${JSON.stringify(report)}`);
+  });
+});
