@@ -14,7 +14,7 @@ import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import { sleep } from '../../core/http/retry.js';
 import { trimTrailingSlashes } from '../../core/http/url.js';
 import { encryptionInForce } from '../../core/provider.js';
-import { sendReconciled } from '../../core/reconcile.js';
+import { keepsSessionForResume, sendReconciled } from '../../core/reconcile.js';
 import { hashEachAttempt } from '../../core/transfer/hash-tap.js';
 import {
   fileSource,
@@ -368,6 +368,8 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
   const api = ctx.api;
   let session: WireUploadSession;
   let uploaded: Map<number, WireUploadPart>;
+  // A session this call made, and not one handed in to resume, is this call's to abort.
+  const createdHere = !state.session;
   if (state.session) {
     ({ session, parts: uploaded } = await sessionStatus(ctx, state.session, signal));
     const expected = Math.max(1, Math.ceil(size / session.part_size));
@@ -465,7 +467,9 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
     );
   } catch (e) {
     data.destroy();
-    throw partSignal.aborted && stop.signal.aborted ? stop.signal.reason : e;
+    const error = partSignal.aborted && stop.signal.aborted ? stop.signal.reason : e;
+    if (createdHere) await abandon(job, resumeUrl, error);
+    throw error;
   }
   tracker.finish();
 
@@ -492,10 +496,27 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
       },
     },
     signal,
-  );
+  ).catch(async (e) => {
+    if (createdHere) await abandon(job, resumeUrl, e);
+    throw e;
+  });
   state.session = '';
   state.startByte = 0;
   return item;
+}
+
+/**
+ * After a session upload failed: a session no one will resume (core keepsSessionForResume says no) is
+ * deleted on Box, best effort, and forgotten; one kept for a resume stays in resumeUrl.
+ */
+async function abandon(job: UploadJob, resumeUrl: string, e: unknown): Promise<void> {
+  if (keepsSessionForResume(e)) return;
+  await job.ctx.api
+    .request({ method: 'DELETE', path: resumeUrl, signal: AbortSignal.timeout(30_000) })
+    .then((r) => r.bytes())
+    .catch(() => undefined);
+  job.state.session = '';
+  job.state.startByte = 0;
 }
 
 /**

@@ -89,3 +89,41 @@ describe('Box uploads reconcile an unknown outcome before repeating', () => {
     await uploadThrough({ method: 'POST', path: /\/commit$/, status: 503 }, 'commit-503.bin', big, true);
   });
 });
+
+describe('Box abandoned sessions', () => {
+  let env: BoxEnv;
+  before(async () => {
+    env = await startBoxEnv({ config: { minChunkedUploadSize: 100_000, partSizeFor: () => 100_000 } });
+  });
+  after(() => env.close());
+
+  it('a session upload refused for good deletes the session it made; one stopped by a fault keeps it for a resume', async () => {
+    const box = env.box({ retryBaseDelayMs: 1, retryMaxDelayMs: 5, minResumableUploadSize: 100_000 });
+    const data = randomBytes(350_000);
+    // A part refused (400): nothing will resume this session.
+    env.server.faults.add({ host: 'upload', method: 'PUT', path: '/upload_sessions/', status: 400 });
+    await assert.rejects(box.uploadFile('refused.bin', '', { data, useResumableUpload: true }));
+    const refused = env.server.requestLog.filter(
+      (e) => e.method === 'DELETE' && e.path.includes('/upload_sessions/'),
+    );
+    assert.deepEqual(
+      refused.map((e) => e.status),
+      [204],
+      'the session was deleted',
+    );
+    assert.equal(box.resumeUrl, '');
+    // Every attempt at a part broken: the session stays, and resumeUrl names it.
+    env.server.faults.add({
+      host: 'upload',
+      method: 'PUT',
+      path: '/upload_sessions/',
+      drop: 'before',
+      times: 200,
+    });
+    await assert.rejects(box.uploadFile('broken.bin', '', { data, useResumableUpload: true }));
+    env.server.faults.clear();
+    assert.ok(box.resumeUrl, 'kept for a resume');
+    const id = await box.uploadFile('broken.bin', '', { data, useResumableUpload: true });
+    assert.equal((await box.getResourceInfo(id)).hash, sha1(data));
+  });
+});
