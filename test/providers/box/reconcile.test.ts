@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { DEFAULT_BOX_CLIENT } from '../../../src/emulator/box/index.js';
 import type { FaultSpec } from '../../../src/emulator/core/index.js';
 import type { Box } from '../../../src/providers/box/index.js';
 import { type BoxEnv, sha1, startBoxEnv } from './helpers.js';
@@ -125,5 +126,46 @@ describe('Box abandoned sessions', () => {
     assert.ok(box.resumeUrl, 'kept for a resume');
     const id = await box.uploadFile('broken.bin', '', { data, useResumableUpload: true });
     assert.equal((await box.getResourceInfo(id)).hash, sha1(data));
+  });
+});
+
+describe('Box early answers', () => {
+  let env: BoxEnv;
+  before(async () => {
+    env = await startBoxEnv();
+  });
+  after(() => env.close());
+
+  it('a 401 sent before the upload body is read reaches the client: the token is refreshed and the upload goes again, drained or not', async () => {
+    const tokens = env.emulator.oauth.issueToken({
+      clientId: DEFAULT_BOX_CLIENT.clientId,
+      userId: '20000001',
+    });
+    const box = env.box({
+      authorization: '',
+      oAuthClientId: DEFAULT_BOX_CLIENT.clientId,
+      oAuthClientSecret: DEFAULT_BOX_CLIENT.clientSecret!,
+      oAuthRefreshToken: tokens.refreshToken!,
+      retryBaseDelayMs: 1,
+      retryMaxDelayMs: 5,
+    });
+    const data = randomBytes(4 * 1024 * 1024);
+    const cases: Array<[string, FaultSpec]> = [
+      // The service's own expired-token answer, given before the body is read; the rest is drained.
+      ['expired.bin', { expiredToken: true }],
+      // A server that answers 401 and closes with the body unread: the answer may be lost to the reset.
+      ['closed.bin', { status: 401, closeUnread: true }],
+    ];
+    for (const [name, fault] of cases) {
+      const since = env.server.requestLog.length;
+      env.server.faults.add({ host: 'upload', method: 'POST', path: '/files/content', ...fault });
+      const id = await box.uploadFile(name, '', { data });
+      assert.equal((await box.getResourceInfo(id)).hash, sha1(data), name);
+      const log = env.server.requestLog.slice(since).map((e) => `${e.path} ${e.status}`);
+      assert.ok(log.includes('/api/2.0/files/content 401'), `${name}: ${log.join(', ')}`);
+      assert.ok(log.includes('/api/2.0/files/content 201'), `${name}: ${log.join(', ')}`);
+    }
+    // The expired token's 401 was read (the refresh ran), not lost to a reset.
+    assert.ok(env.server.requestLog.some((e) => e.path.endsWith('/oauth2/token') && e.status === 200));
   });
 });
