@@ -1,9 +1,8 @@
-import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { BackblazeB2, BackblazeB2Options } from '../../src/providers/b2/index.js';
 import { type Env, startEnv } from '../providers/b2/helpers.js';
-import { soak, soakOptions } from './soak.js';
+import { holdings, soakService } from './soak.js';
 
 const MiB = 1024 * 1024;
 /** B2's smallest part is 5 MB, the class's smallest FragmentSize 5 MiB: large files start above it. */
@@ -31,38 +30,28 @@ describe('soak: Backblaze B2', () => {
   after(() => env.stop());
 
   it('every transfer finishes by itself through ~10 % faulted requests, and every outcome checks', async () => {
-    const report = await soak(
-      {
-        server: env.server,
-        sessionSizes: { min: FRAGMENT + 1, max: FRAGMENT + MiB },
-        async upload(name, data, { encrypted: enc }) {
-          // Above SimpleUploadLimit the class makes a large file by itself.
-          return (enc ? encrypted : plain).uploadFile(bucketId, name, { data });
-        },
-        async download(id, path, { encrypted: enc }) {
-          await (enc ? encrypted : plain).downloadFileById(id, { localFile: path });
-        },
-        async files() {
-          const held = new Map<string, Array<{ id: string; hash: string }>>();
-          for await (const f of plain.iterateFileVersions(bucketId)) {
-            held.set(f.name, [...(held.get(f.name) ?? []), { id: f.id, hash: f.sha1Hash }]);
-          }
-          return held;
-        },
-        hash: (data) => createHash('sha1').update(data).digest('hex'),
-        async openSessions() {
-          let open = 0;
-          for await (const _ of plain.iterateMultipartUploads(bucketId)) open++;
-          return open;
-        },
-        close: async () => undefined,
+    await soakService('B2', {
+      server: env.server,
+      sessionSizes: { min: FRAGMENT + 1, max: FRAGMENT + MiB },
+      async upload(name, data, { encrypted: enc }) {
+        // Above SimpleUploadLimit the class makes a large file by itself.
+        return (enc ? encrypted : plain).uploadFile(bucketId, name, { data });
       },
-      soakOptions({ transfers: 200 }),
-    );
-    assert.ok(
-      report.faults > report.requests * 0.05,
-      `${report.faults} faults in ${report.requests} requests`,
-    );
-    console.log(`soak B2: ${JSON.stringify(report)}`);
+      async download(id, path, { encrypted: enc }) {
+        await (enc ? encrypted : plain).downloadFileById(id, { localFile: path });
+      },
+      files: () =>
+        holdings(plain.iterateFileVersions(bucketId), (f) => ({
+          name: f.name,
+          id: f.id,
+          hash: f.sha1Hash,
+        })),
+      hash: (data) => createHash('sha1').update(data).digest('hex'),
+      async openSessions() {
+        let open = 0;
+        for await (const _ of plain.iterateMultipartUploads(bucketId)) open++;
+        return open;
+      },
+    });
   });
 });

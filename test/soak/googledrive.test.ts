@@ -1,10 +1,9 @@
-import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { DEFAULT_GOOGLE_CLIENT } from '../../src/emulator/googledrive/index.js';
 import type { GoogleDrive, GoogleDriveOptions } from '../../src/providers/googledrive/index.js';
 import { type Env, startEnv } from '../providers/googledrive/helpers.js';
-import { soak, soakOptions } from './soak.js';
+import { holdings, soakService } from './soak.js';
 
 /** Drive takes resumable chunks in multiples of 256 KiB. */
 const FRAGMENT = 512 * 1024;
@@ -34,36 +33,23 @@ describe('soak: Google Drive', () => {
   after(() => env.stop());
 
   it('every transfer finishes by itself through ~10 % faulted requests, and every outcome checks', async () => {
-    const report = await soak(
-      {
-        server: env.server,
-        sessionSizes: { min: FRAGMENT + 1, max: 4 * FRAGMENT },
-        spared: /^\/token$/,
-        async upload(name, data, { session, encrypted: enc }) {
-          return (enc ? encrypted : plain).uploadFile(name, '', { data, useResumableUpload: session });
-        },
-        async download(id, path, { encrypted: enc }) {
-          await (enc ? encrypted : plain).downloadFile(id, '', { localFile: path });
-        },
-        async files() {
-          const held = new Map<string, Array<{ id: string; hash: string }>>();
-          for await (const r of plain.iterateResources()) {
-            if (!r.name.startsWith('soak-')) continue;
-            held.set(r.name, [...(held.get(r.name) ?? []), { id: r.id, hash: r.md5Checksum }]);
-          }
-          return held;
-        },
-        hash: (data) => createHash('md5').update(data).digest('hex'),
-        // Drive lists no upload sessions; an unfinished one expires by itself.
-        openSessions: async () => 0,
-        close: async () => undefined,
+    await soakService('Google Drive', {
+      server: env.server,
+      sessionSizes: { min: FRAGMENT + 1, max: 4 * FRAGMENT },
+      spared: /^\/token$/,
+      async upload(name, data, { session, encrypted: enc }) {
+        return (enc ? encrypted : plain).uploadFile(name, '', { data, useResumableUpload: session });
       },
-      soakOptions({ transfers: 200 }),
-    );
-    assert.ok(
-      report.faults > report.requests * 0.05,
-      `${report.faults} faults in ${report.requests} requests`,
-    );
-    console.log(`soak Google Drive: ${JSON.stringify(report)}`);
+      async download(id, path, { encrypted: enc }) {
+        await (enc ? encrypted : plain).downloadFile(id, '', { localFile: path });
+      },
+      files: () =>
+        holdings(plain.iterateResources(), (r) =>
+          r.name.startsWith('soak-') ? { name: r.name, id: r.id, hash: r.md5Checksum } : undefined,
+        ),
+      hash: (data) => createHash('md5').update(data).digest('hex'),
+      // Drive lists no upload sessions; an unfinished one expires by itself.
+      openSessions: async () => 0,
+    });
   });
 });

@@ -32,7 +32,6 @@ export interface SoakTarget {
   sessionSizes: { min: number; max: number };
   /** Paths no request may be faulted on (the OAuth token endpoint, where a lost rotation is final). */
   spared?: RegExp;
-  close(): Promise<void>;
 }
 
 export interface SoakOptions {
@@ -106,6 +105,27 @@ export interface SoakReport {
   downloads: number;
   faults: number;
   requests: number;
+}
+
+/** What a listing holds, grouped by name: every copy's id and stored hash. */
+export async function holdings<T>(
+  items: AsyncIterable<T>,
+  describe: (item: T) => { name: string; id: string; hash: string } | undefined,
+): Promise<Map<string, Array<{ id: string; hash: string }>>> {
+  const held = new Map<string, Array<{ id: string; hash: string }>>();
+  for await (const item of items) {
+    const d = describe(item);
+    if (d) held.set(d.name, [...(held.get(d.name) ?? []), { id: d.id, hash: d.hash }]);
+  }
+  return held;
+}
+
+/** The soak of one service in the suite: its report, with a check that the faults did happen. */
+export async function soakService(label: string, target: SoakTarget, transfers = 200): Promise<SoakReport> {
+  const report = await soak(target, soakOptions({ transfers }));
+  assert.ok(report.faults > report.requests * 0.05, `${report.faults} faults in ${report.requests} requests`);
+  console.log(`soak ${label}: ${JSON.stringify(report)}`);
+  return report;
 }
 
 /** Runs the soak against a target; throws on the first transfer that did not finish by itself. */

@@ -15,7 +15,7 @@ import { sleep } from '../../core/http/retry.js';
 import { trimTrailingSlashes } from '../../core/http/url.js';
 import { encryptionInForce } from '../../core/provider.js';
 import { keepsSessionForResume, sendReconciled } from '../../core/reconcile.js';
-import { hashEachAttempt } from '../../core/transfer/hash-tap.js';
+import { hashEachAttempt, hexHasher } from '../../core/transfer/hash-tap.js';
 import {
   fileSource,
   fixedSizeParts,
@@ -162,7 +162,7 @@ async function simpleUpload(job: UploadJob, size: number | undefined): Promise<W
       }
     }
     const name = target.kind === 'new' ? target.name : (target.name ?? 'file');
-    const attempts = hashEachAttempt(content, () => sha1Hasher());
+    const attempts = hashEachAttempt(content, () => hexHasher('sha1'));
     const body = multipartUpload(attributesOf(job), name, attempts.open, length);
     const path = target.kind === 'new' ? '/files/content' : `/files/${target.fileId}/content`;
     const repeatable = source.repeatable || spoolDir !== undefined;
@@ -198,11 +198,6 @@ async function simpleUpload(job: UploadJob, size: number | undefined): Promise<W
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
   }
 }
-
-const sha1Hasher = () => {
-  const hash = createHash('sha1');
-  return { update: (b: Uint8Array) => hash.update(b), digest: () => hash.digest('hex') };
-};
 
 /**
  * The reconcile step of an upload whose outcome is unknown: the file at the target when it holds exactly
