@@ -13,7 +13,12 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type EmulatorServer, type FaultSpec, seededRandom } from '../../src/emulator/core/index.js';
+import {
+  type EmulatorServer,
+  type FaultedRequest,
+  type FaultSpec,
+  seededRandom,
+} from '../../src/emulator/core/index.js';
 
 /** One service under soak: its uploads, downloads and what it holds, through the class under test. */
 export interface SoakTarget {
@@ -49,6 +54,37 @@ export function soakOptions(defaults: { transfers: number }): SoakOptions {
     seed: Number(process.env.SOAK_SEED ?? 20261203),
     rate: Number(process.env.SOAK_FAULT_RATE ?? 0.1),
     concurrency: Number(process.env.SOAK_CONCURRENCY ?? 4),
+  };
+}
+
+/**
+ * An access token is not expired the moment it is issued: an expired-token fault is drawn only for a token
+ * first seen at least this long ago (else a request that just refreshed would meet a second one at once,
+ * which no service does and the client rightly treats as final).
+ */
+const TOKEN_MIN_AGE_MS = 2000;
+
+/**
+ * The soak's random faults: {@link pickFault}, except that an expired-token fault goes only to a token in
+ * use for a while (`observe` sees every request, faulted or not).
+ */
+export function faultPicker(now: () => number = Date.now): {
+  observe(request: FaultedRequest): void;
+  pick(random: () => number, request: FaultedRequest): FaultSpec;
+} {
+  const firstSeen = new Map<string, number>();
+  const tokenOf = (request: FaultedRequest) => String(request.headers.authorization ?? '');
+  return {
+    observe(request) {
+      const token = tokenOf(request);
+      if (!firstSeen.has(token)) firstSeen.set(token, now());
+    },
+    pick(random, request) {
+      const spec = pickFault(random);
+      if (!spec.expiredToken) return spec;
+      const age = now() - (firstSeen.get(tokenOf(request)) ?? now());
+      return age >= TOKEN_MIN_AGE_MS ? spec : { status: 503 };
+    },
   };
 }
 
@@ -148,11 +184,15 @@ export async function soak(target: SoakTarget, options: SoakOptions): Promise<So
   }
   const dir = await mkdtemp(join(tmpdir(), 'cloudstorage-soak-'));
   const requestsBefore = target.server.requestLog.length;
+  const picker = faultPicker();
   target.server.faults.randomly({
     rate: options.rate,
     seed: options.seed ^ 0x5eed,
-    pick: (r) => pickFault(r),
-    ...(target.spared ? { applies: (req) => !target.spared!.test(req.path) } : {}),
+    pick: picker.pick,
+    applies: (req) => {
+      picker.observe(req);
+      return !target.spared?.test(req.path);
+    },
   });
   const ids = new Map<string, string>();
   let downloads = 0;

@@ -76,9 +76,17 @@ export interface RandomFaults {
   rate: number;
   seed: number;
   /** Makes the fault for one request (its matching fields are ignored). */
-  pick(random: () => number, request: { method: string; path: string; host: string }): FaultSpec;
+  pick(random: () => number, request: FaultedRequest): FaultSpec;
   /** Which requests may meet one (default: all). */
-  applies?(request: { method: string; path: string; host: string }): boolean;
+  applies?(request: FaultedRequest): boolean;
+}
+
+/** What a random fault may look at: the request line and its headers (names in lower case). */
+export interface FaultedRequest {
+  method: string;
+  path: string;
+  host: string;
+  headers: Record<string, string | string[] | undefined>;
 }
 
 /** A small, fast seeded generator (mulberry32): uniform numbers in [0, 1). */
@@ -122,18 +130,22 @@ export class FaultInjector {
   }
 
   /** Takes the first armed fault matching this request, counting it down. */
-  take(method: string, path: string, host: string): ArmedFault | undefined {
+  take(
+    method: string,
+    path: string,
+    host: string,
+    headers: FaultedRequest['headers'] = {},
+  ): ArmedFault | undefined {
     const i = this.faults.findIndex((f) => matches(f, method, path, host));
-    if (i < 0) return this.draw(method, path, host);
+    if (i < 0) return this.draw({ method, path, host, headers });
     const fault = this.faults[i]!;
     if (--fault.remaining <= 0) this.faults.splice(i, 1);
     return fault;
   }
 
-  private draw(method: string, path: string, host: string): ArmedFault | undefined {
+  private draw(request: FaultedRequest): ArmedFault | undefined {
     if (!this.random) return undefined;
     const { spec, next } = this.random;
-    const request = { method, path, host };
     if (spec.applies && !spec.applies(request)) return undefined;
     if (next() >= spec.rate) return undefined;
     this.drawn++;

@@ -1,6 +1,7 @@
 export { type BlobHash, type BlobInfo, BlobStore, BlobTooLargeError, type PutOptions } from './blob-store.js';
 export {
   type ArmedFault,
+  type FaultedRequest,
   FaultInjector,
   type FaultSpec,
   type RandomFaults,
