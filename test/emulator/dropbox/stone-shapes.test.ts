@@ -415,6 +415,119 @@ describe('Dropbox emulator answers match the Stone specification', () => {
     );
   });
 
+  it('variants: deleted entries, highlights, folder links, batch failures, export-only files, link thumbnails', async () => {
+    await upload(h, '/v/keep.txt', 'k');
+    await upload(h, '/v/gone.txt', 'g');
+    await rpc(h, 'files/delete_v2', { path: '/v/gone.txt' });
+    ok(
+      'files/get_metadata',
+      await rpc(h, 'files/get_metadata', { path: '/v/gone.txt', include_deleted: true }),
+    );
+    ok(
+      'files/get_metadata',
+      await rpc(h, 'files/get_metadata', { path: '/v/keep.txt', include_has_explicit_shared_members: true }),
+    );
+    const listed = ok(
+      'files/list_folder',
+      await rpc(h, 'files/list_folder', {
+        path: '/v',
+        include_deleted: true,
+        include_non_downloadable_files: true,
+      }),
+    );
+    assert.ok((listed.entries as { '.tag': string }[]).some((e) => e['.tag'] === 'deleted'));
+    ok('files/list_revisions', await rpc(h, 'files/list_revisions', { path: '/v/gone.txt' }));
+    ok(
+      'files/search_v2',
+      await rpc(h, 'files/search_v2', {
+        query: 'keep',
+        options: { path: '/v', file_status: 'active', filename_only: true },
+        match_field_options: { include_highlights: true },
+      }),
+    );
+    await h.dropbox.createExportOnlyFile('/v/doc.paper', { exports: { markdown: '# d' } });
+    ok('files/get_metadata', await rpc(h, 'files/get_metadata', { path: '/v/doc.paper' }));
+    ok('files/export', await content(h, 'files/export', { path: '/v/doc.paper', export_format: 'markdown' }));
+    const link = ok(
+      'sharing/create_shared_link_with_settings',
+      await rpc(h, 'sharing/create_shared_link_with_settings', {
+        path: '/v',
+        settings: { audience: 'public', access: 'viewer', allow_download: true },
+      }),
+    );
+    ok(
+      'sharing/get_shared_link_metadata',
+      await rpc(h, 'sharing/get_shared_link_metadata', { url: link.url }),
+    );
+    await upload(h, '/v/p.png', encodePng(solidImage(20, 10, [9, 9, 9])));
+    ok(
+      'files/get_thumbnail_v2',
+      await content(h, 'files/get_thumbnail_v2', {
+        resource: { '.tag': 'link', url: link.url, path: '/p.png' },
+        format: 'png',
+      }),
+    );
+    ok('files/download_zip', await content(h, 'files/download_zip', { path: '/v' }));
+    const batch = await rpc(h, 'files/upload_session/start_batch', { num_sessions: 1 });
+    const [sid] = batch.json().session_ids as string[];
+    await content(
+      h,
+      'files/upload_session/append_v2',
+      { cursor: { session_id: sid, offset: 0 }, close: true },
+      { body: 'x' },
+    );
+    const mixed = ok(
+      'files/upload_session/finish_batch_v2',
+      await rpc(h, 'files/upload_session/finish_batch_v2', {
+        entries: [
+          {
+            cursor: { session_id: sid, offset: 1 },
+            commit: { path: '/v/keep.txt', mode: 'add', autorename: false },
+          },
+          { cursor: { session_id: 'nope', offset: 0 }, commit: { path: '/v/other.txt' } },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      (mixed.entries as { '.tag': string }[]).map((e) => e['.tag']),
+      ['failure', 'failure'],
+    );
+    failed(
+      'files/copy_v2',
+      await rpc(h, 'files/copy_v2', { from_path: '/v/keep.txt', to_path: '/v/keep.txt', autorename: true }),
+      'duplicated_or_nested_paths',
+    );
+    ok(
+      'files/copy_v2',
+      await rpc(h, 'files/copy_v2', { from_path: '/v/keep.txt', to_path: '/v/copied', autorename: true }),
+    );
+  });
+
+  it('rate limits and expired tokens', async () => {
+    h.server.faults.add({ path: '/2/files/list_folder', status: 429, retryAfter: 3 });
+    const limited = await rpc(h, 'files/list_folder', { path: '' });
+    assert.equal(limited.status, 429);
+    const body = limited.json();
+    assert.equal(typeof body.error_summary, 'string');
+    const problems = spec.check(
+      { name: 'auth.RateLimitError', args: [], kwargs: {}, nullable: false },
+      '',
+      body.error,
+      '$.error',
+    );
+    assert.deepEqual(problems, []);
+    h.server.faults.add({ path: '/2/users/get_current_account', expiredToken: true });
+    failed(
+      'users/get_current_account',
+      await rpc(h, 'users/get_current_account', undefined),
+      'expired_access_token',
+      {
+        status: 401,
+        type: 'auth.AuthError',
+      },
+    );
+  });
+
   it('covered every served route', () => {
     assert.deepEqual(
       served.filter((name) => !checked.has(name)),

@@ -169,6 +169,60 @@ describe('Drive emulator resources match the discovery document', () => {
     resource('GeneratedIds', await call(h, 'GET', '/drive/v3/files/generateIds', { query: { count: 2 } }));
   });
 
+  it('files of every kind: Google Docs, shortcuts, trashed, images, in a shared drive', async () => {
+    const create = async (json: object, query: Record<string, string | boolean> = {}) =>
+      resource('File', await call(h, 'POST', '/drive/v3/files', { json, query: { ...all, ...query } }));
+    const doc = await create({ name: 'Notes', mimeType: 'application/vnd.google-apps.document' });
+    assert.equal(typeof (doc.exportLinks as Record<string, string>)['application/pdf'], 'string');
+    const shortcut = await create({
+      name: 'link',
+      mimeType: 'application/vnd.google-apps.shortcut',
+      shortcutDetails: { targetId: fileId },
+    });
+    assert.equal((shortcut.shortcutDetails as Record<string, unknown>).targetId, fileId);
+    const trashed = resource(
+      'File',
+      await call(h, 'PATCH', `/drive/v3/files/${shortcut.id}`, { json: { trashed: true }, query: all }),
+    );
+    assert.equal(trashed.trashed, true);
+    const png = Buffer.from(
+      '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+        '1f15c4890000000d49444154789c6360f8cf0000000301010018dd8db40000000049454e44ae426082',
+      'hex',
+    );
+    const { body, contentType } = related({ name: 'dot.png' }, png, 'image/png');
+    resource(
+      'File',
+      await call(h, 'POST', '/upload/drive/v3/files', {
+        query: { uploadType: 'multipart', fields: '*' },
+        body,
+        headers: { 'content-type': contentType },
+      }),
+    );
+    const team = resource(
+      'Drive',
+      await call(h, 'POST', '/drive/v3/drives', {
+        query: { requestId: 'kinds-1', fields: 'id' },
+        json: { name: 'Kinds' },
+      }),
+    );
+    await create({ name: 'in-drive.txt', parents: [team.id] }, { supportsAllDrives: true });
+    await create(
+      { name: 'sub', parents: [team.id], mimeType: 'application/vnd.google-apps.folder' },
+      { supportsAllDrives: true },
+    );
+    resource(
+      'FileList',
+      await call(h, 'GET', '/drive/v3/files', {
+        query: { ...all, corpora: 'allDrives', includeItemsFromAllDrives: true, supportsAllDrives: true },
+      }),
+    );
+    resource(
+      'FileList',
+      await call(h, 'GET', '/drive/v3/files', { query: { fields: 'files(*),nextPageToken' } }),
+    );
+  });
+
   it('files: the default field sets', async () => {
     const file = resource('File', await call(h, 'GET', `/drive/v3/files/${fileId}`));
     assert.deepEqual(keys(file), ['id', 'kind', 'mimeType', 'name']);
