@@ -339,6 +339,24 @@ export class StoneSpec {
     return r;
   }
 
+  /** The fields of a struct type (through aliases and `extends`, ancestors' first); `undefined` if not a struct. */
+  fieldsOf(
+    type: TypeExpr,
+    ns: string,
+  ): { name: string; type: TypeExpr; ns: string; required: boolean }[] | undefined {
+    let def = this.lookup(type.name, ns);
+    while (def?.kind === 'alias') def = this.lookup(def.type.name, def.ns);
+    if (def?.kind !== 'struct') return undefined;
+    const own = def.fields.map((f) => ({
+      name: f.name,
+      type: f.type,
+      ns: def.ns,
+      required: !f.type.nullable && !f.hasDefault,
+    }));
+    const parent = def.extends ? this.fieldsOf(def.extends, def.ns) : [];
+    return [...(parent ?? []), ...own];
+  }
+
   /** Problems of `value` as a `type` (from namespace `ns`), with JSON paths; empty when it is valid. */
   check(type: TypeExpr, ns: string, value: unknown, path = '$'): string[] {
     return new Checker(this).value(type, ns, value, path);

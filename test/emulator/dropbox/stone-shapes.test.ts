@@ -23,9 +23,8 @@ const spec = new StoneSpec(
     .map((f) => readFileSync(new URL(f, DIR), 'utf8')),
 );
 
-const served = [...downloadRoutes, ...filesRoutes, ...sharingRoutes, ...uploadRoutes, ...usersRoutes].map(
-  (r) => r.name,
-);
+const routes = [...downloadRoutes, ...filesRoutes, ...sharingRoutes, ...uploadRoutes, ...usersRoutes];
+const served = routes.map((r) => r.name);
 const checked = new Set<string>();
 
 /** The route's success answer (JSON body, or the result header of a download) against its result type. */
@@ -89,6 +88,31 @@ describe('Dropbox emulator answers match the Stone specification', () => {
       'seen_state',
       'team_policies',
     ]);
+  });
+
+  it('every argument field the spec declares is accepted by the route, and only those', () => {
+    const missing: string[] = [];
+    for (const route of routes) {
+      const declared = spec.route_(route.name);
+      const fields = spec.fieldsOf(declared.arg, declared.ns);
+      if (!fields) {
+        assert.equal(declared.arg.name, 'Void', `${route.name}: a struct or Void argument`);
+        continue;
+      }
+      // The decoder looks at the names before the values, so one field with any value shows whether its name
+      // is known.
+      const unknown = (name: string) => {
+        try {
+          route.arg.decode({ [name]: null });
+          return false;
+        } catch (e) {
+          return String(e).includes(`unknown field '${name}'`);
+        }
+      };
+      for (const f of fields) if (unknown(f.name)) missing.push(`${route.name}: ${f.name}`);
+      assert.ok(unknown('not_in_the_spec'), `${route.name} refuses undeclared fields`);
+    }
+    assert.deepEqual(missing, []);
   });
 
   it('the checker catches what it must', () => {
