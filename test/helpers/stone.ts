@@ -36,7 +36,11 @@ interface StructDef {
   fields: Field[];
   /** Enumerated subtypes (`union` block of a struct): tag → type. */
   subtypes?: Map<string, TypeExpr>;
+  examples: Examples;
 }
+
+/** `example <label>` blocks: label → `name = value` lines (value text unparsed). */
+type Examples = Map<string, { name: string; value: string }[]>;
 
 interface UnionDef {
   kind: 'union';
@@ -46,6 +50,7 @@ interface UnionDef {
   extends?: TypeExpr;
   /** tag → type (`undefined` for a void member). */
   members: Map<string, TypeExpr | undefined>;
+  examples: Examples;
 }
 
 interface AliasDef {
@@ -167,6 +172,9 @@ export function parseType(text: string): TypeExpr {
   return new TypeParser(tokenize(text)).type();
 }
 
+/** An example refers to a type of a namespace the spec set does not have. */
+class OutsideTheSpec extends Error {}
+
 // ---------------------------------------------------------------------------------------------------------
 // The reader.
 
@@ -273,8 +281,32 @@ export class StoneSpec {
     return out.filter((m) => firstWord(m.text) !== 'example');
   }
 
+  private examples(body: string[]): Examples {
+    const out: Examples = new Map();
+    const level = body.length ? indentOf(body[0]!) : 0;
+    let current: { name: string; value: string }[] | undefined;
+    for (const line of body) {
+      const text = line.trim();
+      if (indentOf(line) === level) {
+        current = firstWord(text) === 'example' ? [] : undefined;
+        if (current) out.set(text.slice('example'.length).trim(), current);
+      } else if (current) {
+        const eq = text.indexOf(' = ');
+        if (eq > 0) current.push({ name: text.slice(0, eq), value: text.slice(eq + 3) });
+        else current.push({ name: text, value: 'null' });
+      }
+    }
+    return out;
+  }
+
   private struct(ns: string, rest: string, body: string[]): [string, StructDef] {
-    const def: StructDef = { kind: 'struct', ns, ...this.header(rest), fields: [] };
+    const def: StructDef = {
+      kind: 'struct',
+      ns,
+      ...this.header(rest),
+      fields: [],
+      examples: this.examples(body),
+    };
     for (const m of this.members(body)) {
       if (m.text === 'union' || m.text === 'union_closed') {
         def.subtypes = new Map();
@@ -296,7 +328,14 @@ export class StoneSpec {
   }
 
   private union(ns: string, rest: string, body: string[], closed: boolean): [string, UnionDef] {
-    const def: UnionDef = { kind: 'union', ns, ...this.header(rest), closed, members: new Map() };
+    const def: UnionDef = {
+      kind: 'union',
+      ns,
+      ...this.header(rest),
+      closed,
+      members: new Map(),
+      examples: this.examples(body),
+    };
     for (const m of this.members(body)) {
       let tag = firstWord(m.text);
       if (tag.endsWith('*')) tag = tag.slice(0, -1); // the catch-all marker
@@ -355,6 +394,95 @@ export class StoneSpec {
     }));
     const parent = def.extends ? this.fieldsOf(def.extends, def.ns) : [];
     return [...(parent ?? []), ...own];
+  }
+
+  /** The labels of the examples a struct or union type declares. */
+  exampleLabels(type: TypeExpr, ns: string): string[] {
+    const def = this.resolveDef(type, ns);
+    return def && def.kind !== 'alias' ? [...def.examples.keys()] : [];
+  }
+
+  /**
+   * The JSON of the example `label` of a struct or union type, as Stone serializes it: literals as they are,
+   * a bare name as a void member of the field's union or else the example of that label of the field's type.
+   */
+  example(type: TypeExpr, ns: string, label: string): unknown {
+    const def = this.resolveDef(type, ns);
+    if (!def && this.missingNamespaces.has(type.name.split('.')[0]!)) throw new OutsideTheSpec(type.name);
+    if (!def || def.kind === 'alias') throw new Error(`no examples for ${type.name}`);
+    const lines = def.examples.get(label);
+    if (!lines) throw new Error(`${def.name} has no example ${label}`);
+    if (def.kind === 'union' || def.subtypes) {
+      const [line] = lines;
+      const tag = line!.name;
+      const member =
+        def.kind === 'union' ? this.unionMember(def, tag) : { type: def.subtypes!.get(tag), ns: def.ns };
+      if (!member.type || line!.value === 'null') return { '.tag': tag };
+      const value = this.exampleValue(member.type, member.ns, line!.value);
+      const target = this.resolveDef(member.type, member.ns);
+      if (def.kind === 'struct') return { '.tag': tag, ...(value as object) };
+      return target?.kind === 'struct' && !target.subtypes
+        ? { '.tag': tag, ...(value as object) }
+        : { '.tag': tag, [tag]: value };
+    }
+    const fields = new Map((this.fieldsOf(type, ns) ?? []).map((f) => [f.name, f]));
+    const out: Record<string, unknown> = {};
+    for (const { name, value } of lines) {
+      const field = fields.get(name);
+      if (!field) throw new Error(`${def.name} example ${label}: no field ${name}`);
+      try {
+        const v = this.exampleValue(field.type, field.ns, value);
+        if (v !== null) out[name] = v;
+      } catch (e) {
+        // A field whose type is in a namespace the spec set lacks is left out of the example.
+        if (!(e instanceof OutsideTheSpec)) throw e;
+      }
+    }
+    return out;
+  }
+
+  private exampleValue(type: TypeExpr, ns: string, text: string): unknown {
+    const parser = new TypeParser(tokenize(text));
+    const one = (t: TypeExpr, tns: string): unknown => {
+      const tok = parser.next();
+      if (tok.kind === 'str') return tok.text;
+      if (tok.kind === 'num') return Number(tok.text);
+      if (tok.text === '[') {
+        const item = (this.resolveAlias(t, tns).args[0] as TypeExpr | undefined) ?? t;
+        const items: unknown[] = [];
+        while (parser.peek()?.text !== ']') {
+          items.push(one(item, tns));
+          if (parser.peek()?.text === ',') parser.next();
+        }
+        parser.next();
+        return items;
+      }
+      if (tok.text === 'true' || tok.text === 'false') return tok.text === 'true';
+      if (tok.text === 'null') return null;
+      const def = this.resolveDef(t, tns);
+      if (def?.kind === 'union' && !def.examples.has(tok.text) && this.unionMember(def, tok.text).found)
+        return tok.text;
+      return this.example(t, tns, tok.text);
+    };
+    return one(type, ns);
+  }
+
+  private resolveAlias(type: TypeExpr, ns: string): TypeExpr {
+    const def = this.lookup(type.name, ns);
+    return def?.kind === 'alias' ? this.resolveAlias(def.type, def.ns) : type;
+  }
+
+  private resolveDef(type: TypeExpr, ns: string): Def | undefined {
+    let def = this.lookup(type.name, ns);
+    while (def?.kind === 'alias') def = this.lookup(def.type.name, def.ns);
+    return def;
+  }
+
+  private unionMember(def: UnionDef, tag: string): { found: boolean; type?: TypeExpr; ns: string } {
+    if (def.members.has(tag)) return { found: true, type: def.members.get(tag), ns: def.ns };
+    const parent = def.extends && this.lookup(def.extends.name, def.ns);
+    if (parent?.kind === 'union') return this.unionMember(parent, tag);
+    return { found: false, ns: def.ns };
   }
 
   /** Problems of `value` as a `type` (from namespace `ns`), with JSON paths; empty when it is valid. */
@@ -488,7 +616,9 @@ class Checker {
     }
     for (const { field, ns } of fields) {
       if (!(field.name in value)) {
-        if (!field.type.nullable && !field.hasDefault) problems.push(`${path}: missing ${field.name}`);
+        const outside = this.spec.missingNamespaces.has(field.type.name.split('.')[0]!);
+        if (!field.type.nullable && !field.hasDefault && !outside)
+          problems.push(`${path}: missing ${field.name}`);
         continue;
       }
       problems.push(...this.value(field.type, ns, value[field.name], `${path}.${field.name}`));

@@ -115,6 +115,36 @@ describe('Dropbox emulator answers match the Stone specification', () => {
     assert.deepEqual(missing, []);
   });
 
+  it("the spec's own examples: every argument example decodes, every result and error example checks", () => {
+    const refused: string[] = [];
+    const unlike: string[] = [];
+    let args = 0;
+    let answers = 0;
+    for (const route of routes) {
+      const r = spec.route_(route.name);
+      for (const label of spec.exampleLabels(r.arg, r.ns)) {
+        const value = spec.example(r.arg, r.ns, label);
+        args++;
+        try {
+          route.arg.decode(value);
+        } catch (e) {
+          refused.push(`${route.name} example ${label} ${JSON.stringify(value)}: ${e}`);
+        }
+      }
+      for (const type of [r.result, r.error]) {
+        for (const label of spec.exampleLabels(type, r.ns)) {
+          answers++;
+          const problems = spec.check(type, r.ns, spec.example(type, r.ns, label));
+          if (problems.length)
+            unlike.push(`${route.name} ${type.name} example ${label}: ${problems.join('; ')}`);
+        }
+      }
+    }
+    assert.deepEqual(refused, []);
+    assert.deepEqual(unlike, []);
+    assert.ok(args >= 30 && answers >= 30, `${args} argument and ${answers} answer examples`);
+  });
+
   it('the checker catches what it must', () => {
     const r = spec.route_('files/get_metadata');
     const good = {
