@@ -20,9 +20,26 @@ interface Schema {
   items?: Schema;
 }
 
+interface Parameter {
+  type: string;
+  location: string;
+  enum?: string[];
+  minimum?: string;
+  maximum?: string;
+}
+interface Method {
+  httpMethod: string;
+  path: string;
+  parameters?: Record<string, Parameter>;
+}
+
 const discovery = JSON.parse(
   readFileSync(new URL('../../fixtures/googledrive/drive-v3-discovery.json', import.meta.url), 'utf8'),
-) as { schemas: Record<string, Schema> };
+) as {
+  schemas: Record<string, Schema>;
+  parameters: Record<string, Parameter>;
+  resources: Record<string, { methods: Record<string, Method> }>;
+};
 
 const isDigits = (s: string) =>
   s.length > 0 && [...s].every((c, i) => (c >= '0' && c <= '9') || (i === 0 && c === '-'));
@@ -357,6 +374,130 @@ describe('Drive emulator resources match the discovery document', () => {
       assert.equal(typeof e.status, 'string');
       const extra = keys(e).filter((k) => !['code', 'message', 'errors', 'status', 'details'].includes(k));
       assert.deepEqual(extra, []);
+    }
+  });
+
+  it('accepts every documented flag, enum and number parameter of the methods it serves, and the standard ones', async () => {
+    const f = resource(
+      'File',
+      await call(h, 'POST', '/upload/drive/v3/files', {
+        query: { uploadType: 'media' },
+        body: 'params',
+        headers: { 'content-type': 'text/plain' },
+      }),
+    );
+    const revisions = (await call(h, 'GET', `/drive/v3/files/${f.id}/revisions`)).json().revisions;
+    const revisionId = (revisions[0] as { id: string }).id;
+    const permissionId = (
+      await call(h, 'POST', `/drive/v3/files/${f.id}/permissions`, {
+        json: { type: 'anyone', role: 'reader' },
+      })
+    ).json().id as string;
+    const d = await call(h, 'POST', '/drive/v3/drives', {
+      query: { requestId: 'params-1' },
+      json: { name: 'P' },
+    });
+    const pageToken = (await call(h, 'GET', '/drive/v3/changes/startPageToken')).json()
+      .startPageToken as string;
+    const ids: Record<string, string> = {
+      fileId: f.id as string,
+      revisionId,
+      permissionId,
+      driveId: d.json().id,
+    };
+    // Method → the request body and the parameters it needs beside the flags (the order matters: deletes last).
+    const served: [string, string, { json?: object; query?: Record<string, string> }][] = [
+      ['about', 'get', { query: { fields: '*' } }],
+      ['files', 'get', {}],
+      ['files', 'list', {}],
+      ['files', 'generateIds', {}],
+      ['files', 'export', { query: { mimeType: 'text/plain' } }],
+      ['files', 'create', { json: { name: 'flags.txt' } }],
+      ['files', 'copy', { json: { name: 'flags copy.txt' } }],
+      ['files', 'update', { json: { description: 'flags' } }],
+      ['permissions', 'get', {}],
+      ['permissions', 'list', {}],
+      ['permissions', 'update', { json: { role: 'reader' } }],
+      ['revisions', 'get', {}],
+      ['revisions', 'list', {}],
+      ['revisions', 'update', { json: { keepForever: false } }],
+      ['drives', 'get', {}],
+      ['drives', 'list', {}],
+      ['drives', 'update', { json: { name: 'P2' } }],
+      ['drives', 'hide', {}],
+      ['drives', 'unhide', {}],
+      ['changes', 'getStartPageToken', {}],
+      ['changes', 'list', { query: { pageToken } }],
+      ['permissions', 'delete', {}],
+      ['files', 'emptyTrash', {}],
+      ['drives', 'delete', {}],
+      ['files', 'delete', {}],
+    ];
+    const flag = (p: Parameter) =>
+      p.type === 'boolean'
+        ? 'false'
+        : p.enum
+          ? p.enum[0]
+          : p.type === 'integer'
+            ? (p.minimum ?? '1')
+            : undefined;
+    const standard: Record<string, string> = {};
+    for (const [name, p] of Object.entries(discovery.parameters)) {
+      const v = flag(p);
+      if (v !== undefined && name !== 'alt') standard[name] = v;
+    }
+    const refused: string[] = [];
+    for (const [res, name, extra] of served) {
+      const m = discovery.resources[res]!.methods[name]!;
+      let path = `/drive/v3/${m.path}`;
+      const query: Record<string, string> = { ...standard };
+      for (const [pn, p] of Object.entries(m.parameters ?? {})) {
+        if (p.location === 'path') path = path.replace(`{${pn}}`, ids[pn]!);
+        else if (flag(p) !== undefined) query[pn] = flag(p)!;
+      }
+      // Only a Google Doc exports: this file is a blob, so export a Doc made for it.
+      if (name === 'export') {
+        const doc = await call(h, 'POST', '/drive/v3/files', {
+          json: { name: 'doc', mimeType: 'application/vnd.google-apps.document' },
+        });
+        path = `/drive/v3/files/${doc.json().id}/export`;
+      }
+      const r = await call(h, m.httpMethod, path, {
+        query: { ...query, ...extra.query },
+        ...(extra.json ? { json: extra.json } : {}),
+      });
+      if (r.status >= 400) refused.push(`${res}.${name} ${r.status}: ${r.text.slice(0, 200)}`);
+    }
+    assert.deepEqual(refused, []);
+  });
+
+  it('holds number parameters to the documented ranges', async () => {
+    const f = await call(h, 'POST', '/drive/v3/files', { json: { name: 'ranges.txt' } });
+    const id = f.json().id as string;
+    const token = (await call(h, 'GET', '/drive/v3/changes/startPageToken')).json().startPageToken as string;
+    const cases: [string, string, string, Record<string, string>][] = [
+      ['files', 'list', '/drive/v3/files', {}],
+      ['files', 'generateIds', '/drive/v3/files/generateIds', {}],
+      ['permissions', 'list', `/drive/v3/files/${id}/permissions`, {}],
+      ['revisions', 'list', `/drive/v3/files/${id}/revisions`, {}],
+      ['drives', 'list', '/drive/v3/drives', {}],
+      ['changes', 'list', '/drive/v3/changes', { pageToken: token }],
+    ];
+    for (const [res, method, path, query] of cases) {
+      for (const [name, p] of Object.entries(discovery.resources[res]!.methods[method]!.parameters ?? {})) {
+        if (p.type !== 'integer') continue;
+        const max = Number(p.maximum);
+        const min = Number(p.minimum);
+        for (const [v, ok] of [
+          [min, true],
+          [max, true],
+          [min - 1, false],
+          [max + 1, false],
+        ] as const) {
+          const r = await call(h, 'GET', path, { query: { ...query, [name]: v } });
+          assert.equal(r.status, ok ? 200 : 400, `${res}.${method} ${name}=${v}: ${r.text.slice(0, 200)}`);
+        }
+      }
     }
   });
 });
