@@ -7,8 +7,9 @@
  * skipped. Everything is read line by line and character by character: no regular expression runs on the
  * spec text.
  *
- * The checker follows Stone's JSON serialization: a union value is `"tag"` or `{".tag": "tag", ...}` (a
- * struct member's fields inlined, any other member's value under the tag's name); a struct with
+ * The checker follows Stone's JSON serialization as Dropbox writes it: a union value is `{".tag": "tag", ...}`
+ * (a struct member's fields inlined, any other member's value under the tag's name; never the bare `"tag"`
+ * Stone would also read); a struct with
  * enumerated subtypes carries the `.tag` of its subtype; optional fields that are unset are omitted, never
  * `null`; a struct has no field its type does not declare.
  */
@@ -461,7 +462,7 @@ export class StoneSpec {
       if (tok.text === 'null') return null;
       const def = this.resolveDef(t, tns);
       if (def?.kind === 'union' && !def.examples.has(tok.text) && this.unionMember(def, tok.text).found)
-        return tok.text;
+        return { '.tag': tok.text };
       return this.example(t, tns, tok.text);
     };
     return one(type, ns);
@@ -641,7 +642,9 @@ class Checker {
   }
 
   private union(def: UnionDef, value: unknown, path: string): string[] {
-    const tag = typeof value === 'string' ? value : isObject(value) ? value['.tag'] : undefined;
+    // Stone reads a void member written as a bare "tag" too, but Dropbox writes {".tag": "tag"}.
+    if (typeof value === 'string') return [`${path}: bare ${JSON.stringify(value)}, not {".tag": …}`];
+    const tag = isObject(value) ? value['.tag'] : undefined;
     if (typeof tag !== 'string') return [`${path}: no .tag (${def.name})`];
     const m = this.member(def, tag);
     if (!m.found) {
@@ -651,7 +654,7 @@ class Checker {
         ? []
         : [`${path}: ${JSON.stringify(tag)} is not a member of ${def.name}`];
     }
-    const obj = isObject(value) ? value : { '.tag': tag };
+    const obj = value as Record<string, unknown>;
     if (!m.type) {
       return Object.keys(obj).length === 1 ? [] : [`${path}: void member ${tag} with fields`];
     }
