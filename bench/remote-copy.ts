@@ -8,18 +8,19 @@
  *   curl baseline   POST /2/files/download -o file, then a Drive upload (uploadType=media, -T file)
  *
  * Each side runs in a child process measured for wall time and peak RSS (bench/lib/measure.ts); the
- * remote copy's figure is the time of the copy inside its process (start-up, which compiles TypeScript,
- * is left out and shown apart). The copies are downloaded again and compared with the source.
+ * remote copy's figure is the time of the copy inside its process (start-up is left out and shown apart).
+ * After `npm run build` the copy runs the built library with plain Node (bench/lib/remote-copy-child.mjs),
+ * so its peak RSS is the library's own; without dist/ it runs the sources under tsx (whose compiler adds
+ * its own memory). The copies are downloaded again and compared with the source.
  *
  *   npx tsx bench/remote-copy.ts                 # 1 GiB, best of 2 rounds
  *   BENCH_SIZE_MB=128 BENCH_ROUNDS=1 npx tsx bench/remote-copy.ts
  */
 import { spawnSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmulatorServer } from '../src/emulator/core/index.js';
 import { DropboxEmulator } from '../src/emulator/dropbox/index.js';
@@ -35,6 +36,7 @@ import {
   startEmulatorProcess,
   stopEmulatorProcess,
 } from './lib/emulator-process.js';
+import { makeRandomFile } from './lib/input.js';
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const MiB = 1024 * 1024;
@@ -97,17 +99,6 @@ async function remoteCopy(e: Endpoints, fragmentMiB: number): Promise<void> {
   process.stdout.write(`${JSON.stringify({ seconds })}\n`);
 }
 
-async function makeInput(path: string, bytes: number): Promise<void> {
-  const out = createWriteStream(path);
-  const block = Buffer.alloc(4 * MiB);
-  for (let written = 0; written < bytes; written += block.length) {
-    randomFillSync(block);
-    const piece = block.subarray(0, Math.min(block.length, bytes - written));
-    if (!out.write(piece)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-  }
-  await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
-}
-
 /** The curl baseline: a download to a file, then an upload of that file (one shell script, one process tree). */
 function curlScript(e: Endpoints, file: string): string[] {
   const download = [
@@ -135,17 +126,22 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   try {
     const source = join(dir, 'source.bin');
-    await makeInput(source, bytes);
+    await makeRandomFile(source, bytes);
     const setup = remotes(endpoints, fragmentMiB);
     await setup.dropbox.write('bench/source.bin', createReadStream(source), { size: bytes });
 
-    const idle = await measureProcess(
-      'remote process at rest',
-      process.execPath,
-      ['--import', 'tsx', self, 'idle'],
-      {
-        bytes: 0,
-      },
+    // The built library when there is one (plain Node), else the sources under tsx.
+    const built = existsSync(join(dirname(self), '..', 'dist', 'index.js'));
+    const builtCopy = join(dirname(self), 'lib', 'remote-copy-child.mjs');
+    const copyArgs = built
+      ? [builtCopy, 'copy', config, String(fragmentMiB)]
+      : ['--import', 'tsx', self, 'copy', config, String(fragmentMiB)];
+    const idleArgs = built ? [builtCopy, 'idle'] : ['--import', 'tsx', self, 'idle'];
+    const idle = await measureProcess('remote process at rest', process.execPath, idleArgs, { bytes: 0 });
+    notes.push(
+      built
+        ? 'the remote copy ran the built library (dist/) with plain Node'
+        : 'the remote copy ran the sources under tsx (npm run build first to measure the built library)',
     );
     const runs: Measurement[] = [];
     const startups: number[] = [];
@@ -153,12 +149,10 @@ async function main(): Promise<void> {
     for (let round = 1; round <= rounds; round++) {
       spawnSync('sync');
       const out = join(dir, 'copy.json');
-      const m = await measureProcess(
-        'remote copy (Dropbox → Drive)',
-        process.execPath,
-        ['--import', 'tsx', self, 'copy', config, String(fragmentMiB)],
-        { bytes, stdoutFile: out },
-      );
+      const m = await measureProcess('remote copy (Dropbox → Drive)', process.execPath, copyArgs, {
+        bytes,
+        stdoutFile: out,
+      });
       await new Promise((r) => setTimeout(r, 50));
       const { seconds } = JSON.parse(await readFile(out, 'utf8')) as { seconds: number };
       startups.push(m.seconds - seconds);
@@ -204,7 +198,7 @@ async function main(): Promise<void> {
       `  peak RSS above a process at rest (${idle.peakRssMiB.toFixed(0)} MiB): ${(mine.peakRssMiB - idle.peakRssMiB).toFixed(0)} MiB`,
     );
     notes.push(
-      `the remote copy's process start-up (tsx compiling TypeScript), left out of its figure: ${Math.min(...startups).toFixed(2)}–${Math.max(...startups).toFixed(2)} s`,
+      `the remote copy's process start-up, left out of its figure: ${Math.min(...startups).toFixed(2)}–${Math.max(...startups).toFixed(2)} s`,
     );
     console.log(`\nNotes:\n  ${notes.join('\n  ')}`);
     console.log(`\nChecks:\n  ${checks.join('\n  ')}`);

@@ -1,14 +1,13 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { trimTrailingSlashes } from '../core/http/url.js';
 import type { HashName } from '../core/transfer/hash.js';
 import type { BackblazeB2 } from '../providers/b2/index.js';
 import type { B2File, B2UploadOptions } from '../providers/b2/types.js';
-import { sessionReporter } from './box.js';
-import { RemoteNotFound, wrongKind } from './errors.js';
+import { folderNotEmpty, RemoteNotFound, wrongKind } from './errors.js';
 import { cleanPath, joinPath, pathElements, splitPath } from './paths.js';
-import { entryName, modTimeOf } from './service-entry.js';
+import { entryName, expectKind, serviceEntry, sessionReporter } from './service-entry.js';
 import { downloadAsReadable, withProgress } from './streams.js';
-import { walkTree } from './tree.js';
+import { listTree } from './tree.js';
 import type {
   Entry,
   ListOptions,
@@ -111,12 +110,7 @@ export class B2Remote implements Remote {
   }
 
   list(path: string, options: ListOptions = {}): AsyncIterable<Entry> {
-    return walkTree(
-      (p, s) => this.listFolder(p, s),
-      cleanPath(path),
-      options.recursive ?? false,
-      options.signal,
-    );
+    return listTree((p, s) => this.listFolder(p, s), path, options);
   }
 
   async stat(path: string, options: { signal?: AbortSignal } = {}): Promise<Entry | undefined> {
@@ -137,20 +131,22 @@ export class B2Remote implements Remote {
   }
 
   private async file(path: string, signal?: AbortSignal): Promise<Entry & { id: string }> {
-    const entry = await this.stat(path, signal ? { signal } : {});
-    if (!entry) throw new RemoteNotFound(this.name, cleanPath(path), 'file');
-    if (entry.kind !== 'file' || !entry.id) throw wrongKind(this.name, entry.path, 'is a folder, not a file');
+    const entry = expectKind(this.name, path, await this.stat(path, signal ? { signal } : {}), 'file');
+    if (!entry.id) throw new RemoteNotFound(this.name, entry.path, 'file');
     return entry as Entry & { id: string };
   }
 
   async read(path: string, options: ReadOptions = {}): Promise<Readable> {
     const entry = await this.file(path, options.signal);
-    if ((options.offset ?? 0) >= entry.size || options.length === 0) return Readable.from([]);
-    return downloadAsReadable((stream, { offset, length }, signal) => {
-      const end = length === undefined ? '' : String(Math.min(entry.size, offset + length) - 1);
-      const range = offset === 0 && end === '' ? '' : `${offset}-${end}`;
-      return this.b2.downloadFileById(entry.id, { stream, range, signal });
-    }, options);
+    return downloadAsReadable(
+      (stream, { offset, length }, signal) => {
+        const end = length === undefined ? '' : String(Math.min(entry.size, offset + length) - 1);
+        const range = offset === 0 && end === '' ? '' : `${offset}-${end}`;
+        return this.b2.downloadFileById(entry.id, { stream, range, signal });
+      },
+      options,
+      entry.size,
+    );
   }
 
   async write(path: string, data: Readable, options: WriteOptions = {}): Promise<Entry> {
@@ -198,7 +194,7 @@ export class B2Remote implements Remote {
     const prefix = key === '' ? '' : `${key}/`;
     for await (const f of this.b2.iterateFiles(b.id, { prefix, delimiter: '/' })) {
       if (f.name !== `${prefix}${EMPTY_FOLDER_MARKER}`) {
-        throw wrongKind(this.name, clean, 'is not empty: remove what is in it first, or purge it');
+        throw folderNotEmpty(this.name, clean);
       }
       await this.b2.deleteFile(b.id, f.name);
     }
@@ -226,9 +222,7 @@ export class B2Remote implements Remote {
 
   async purge(path: string): Promise<void> {
     const clean = cleanPath(path);
-    const entry = await this.stat(clean);
-    if (!entry) throw new RemoteNotFound(this.name, clean, 'folder');
-    if (entry.kind !== 'folder') throw wrongKind(this.name, clean, 'is a file, not a folder');
+    expectKind(this.name, clean, await this.stat(clean), 'folder');
     const { bucket, key } = b2Path(clean);
     if (bucket === '') {
       await this.refreshBuckets();
@@ -310,21 +304,23 @@ export class B2Remote implements Remote {
 /** A B2 file (or folder, a name ending in `/`) as an entry of its bucket. */
 function entryOf(f: B2File, bucket: string): Entry | undefined {
   const folder = f.kind === 'folder';
-  const fullName = folder ? trimTrailingSlashes(f.name) : f.name;
-  const elements = fullName.split('/');
+  const elements = (folder ? trimTrailingSlashes(f.name) : f.name).split('/');
+  // Every element must be a plain name (B2 names are free-form); the last is the entry's.
+  const name = elements.pop() as string;
   if (elements.some((e) => entryName(e) === undefined)) return undefined;
-  const name = elements[elements.length - 1] as string;
   const sha1 = f.sha1Hash || f.info.find((i) => i.name === 'large_file_sha1')?.value || '';
-  const modTime = modTimeOf(
-    f.modifiedTime >= 0 ? f.modifiedTime : f.createdTime >= 0 ? f.createdTime : undefined,
-  );
-  return {
-    path: joinPath(bucket, fullName),
+  return serviceEntry(joinPath(bucket, ...elements), {
     name,
-    kind: folder ? 'folder' : 'file',
-    size: folder ? 0 : f.size,
-    ...(modTime && !folder ? { modTime } : {}),
-    hashes: !folder && /^[0-9a-f]{40}$/i.test(sha1) ? { sha1: sha1.toLowerCase() } : {},
+    folder,
+    size: f.size,
+    modified: folder
+      ? undefined
+      : f.modifiedTime >= 0
+        ? f.modifiedTime
+        : f.createdTime >= 0
+          ? f.createdTime
+          : undefined,
+    hashes: /^[0-9a-f]{40}$/i.test(sha1) ? { sha1 } : {},
     ...(f.id ? { id: f.id } : {}),
-  };
+  });
 }

@@ -1,14 +1,13 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { CloudStorageError } from '../core/errors.js';
 import type { HashName } from '../core/transfer/hash.js';
 import type { Dropbox } from '../providers/dropbox/index.js';
 import type { DropboxResource, UploadOptions } from '../providers/dropbox/types.js';
-import { sessionReporter } from './box.js';
-import { RemoteNotFound, wrongKind } from './errors.js';
-import { cleanPath, joinPath, splitPath } from './paths.js';
-import { entryName, modTimeOf, secondsIso } from './service-entry.js';
+import { folderNotEmpty, RemoteNotFound, wrongKind } from './errors.js';
+import { cleanPath, splitPath } from './paths.js';
+import { expectKind, quotaOf, secondsIso, serviceEntry, sessionReporter } from './service-entry.js';
 import { downloadAsReadable, withProgress } from './streams.js';
-import { walkTree } from './tree.js';
+import { listTree } from './tree.js';
 import type {
   Entry,
   ListOptions,
@@ -75,12 +74,7 @@ export class DropboxRemote implements Remote {
   }
 
   list(path: string, options: ListOptions = {}): AsyncIterable<Entry> {
-    return walkTree(
-      (p, s) => this.listFolder(p, s),
-      cleanPath(path),
-      options.recursive ?? false,
-      options.signal,
-    );
+    return listTree((p, s) => this.listFolder(p, s), path, options);
   }
 
   async stat(path: string, options: { signal?: AbortSignal } = {}): Promise<Entry | undefined> {
@@ -96,20 +90,17 @@ export class DropboxRemote implements Remote {
   }
 
   private async existing(path: string, kind: 'file' | 'folder', signal?: AbortSignal): Promise<Entry> {
-    const entry = await this.stat(path, signal ? { signal } : {});
-    if (!entry) throw new RemoteNotFound(this.name, cleanPath(path), kind);
-    if (entry.kind !== kind) throw wrongKind(this.name, entry.path, `is a ${entry.kind}, not a ${kind}`);
-    return entry;
+    return expectKind(this.name, path, await this.stat(path, signal ? { signal } : {}), kind);
   }
 
   async read(path: string, options: ReadOptions = {}): Promise<Readable> {
     const entry = await this.existing(path, 'file', options.signal);
-    if ((options.offset ?? 0) >= entry.size || options.length === 0) return Readable.from([]);
     const address = DropboxRemote.address(entry.path);
     return downloadAsReadable(
       (stream, { offset: startByte }, signal) =>
         this.dropbox.downloadFile(address, { stream, startByte, signal }),
       options,
+      entry.size,
     );
   }
 
@@ -154,7 +145,7 @@ export class DropboxRemote implements Remote {
     const folder = await this.existing(path, 'folder');
     if (folder.path === '') throw wrongKind(this.name, '', 'is the root folder: it cannot be removed');
     for await (const _ of this.dropbox.iterateResources(DropboxRemote.address(folder.path))) {
-      throw wrongKind(this.name, folder.path, 'is not empty: remove what is in it first, or purge it');
+      throw folderNotEmpty(this.name, folder.path);
     }
     await this.dropbox.deleteResource(DropboxRemote.address(folder.path));
   }
@@ -203,13 +194,7 @@ export class DropboxRemote implements Remote {
 
   async about(): Promise<Quota> {
     const account = await this.dropbox.getAccountInfo();
-    const total = account.totalSpace >= 0 ? account.totalSpace : undefined;
-    const used = account.usedSpace >= 0 ? account.usedSpace : undefined;
-    return {
-      ...(total !== undefined ? { total } : {}),
-      ...(used !== undefined ? { used } : {}),
-      ...(total !== undefined && used !== undefined ? { free: Math.max(0, total - used) } : {}),
-    };
+    return quotaOf(account.totalSpace, account.usedSpace);
   }
 
   async link(path: string): Promise<string> {
@@ -233,17 +218,12 @@ export class DropboxRemote implements Remote {
 
 /** A Dropbox resource as an entry of the folder at `folderPath` (Dropbox's casing of the name kept). */
 function entryOf(r: DropboxResource, folderPath: string): Entry | undefined {
-  const name = entryName(r.name);
-  if (name === undefined) return undefined;
-  const folder = r.type === 1;
-  const modTime = modTimeOf(r.clientModifiedTime || r.modifiedTime);
-  return {
-    path: joinPath(folderPath, name),
-    name,
-    kind: folder ? 'folder' : 'file',
-    size: folder ? 0 : Math.max(0, r.size),
-    ...(modTime ? { modTime } : {}),
-    hashes: !folder && r.hash ? { dropbox: r.hash.toLowerCase() } : {},
+  return serviceEntry(folderPath, {
+    name: r.name,
+    folder: r.type === 1,
+    size: r.size,
+    modified: r.clientModifiedTime || r.modifiedTime,
+    hashes: { dropbox: r.hash },
     ...(r.id ? { id: r.id } : {}),
-  };
+  });
 }

@@ -37,3 +37,16 @@ export function wrongKind(remote: string, path: string, message: string): CloudS
     { httpStatus: 409, providerCode: 'conflict' },
   );
 }
+
+/** A folder that could not be removed because something is still in it. */
+export function folderNotEmpty(remote: string, path: string): CloudStorageError {
+  return new CloudStorageError(
+    ErrorCode.ServerError,
+    `${JSON.stringify(path || '/')} on ${remote} is not empty: remove what is in it first, or purge it.`,
+    { httpStatus: 409, providerCode: 'folder_not_empty' },
+  );
+}
+
+export function isFolderNotEmpty(e: unknown): boolean {
+  return e instanceof CloudStorageError && e.providerCode === 'folder_not_empty';
+}

@@ -5,10 +5,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AtomicFile, tempPathFor } from '../core/atomic-file.js';
 import { HashingStream, type HashName } from '../core/transfer/hash.js';
-import { RemoteNotFound, unsupported, wrongKind } from './errors.js';
+import { folderNotEmpty, RemoteNotFound, unsupported, wrongKind } from './errors.js';
 import { cleanPath, joinPath, splitPath } from './paths.js';
+import { expectKind } from './service-entry.js';
 import { countingStream, readWindow } from './streams.js';
-import { walkTree } from './tree.js';
+import { listTree } from './tree.js';
 import type {
   Entry,
   ListOptions,
@@ -57,12 +58,7 @@ export class LocalRemote implements Remote {
   }
 
   list(path: string, options: ListOptions = {}): AsyncIterable<Entry> {
-    return walkTree(
-      (p, s) => this.listFolder(p, s),
-      cleanPath(path),
-      options.recursive ?? false,
-      options.signal,
-    );
+    return listTree((p, s) => this.listFolder(p, s), path, options);
   }
 
   private async *listFolder(path: string, signal?: AbortSignal): AsyncGenerator<Entry> {
@@ -112,10 +108,7 @@ export class LocalRemote implements Remote {
   }
 
   private async file(path: string): Promise<Entry> {
-    const entry = await this.stat(path);
-    if (!entry) throw new RemoteNotFound(this.name, cleanPath(path), 'file');
-    if (entry.kind !== 'file') throw wrongKind(this.name, entry.path, 'is a folder, not a file');
-    return entry;
+    return expectKind(this.name, path, await this.stat(path), 'file');
   }
 
   async read(path: string, options: ReadOptions = {}): Promise<Readable> {
@@ -173,7 +166,7 @@ export class LocalRemote implements Remote {
     } catch (e) {
       if (errno(e) === 'ENOENT') throw new RemoteNotFound(this.name, clean, 'folder');
       if (errno(e) === 'ENOTEMPTY' || errno(e) === 'EEXIST') {
-        throw wrongKind(this.name, clean, 'is not empty: remove what is in it first, or purge it');
+        throw folderNotEmpty(this.name, clean);
       }
       if (errno(e) === 'ENOTDIR') throw wrongKind(this.name, clean, 'is a file, not a folder');
       throw e;
@@ -186,9 +179,7 @@ export class LocalRemote implements Remote {
   }
 
   async purge(path: string): Promise<void> {
-    const entry = await this.stat(path);
-    if (!entry) throw new RemoteNotFound(this.name, cleanPath(path), 'folder');
-    if (entry.kind !== 'folder') throw wrongKind(this.name, entry.path, 'is a file, not a folder');
+    const entry = expectKind(this.name, path, await this.stat(path), 'folder');
     if (entry.path === '') {
       for (const d of await readdir(this.root))
         await rm(join(this.root, d), { recursive: true, force: true });

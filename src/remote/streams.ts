@@ -1,4 +1,4 @@
-import { PassThrough, type Readable, Transform, Writable } from 'node:stream';
+import { PassThrough, Readable, Transform, Writable } from 'node:stream';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../core/errors.js';
 import type { ReadOptions } from './types.js';
 
@@ -19,7 +19,8 @@ export function readWindow(options: ReadOptions = {}): { offset: number; length:
  * A class download (`downloadFile` with a stream target, from `offset`, asking for `length` bytes when the
  * class can send a Range with an end) turned into a Readable of at most `length` bytes. The class writes into a Writable that forwards with back-pressure; once `length` bytes have
  * passed, or when the reader goes away, the download is aborted (the rest never crosses the network).
- * A download that fails before it ends destroys the Readable with its error.
+ * A download that fails before it ends destroys the Readable with its error. With the file's `size`, a read
+ * past its end is empty without a request.
  */
 export function downloadAsReadable(
   download: (
@@ -28,8 +29,11 @@ export function downloadAsReadable(
     signal: AbortSignal,
   ) => Promise<unknown>,
   options: ReadOptions = {},
+  size: number | undefined = undefined,
 ): Readable {
   const { offset, length } = readWindow(options);
+  // Nothing to read (past the end, or no bytes asked): no request at all.
+  if (length === 0 || (size !== undefined && offset >= size)) return Readable.from([]);
   const out = new PassThrough();
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;

@@ -1,9 +1,10 @@
 import { runParallel } from '../core/transfer/chunks.js';
 import { compareFiles, type Verdict } from './compare.js';
 import { copyFile } from './copy.js';
-import { isRemoteNotFound } from './errors.js';
+import { isFolderNotEmpty, isRemoteNotFound } from './errors.js';
 import { type FilterOptions, pathFilter } from './filter.js';
-import { cleanPath, joinPath, relativeTo } from './paths.js';
+import { cleanPath, isWithin, joinPath, relativeTo } from './paths.js';
+import { isNativeDoc } from './service-entry.js';
 import type { Entry, Remote, UploadResumeState } from './types.js';
 
 /** One file of a copy or sync as it goes (for progress bars). */
@@ -52,7 +53,9 @@ export interface SyncOptions extends TreeOptions {
 /** What a sync or copy will do, paths below the roots. */
 export interface SyncPlan {
   copies: Array<{ path: string; size: number; reason: 'missing' | 'different'; source: Entry }>;
-  /** Files to delete on the destination, then folders (deepest first). */
+  /** What is in the way on the destination (a folder where a file goes, a file where a folder goes): removed before the copies. */
+  obstacles: Array<{ path: string; kind: 'file' | 'folder' }>;
+  /** Files to delete on the destination, then folders (deepest first; a folder left non-empty by filters stays). */
   deletions: Array<{ path: string; kind: 'file' | 'folder' }>;
   /** Empty folders of the source to make on the destination. */
   folders: string[];
@@ -108,11 +111,6 @@ export async function walk(
   return out;
 }
 
-/** A Google-native document: no bytes of its own (Drive lists them with size 0 and such a MIME type). */
-function isNativeDoc(e: Entry): boolean {
-  return e.kind === 'file' && (e.mimeType?.startsWith('application/vnd.google-apps.') ?? false);
-}
-
 function keyOf(path: string, caseInsensitive: boolean): string {
   return caseInsensitive ? path.toLowerCase() : path;
 }
@@ -148,7 +146,7 @@ export async function planSync(
   options: SyncOptions = {},
 ): Promise<SyncPlan> {
   const { srcByKey, dstByKey } = await sideBySide(src, srcRoot, dst, dstRoot, options);
-  const plan: SyncPlan = { copies: [], deletions: [], folders: [], unchanged: 0 };
+  const plan: SyncPlan = { copies: [], obstacles: [], deletions: [], folders: [], unchanged: 0 };
   const pairs: Array<[string, Entry, Entry]> = [];
   const nonEmpty = new Set<string>();
   for (const [path, e] of srcByKey.values()) {
@@ -157,15 +155,17 @@ export async function planSync(
       nonEmpty.add(path.slice(0, at));
   }
   for (const [key, [path, e]] of srcByKey) {
-    const there = dstByKey.get(key)?.[1];
+    const [therePath, there] = dstByKey.get(key) ?? [];
+    if (there && therePath !== undefined && there.kind !== e.kind) {
+      plan.obstacles.push({ path: therePath, kind: there.kind });
+    }
     if (e.kind === 'folder') {
-      if (!there && dst.features.emptyFolders && !nonEmpty.has(path)) plan.folders.push(path);
+      if (there?.kind !== 'folder' && dst.features.emptyFolders && !nonEmpty.has(path))
+        plan.folders.push(path);
       continue;
     }
-    if (there?.kind !== 'file') {
-      if (there) plan.deletions.push({ path: dstByKey.get(key)![0], kind: 'folder' });
-      plan.copies.push({ path, size: e.size, reason: 'missing', source: e });
-    } else pairs.push([path, e, there]);
+    if (there?.kind === 'file') pairs.push([path, e, there]);
+    else plan.copies.push({ path, size: e.size, reason: 'missing', source: e });
   }
   await runParallel(
     pairs,
@@ -180,7 +180,12 @@ export async function planSync(
   plan.copies.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
   if (options.deleteExtraneous ?? true) {
     const gone: Array<{ path: string; kind: 'file' | 'folder' }> = [];
-    for (const [key, [path, e]] of dstByKey) if (!srcByKey.has(key)) gone.push({ path, kind: e.kind });
+    // What is below a folder in the way goes with it.
+    const inTheWay = plan.obstacles.filter((o) => o.kind === 'folder').map((o) => o.path);
+    for (const [key, [path, e]] of dstByKey) {
+      if (!srcByKey.has(key) && !inTheWay.some((folder) => isWithin(path, folder)))
+        gone.push({ path, kind: e.kind });
+    }
     // Files first, then folders deepest first (a folder is empty by the time it is removed).
     gone.sort((x, y) =>
       x.kind !== y.kind ? (x.kind === 'file' ? -1 : 1) : y.path.split('/').length - x.path.split('/').length,
@@ -215,14 +220,12 @@ export async function sync(
     errors: 0,
   };
   const report = options.onProgress;
-  for (const folder of plan.folders) await dst.mkdir(joinPath(base, folder));
-  // Folders in the way of a file go before the copies.
-  for (const d of plan.deletions.filter(
-    (d) => d.kind === 'folder' && plan.copies.some((c) => c.path === d.path),
-  )) {
-    await dst.purge(joinPath(base, d.path));
+  for (const o of plan.obstacles) {
+    if (o.kind === 'file') await dst.delete(joinPath(base, o.path));
+    else await dst.purge(joinPath(base, o.path));
     result.deleted++;
   }
+  for (const folder of plan.folders) await dst.mkdir(joinPath(base, folder));
   await runParallel(
     plan.copies,
     options.transfers ?? 4,
@@ -267,14 +270,15 @@ export async function sync(
   );
   if (result.errors.length > 0) return result;
   for (const d of plan.deletions) {
-    if (d.kind === 'folder' && plan.copies.some((c) => c.path === d.path)) continue;
     try {
       if (d.kind === 'file') await dst.delete(joinPath(base, d.path));
-      else await dst.purge(joinPath(base, d.path));
+      else await dst.rmdir(joinPath(base, d.path));
       result.deleted++;
     } catch (e) {
-      // A folder whose parent was purged just before is gone already.
-      if (!isRemoteNotFound(e)) result.errors.push({ path: d.path, error: e as Error });
+      // A folder that only ever existed as names (B2) is gone with its files; one that still holds files
+      // the filters left out stays.
+      if (!isRemoteNotFound(e) && !isFolderNotEmpty(e))
+        result.errors.push({ path: d.path, error: e as Error });
     }
   }
   return result;

@@ -1,4 +1,5 @@
-import type { Entry } from './types.js';
+import { cleanPath } from './paths.js';
+import type { Entry, ListOptions } from './types.js';
 
 /**
  * The entries of a folder, or (recursive) of the whole tree below it, depth first with each folder before
@@ -16,4 +17,13 @@ export async function* walkTree(
     yield entry;
     if (recursive && entry.kind === 'folder') yield* walkTree(listFolder, entry.path, true, signal);
   }
+}
+
+/** `Remote.list` from a one-level listing: the path cleaned, `recursive` by {@link walkTree}. */
+export function listTree(
+  listFolder: (path: string, signal?: AbortSignal) => AsyncIterable<Entry>,
+  path: string,
+  options: ListOptions = {},
+): AsyncIterable<Entry> {
+  return walkTree(listFolder, cleanPath(path), options.recursive ?? false, options.signal);
 }

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { hashBytes } from '../../src/core/transfer/hash.js';
 import { check, compareFiles, copyFile, pathFilter, sync, walk } from '../../src/remote/index.js';
-import type { Remote } from '../../src/remote/types.js';
+import type { Remote, UploadResumeState } from '../../src/remote/types.js';
 import { patternBytes } from '../helpers/pattern-bytes.js';
 import { BACKENDS, type Backend } from './backends.js';
 
@@ -156,6 +156,90 @@ describe('copies and syncs across remotes', () => {
       ['a.jpg'],
     );
     assert.deepEqual([...(await walk(dst, 'flt')).keys()], ['a.jpg']);
+  });
+
+  it('removes what is in the way, and leaves files the filters excluded', async () => {
+    const src = remotes[0]!;
+    const dst = remotes[1]!;
+    await put(src, 'way/was-folder', Buffer.from('now a file'));
+    await put(src, 'way/was-file/inside.txt', Buffer.from('now in a folder'));
+    await put(dst, 'way/was-folder/old.txt', Buffer.from('old'));
+    await put(dst, 'way/was-file', Buffer.from('old file'));
+    await put(dst, 'way/gone/kept.log', Buffer.from('excluded: never deleted'));
+    await put(dst, 'way/gone/removed.txt', Buffer.from('not on the source'));
+    const result = await sync(src, 'way', dst, 'way', { exclude: ['*.log'] });
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(result.plan.obstacles.map((o) => [o.path, o.kind]).sort(), [
+      ['was-file', 'file'],
+      ['was-folder', 'folder'],
+    ]);
+    assert.equal((await readAll(await dst.read('way/was-folder'))).toString(), 'now a file');
+    assert.equal((await readAll(await dst.read('way/was-file/inside.txt'))).toString(), 'now in a folder');
+    assert.equal(await dst.stat('way/gone/removed.txt'), undefined);
+    assert.ok(await dst.stat('way/gone/kept.log'), 'an excluded file is not deleted, nor its folder');
+  });
+
+  it('an interrupted sync run again skips what finished and resumes the large upload in its session', async () => {
+    const src = remotes[0]!;
+    const index = BACKENDS.findIndex((b) => b.name === 'dropbox');
+    const dst = remotes[index]!;
+    const large = patternBytes(started[index]!.sessionSize * 4, 51);
+    await put(src, 'resume-run/small.txt', Buffer.from('small'));
+    await put(src, 'resume-run/z-large.bin', large);
+    const saved = new Map<string, UploadResumeState>();
+    const stop = new AbortController();
+    await assert.rejects(
+      sync(src, 'resume-run', dst, 'resume-run', {
+        transfers: 1,
+        signal: stop.signal,
+        onResumeState: (path, state) => {
+          if (state) saved.set(path, state);
+          else saved.delete(path);
+          if (state && state.committed > 0) stop.abort();
+        },
+      }),
+    );
+    assert.ok(await dst.stat('resume-run/small.txt'), 'the small file finished before the stop');
+    const state = saved.get('z-large.bin');
+    assert.ok(state && state.committed > 0);
+    const sessions: string[] = [];
+    const again = await sync(src, 'resume-run', dst, 'resume-run', {
+      resumeStateOf: (path) => saved.get(path),
+      onResumeState: (path, s) => {
+        if (s) sessions.push(s.session);
+        else saved.delete(path);
+      },
+    });
+    assert.deepEqual(
+      again.plan.copies.map((c) => c.path),
+      ['z-large.bin'],
+    );
+    assert.ok(
+      sessions.length > 0 && sessions.every((s) => s === state.session),
+      'resumed in the same session',
+    );
+    assert.equal(saved.size, 0, 'the state is dropped once the file is done');
+    assert.ok((await readAll(await dst.read('resume-run/z-large.bin'))).equals(large));
+  });
+
+  it('runs at most `transfers` copies at once', async () => {
+    const src = remotes[0]!;
+    let running = 0;
+    let most = 0;
+    const inner = remotes[1]!;
+    const counting = Object.create(inner) as Remote;
+    counting.write = async (path, data, options) => {
+      most = Math.max(most, ++running);
+      try {
+        return await inner.write(path, data, options);
+      } finally {
+        running--;
+      }
+    };
+    for (let i = 0; i < 6; i++) await put(src, `limits/f${i}.txt`, Buffer.from(`file ${i}`));
+    const result = await sync(src, 'limits', counting, 'limits', { transfers: 2 });
+    assert.equal(result.copied, 6);
+    assert.ok(most >= 1 && most <= 2, `at most 2 at once; saw ${most}`);
   });
 
   it('compares by modification time within the coarser precision when no hash is shared', async () => {
