@@ -17,10 +17,10 @@
  *
  * The emulator runs in a process of its own; each transfer runs in a child process measured for wall time
  * and peak RSS (bench/lib/measure.ts). The class's figure is the transfer inside its process (start-up,
- * which compiles TypeScript, and authorize are left out). Every download is compared with the source.
+ * and authorize are left out). Every download is compared with the source.
  *
- *   npx tsx bench/b2.ts                                   # 1 GiB, best of 2 rounds
- *   BENCH_SIZE_MB=256 BENCH_SIMPLE_MB=32 BENCH_ROUNDS=1 npx tsx bench/b2.ts
+ *   npm run bench -- b2   # 64 MiB, 1 round (the defaults of bench/run.ts)
+ *   BENCH_SIZE_MB=256 BENCH_SIMPLE_MB=32 BENCH_ROUNDS=1 npm run bench -- b2
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
@@ -29,45 +29,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { B2Emulator } from '../src/emulator/b2/index.js';
-import { EmulatorServer } from '../src/emulator/core/index.js';
-import { BackblazeB2 } from '../src/providers/b2/index.js';
-import {
-  sameFiles,
-  serveUntilStdinEnds,
-  startEmulatorProcess,
-  stopEmulatorProcess,
-} from './lib/emulator-process.js';
+import { BackblazeB2 } from '#lib/providers/b2/index.js';
+import { B2Calls, type B2Endpoints as Endpoints, serveB2 } from './lib/b2-calls.js';
+import { printChecks, sameFiles, startEmulatorProcess, stopEmulatorProcess } from './lib/emulator-process.js';
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const MiB = 1024 * 1024;
-
-interface Endpoints {
-  api: string;
-  keyId: string;
-  key: string;
-  bucketId: string;
-  bucketName: string;
-}
-
-/** `b2.ts serve <blobDir>`: runs the emulator with one bucket until stdin closes; prints its endpoints. */
-async function serve(blobDir: string): Promise<void> {
-  await serveUntilStdinEnds<Endpoints>(async () => {
-    const server = new EmulatorServer({ blobDir });
-    const emulator = new B2Emulator();
-    emulator.install(server);
-    await server.start();
-    const bucket = emulator.createBucket('bench-bucket-b2');
-    const endpoints: Endpoints = {
-      api: emulator.urls.api,
-      keyId: emulator.accountId,
-      key: emulator.masterKey,
-      bucketId: bucket.bucketId,
-      bucketName: bucket.bucketName,
-    };
-    return { endpoints, stop: () => server.stop() };
-  });
-}
 
 /** `b2.ts simple|large|download <endpoints> <file> <remote> <part MiB> <concurrency>`: one class transfer. */
 async function classTransfer(
@@ -133,33 +100,6 @@ async function cutParts(file: string, bytes: number, part: number, dir: string) 
   return parts;
 }
 
-/** A B2 JSON call from the measuring process (preparation for curl, not timed). */
-class B2Calls {
-  token = '';
-  apiUrl = '';
-  downloadUrl = '';
-  constructor(private readonly endpoints: Endpoints) {}
-  async authorize(): Promise<void> {
-    const basic = Buffer.from(`${this.endpoints.keyId}:${this.endpoints.key}`).toString('base64');
-    const r = await fetch(`${this.endpoints.api}/b2api/v2/b2_authorize_account`, {
-      headers: { Authorization: `Basic ${basic}` },
-    });
-    const j = (await r.json()) as { authorizationToken: string; apiUrl: string; downloadUrl: string };
-    this.token = j.authorizationToken;
-    this.apiUrl = j.apiUrl;
-    this.downloadUrl = j.downloadUrl;
-  }
-  async call<T>(op: string, body: unknown): Promise<T> {
-    const r = await fetch(`${this.apiUrl}/b2api/v2/${op}`, {
-      method: 'POST',
-      headers: { Authorization: this.token, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    if (!r.ok) throw new Error(`${op}: ${r.status} ${await r.text()}`);
-    return (await r.json()) as T;
-  }
-}
-
 const q = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 
 function sync(): void {
@@ -217,11 +157,11 @@ async function main(): Promise<void> {
     await makeInput(simple, simpleBytes);
     const simpleSha1 = await sha1OfFile(simple);
     const parts = await cutParts(large, bytes, part, dir);
-    // What a process that loads the class (and tsx) takes before transferring anything.
+    // What a process that loads the class takes before transferring anything.
     const idle = await measureProcess(
       'class process at rest',
       process.execPath,
-      ['--import', 'tsx', self, 'idle'],
+      [...process.execArgv, self, 'idle'],
       {
         bytes: 0,
       },
@@ -236,7 +176,7 @@ async function main(): Promise<void> {
       const m = await measureProcess(
         label,
         process.execPath,
-        ['--import', 'tsx', self, kind, config, file, remote, String(partMiB), String(concurrency)],
+        [...process.execArgv, self, kind, config, file, remote, String(partMiB), String(concurrency)],
         { bytes: size, stdoutFile: out },
       );
       await new Promise((r) => setTimeout(r, 50));
@@ -403,8 +343,7 @@ async function main(): Promise<void> {
       `  peak RSS above the class's process at rest: simple ${above('class simple upload')} MiB, large ${above('class large upload')} MiB, download ${above('class download')} MiB`,
     );
     console.log(`\nNotes:\n  ${notes.join('\n  ')}`);
-    console.log(`\nChecks:\n  ${checks.join('\n  ')}`);
-    if (checks.some((c) => c.endsWith('DIFFERENT'))) process.exitCode = 1;
+    printChecks(checks);
   } finally {
     await stopEmulatorProcess(child);
     await rm(dir, { recursive: true, force: true });
@@ -413,7 +352,7 @@ async function main(): Promise<void> {
 
 const [, , mode, ...args] = process.argv;
 if (mode === 'idle') await new BackblazeB2().close();
-else if (mode === 'serve') await serve(args[0]!);
+else if (mode === 'serve') await serveB2(args[0]!, 'bench-bucket-b2');
 else if (mode === 'simple' || mode === 'large' || mode === 'download')
   await classTransfer(
     mode,

@@ -1,5 +1,5 @@
 /**
- * Box transfer benchmark: one file (1 GiB by default; BENCH_SIZE_MB sets the size in MiB) uploaded and
+ * Box transfer benchmark: one file (BENCH_SIZE_MB sets the size in MiB) uploaded and
  * downloaded with the Box class and with `curl`, against the same Box emulator endpoints, in one run:
  *
  *   class upload, simple      Box.uploadFile: one multipart POST /files/content, streamed from disk
@@ -12,11 +12,11 @@
  *
  * The emulator runs in its own process; each transfer runs in a child process measured for wall time
  * and peak RSS (bench/lib/measure.ts). For the class, the time is the transfer inside its process (the
- * start-up, which compiles TypeScript, is left out; the wall time including it is in the notes). Every
+ * start-up is left out; the wall time including it is in the notes). Every
  * download is compared with the source byte for byte.
  *
- *   npx tsx bench/box.ts                   # 1 GiB
- *   BENCH_SIZE_MB=64 npx tsx bench/box.ts
+ *   npm run bench -- box   # 64 MiB, 1 round (the defaults of bench/run.ts)
+ *   BENCH_SIZE_MB=64 npm run bench -- box
  *
  * Not part of `npm test`.
  */
@@ -27,49 +27,13 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BoxEmulator } from '../src/emulator/box/index.js';
-import { EmulatorServer } from '../src/emulator/core/index.js';
-import { Box } from '../src/providers/box/index.js';
-import {
-  sameFiles,
-  serveUntilStdinEnds,
-  startEmulatorProcess,
-  stopEmulatorProcess,
-} from './lib/emulator-process.js';
+import { Box } from '#lib/providers/box/index.js';
+import { boxFor, type BoxEndpoints as Endpoints, serveBox } from './lib/box-emulator.js';
+import { printChecks, sameFiles, startEmulatorProcess, stopEmulatorProcess } from './lib/emulator-process.js';
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const MiB = 1024 * 1024;
 const self = fileURLToPath(import.meta.url);
-
-interface Endpoints {
-  api: string;
-  upload: string;
-  token: string;
-}
-
-/** `box.ts serve <blobDir>`: the emulator, until stdin closes; its endpoints go to stdout as JSON. */
-async function serve(blobDir: string): Promise<void> {
-  await serveUntilStdinEnds<Endpoints>(async () => {
-    const server = new EmulatorServer({ blobDir });
-    const emulator = new BoxEmulator({ accessTokenLifetimeSeconds: 24 * 3600 });
-    emulator.install(server);
-    await server.start();
-    const endpoints: Endpoints = {
-      api: emulator.urls.api,
-      upload: emulator.urls.upload,
-      token: emulator.issueToken(),
-    };
-    return { endpoints, stop: () => server.stop() };
-  });
-}
-
-function boxFor(endpoints: Endpoints): Box {
-  return new Box({
-    apiUrl: `${endpoints.api}/2.0`,
-    uploadUrl: `${endpoints.upload}/api/2.0`,
-    authorization: `Bearer ${endpoints.token}`,
-  });
-}
 
 /**
  * `box.ts <upload|upload-sessions|download> <endpoints> <local file> <name or id>`: one class transfer;
@@ -130,7 +94,7 @@ async function main(): Promise<void> {
       const m = await measureProcess(
         label,
         process.execPath,
-        ['--import', 'tsx', self, kind, config, file, target],
+        [...process.execArgv, self, kind, config, file, target],
         {
           bytes,
           stdoutFile: out,
@@ -151,7 +115,7 @@ async function main(): Promise<void> {
     const idle = await measureProcess(
       'class process at rest',
       process.execPath,
-      ['--import', 'tsx', self, 'idle'],
+      [...process.execArgv, self, 'idle'],
       {
         bytes: 0,
       },
@@ -232,8 +196,7 @@ async function main(): Promise<void> {
       `  peak RSS above the class's process at rest: simple upload ${above('class upload, simple')} MiB, session upload ${above('class upload, sessions')} MiB, download ${above('class download')} MiB`,
     );
     console.log(`\nNotes:\n  ${notes.join('\n  ')}`);
-    console.log(`\nChecks:\n  ${checks.join('\n  ')}`);
-    if (checks.some((c) => c.endsWith('DIFFERENT'))) process.exitCode = 1;
+    printChecks(checks);
   } finally {
     await stopEmulatorProcess(child);
     await rm(dir, { recursive: true, force: true });
@@ -242,7 +205,7 @@ async function main(): Promise<void> {
 
 const [, , mode, ...args] = process.argv;
 if (mode === 'idle') await new Box().close();
-else if (mode === 'serve') await serve(args[0]!);
+else if (mode === 'serve') await serveBox(args[0]!);
 else if (mode === 'upload' || mode === 'upload-sessions' || mode === 'download')
   await classTransfer(mode, JSON.parse(args[0]!) as Endpoints, args[1]!, args[2]!);
 else await main();

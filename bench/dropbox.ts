@@ -1,5 +1,5 @@
 /**
- * Dropbox transfer benchmark: uploads and downloads one file (1 GiB by default; set BENCH_SIZE_MB) with
+ * Dropbox transfer benchmark: uploads and downloads one file (set BENCH_SIZE_MB) with
  * the Dropbox class and with `curl` against the same Dropbox emulator endpoints, in the same run:
  *
  *   class upload    Dropbox.uploadFile, upload session (start, append_v2 per fragment, finish)
@@ -12,11 +12,11 @@
  * advance, since `--data-binary` holds its data in memory and one request may carry at most 150 MiB).
  * The emulator runs in a process of its own; each transfer runs in a child process measured for wall time
  * and peak RSS (bench/lib/measure.ts). The class's figure is the time of the transfer inside its process
- * (its start-up, which compiles TypeScript, is left out; the wall time including it is shown too).
+ * (its start-up is left out; the wall time including it is shown too).
  * Every download is compared with the source byte for byte.
  *
- *   npx tsx bench/dropbox.ts                 # 1 GiB, best of 2 rounds
- *   BENCH_SIZE_MB=64 BENCH_ROUNDS=3 npx tsx bench/dropbox.ts
+ *   npm run bench -- dropbox   # 64 MiB, 1 round (the defaults of bench/run.ts)
+ *   BENCH_SIZE_MB=64 BENCH_ROUNDS=3 npm run bench -- dropbox
  */
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -25,10 +25,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EmulatorServer } from '../src/emulator/core/index.js';
-import { DropboxEmulator } from '../src/emulator/dropbox/index.js';
-import { Dropbox } from '../src/providers/dropbox/index.js';
+import { Dropbox } from '#lib/providers/dropbox/index.js';
 import {
+  printChecks,
   sameFiles,
   serveUntilStdinEnds,
   startEmulatorProcess,
@@ -48,6 +47,9 @@ interface Endpoints {
 /** `dropbox.ts serve <blobDir>`: runs the emulator until stdin closes; prints its endpoints as JSON. */
 async function serve(blobDir: string): Promise<void> {
   await serveUntilStdinEnds<Endpoints>(async () => {
+    // Imported here, so that the class's processes load the client only.
+    const { EmulatorServer } = await import('#lib/emulator/core/index.js');
+    const { DropboxEmulator } = await import('#lib/emulator/dropbox/index.js');
     const server = new EmulatorServer({ blobDir });
     const emulator = new DropboxEmulator();
     emulator.install(server);
@@ -176,7 +178,7 @@ async function main(): Promise<void> {
       const m = await measureProcess(
         label,
         process.execPath,
-        ['--import', 'tsx', self, kind, config, file, remote, String(fragmentMiB)],
+        [...process.execArgv, self, kind, config, file, remote, String(fragmentMiB)],
         { bytes, stdoutFile: out },
       );
       await new Promise((r) => setTimeout(r, 50));
@@ -185,11 +187,11 @@ async function main(): Promise<void> {
       return { ...m, seconds, mibPerSecond: bytes / MiB / seconds };
     };
 
-    // What a process that loads the class (and tsx) takes before transferring anything.
+    // What a process that loads the class takes before transferring anything.
     const idle = await measureProcess(
       'class process at rest',
       process.execPath,
-      ['--import', 'tsx', self, 'idle'],
+      [...process.execArgv, self, 'idle'],
       {
         bytes: 0,
       },
@@ -253,15 +255,14 @@ async function main(): Promise<void> {
     console.log(`  upload    ${ratio('class upload', 'curl upload')}`);
     console.log(`  download  ${ratio('class download', 'curl download')}`);
     notes.push(
-      `the class's process start-up (tsx compiling TypeScript), left out of its figures: ${Math.min(...startups).toFixed(2)}–${Math.max(...startups).toFixed(2)} s`,
+      `the class's process start-up, left out of its figures: ${Math.min(...startups).toFixed(2)}–${Math.max(...startups).toFixed(2)} s`,
     );
     const above = (label: string) => (rows.find((r) => r.label === label)!.peakRssMiB - base).toFixed(0);
     console.log(
       `  peak RSS above the class's process at rest: upload ${above('class upload')} MiB, download ${above('class download')} MiB`,
     );
     console.log(`\nNotes:\n  ${notes.join('\n  ')}`);
-    console.log(`\nChecks:\n  ${checks.join('\n  ')}`);
-    if (checks.some((c) => c.endsWith('DIFFERENT'))) process.exitCode = 1;
+    printChecks(checks);
   } finally {
     await stopEmulatorProcess(child);
     await rm(dir, { recursive: true, force: true });

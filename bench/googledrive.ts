@@ -1,5 +1,5 @@
 /**
- * Google Drive transfer benchmark: uploads and downloads one file (512 MiB by default; set BENCH_SIZE_MB)
+ * Google Drive transfer benchmark: uploads and downloads one file (set BENCH_SIZE_MB)
  * with the GoogleDrive class and with `curl` against the same Drive emulator endpoints, in the same run:
  *
  *   class simple     GoogleDrive.uploadFile, one multipart/related request (metadata, then the file)
@@ -12,11 +12,11 @@
  * Both resumable sides use the same chunk size (BENCH_FRAGMENT_MB, default 32: a multiple of 256 KiB; the
  * curl side reads each chunk from a file cut in advance). The emulator runs in a process of its own; each
  * transfer runs in a child process measured for wall time and peak RSS (bench/lib/measure.ts). The class's
- * figure is the time of the transfer inside its process (its start-up, which compiles TypeScript, is left
+ * figure is the time of the transfer inside its process (its start-up is left
  * out). Every download is compared with the source byte for byte.
  *
- *   npx tsx bench/googledrive.ts                 # 512 MiB, best of 2 rounds
- *   BENCH_SIZE_MB=64 BENCH_ROUNDS=3 npx tsx bench/googledrive.ts
+ *   npm run bench -- googledrive   # 64 MiB, 1 round (the defaults of bench/run.ts)
+ *   BENCH_SIZE_MB=64 BENCH_ROUNDS=3 npm run bench -- googledrive
  */
 import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -25,10 +25,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EmulatorServer } from '../src/emulator/core/index.js';
-import { GoogleDriveEmulator } from '../src/emulator/googledrive/index.js';
-import { GoogleDrive } from '../src/providers/googledrive/index.js';
+import { GoogleDrive } from '#lib/providers/googledrive/index.js';
 import {
+  printChecks,
   sameFiles,
   serveUntilStdinEnds,
   startEmulatorProcess,
@@ -46,6 +45,9 @@ interface Endpoints {
 /** `googledrive.ts serve <blobDir>`: runs the emulator until stdin closes; prints its endpoints as JSON. */
 async function serve(blobDir: string): Promise<void> {
   await serveUntilStdinEnds<Endpoints>(async () => {
+    // Imported here, so that the class's processes load the client only.
+    const { EmulatorServer } = await import('#lib/emulator/core/index.js');
+    const { GoogleDriveEmulator } = await import('#lib/emulator/googledrive/index.js');
     const server = new EmulatorServer({ blobDir });
     const emulator = new GoogleDriveEmulator();
     emulator.install(server);
@@ -190,7 +192,7 @@ async function main(): Promise<void> {
       const m = await measureProcess(
         label,
         process.execPath,
-        ['--import', 'tsx', self, kind, config, file, target, String(fragmentMiB)],
+        [...process.execArgv, self, kind, config, file, target, String(fragmentMiB)],
         { bytes, stdoutFile: out },
       );
       await new Promise((r) => setTimeout(r, 50));
@@ -202,7 +204,7 @@ async function main(): Promise<void> {
     const idle = await measureProcess(
       'class process at rest',
       process.execPath,
-      ['--import', 'tsx', self, 'idle'],
+      [...process.execArgv, self, 'idle'],
       {
         bytes: 0,
       },
@@ -276,7 +278,7 @@ async function main(): Promise<void> {
     console.log(`  resumable  ${ratio('class resumable', 'curl resumable')}`);
     console.log(`  download   ${ratio('class download', 'curl download')}`);
     notes.push(
-      `the class's process start-up (tsx compiling TypeScript), left out of its figures: ${Math.min(...startups).toFixed(2)}–${Math.max(...startups).toFixed(2)} s`,
+      `the class's process start-up, left out of its figures: ${Math.min(...startups).toFixed(2)}–${Math.max(...startups).toFixed(2)} s`,
     );
     const above = (label: string) =>
       (rows.find((r) => r.label === label)!.peakRssMiB - idle.peakRssMiB).toFixed(0);
@@ -284,8 +286,7 @@ async function main(): Promise<void> {
       `  peak RSS above the class's process at rest: simple ${above('class simple')} MiB, resumable ${above('class resumable')} MiB, download ${above('class download')} MiB`,
     );
     console.log(`\nNotes:\n  ${notes.join('\n  ')}`);
-    console.log(`\nChecks:\n  ${checks.join('\n  ')}`);
-    if (checks.some((c) => c.endsWith('DIFFERENT'))) process.exitCode = 1;
+    printChecks(checks);
   } finally {
     await stopEmulatorProcess(child);
     await rm(dir, { recursive: true, force: true });

@@ -2,10 +2,19 @@
  * cloudstorage: Box, Dropbox, Google Drive and Backblaze B2 from Node.js.
  */
 
-export type { TokenRecord, TokenStore } from './core/auth/index.js';
+export type {
+  AccessTokenAnswer,
+  AccessTokenCallback,
+  TokenRecord,
+  TokenSource,
+  TokenSourceContext,
+  TokenStore,
+} from './core/auth/index.js';
 export {
+  CallbackTokenSource,
   CallbackTokenStore,
   FileTokenStore,
+  JwtAssertionGrant,
   MemoryTokenStore,
   RedisTokenStore,
   type RedisTokenStoreOptions,
@@ -26,7 +35,7 @@ export { JsonXPath } from './core/json-xpath.js';
 export * as b2 from './providers/b2/index.js';
 export { B2ApiError, B2ErrorCode, BackblazeB2, type BackblazeB2Options } from './providers/b2/index.js';
 export * as box from './providers/box/index.js';
-export { Box, BoxErrorCode, type BoxOptions } from './providers/box/index.js';
+export { Box, BoxErrorCode, type BoxJwtConfig, type BoxOptions } from './providers/box/index.js';
 export * as dropbox from './providers/dropbox/index.js';
 export { Dropbox, DropboxApiError, type DropboxOptions } from './providers/dropbox/index.js';
 export * as googledrive from './providers/googledrive/index.js';

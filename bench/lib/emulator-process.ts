@@ -19,8 +19,9 @@ export async function serveUntilStdinEnds<T>(
 export async function startEmulatorProcess<T>(
   script: string,
   blobDir: string,
+  extraArgs: string[] = [],
 ): Promise<{ endpoints: T; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, 'serve', blobDir], {
+  const child = spawn(process.execPath, [...process.execArgv, script, 'serve', blobDir, ...extraArgs], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const line = await new Promise<string>((resolve, reject) => {
@@ -42,3 +43,9 @@ export async function stopEmulatorProcess(child: ChildProcess): Promise<void> {
 
 /** Whether two files have the same bytes (`cmp`). */
 export const sameFiles = (a: string, b: string): boolean => spawnSync('cmp', ['-s', a, b]).status === 0;
+
+/** Prints the checks of a run; a check that ends in DIFFERENT (or NO) makes the benchmark exit non-zero. */
+export function printChecks(checks: string[], title = 'Checks'): void {
+  console.log(`\n${title}:\n  ${checks.join('\n  ')}`);
+  if (checks.some((c) => /(DIFFERENT|NO)$/.test(c))) process.exitCode = 1;
+}

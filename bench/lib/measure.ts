@@ -7,7 +7,7 @@
  * Where GNU time is missing, the child's VmHWM is polled from /proc instead (slightly less exact).
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { appendFileSync, createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 export interface Measurement {
@@ -18,6 +18,13 @@ export interface Measurement {
   /** Payload throughput in MiB/s. */
   mibPerSecond: number;
   peakRssMiB: number;
+  /**
+   * User + system CPU time of the process (GNU time), start-up included: on a shared machine a steadier
+   * measure of what a side costs than its wall time.
+   */
+  cpuSeconds?: number;
+  /** For benchmarks that count things rather than bytes (entries listed, files moved): how many. */
+  items?: number;
 }
 
 export interface ProcessOptions {
@@ -41,7 +48,9 @@ export async function measureProcess(
 ): Promise<Measurement> {
   const useTime = existsSync(GNU_TIME);
   const marker = '@@peak-rss-kib=';
-  const [program, argv] = useTime ? [GNU_TIME, ['-f', `${marker}%M`, cmd, ...args]] : [cmd, args];
+  const cpuMarker = '@@cpu-seconds=';
+  const format = `${marker}%M ${cpuMarker}%U+%S`;
+  const [program, argv] = useTime ? [GNU_TIME, ['-f', format, cmd, ...args]] : [cmd, args];
   const started = process.hrtime.bigint();
   const child = spawn(program, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
   if (options.stdinFile) createReadStream(options.stdinFile).pipe(child.stdin);
@@ -68,17 +77,24 @@ export async function measureProcess(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (code !== 0) throw new Error(`${label}: ${cmd} exited with ${code}: ${stderr.slice(-2000)}`);
   const peakKiB = useTime ? Number(new RegExp(`${marker}(\\d+)`).exec(stderr)?.[1] ?? 0) : polledKiB;
+  const cpu = new RegExp(`${cpuMarker}([\\d.]+)\\+([\\d.]+)`).exec(stderr);
   return {
     label,
     bytes: options.bytes,
     seconds,
     mibPerSecond: options.bytes / 1048576 / seconds,
     peakRssMiB: peakKiB / 1024,
+    ...(cpu ? { cpuSeconds: Number(cpu[1]) + Number(cpu[2]) } : {}),
   };
 }
 
-/** Formats measurements as an aligned text table. */
+/**
+ * Formats measurements as an aligned text table. The table a benchmark prints is also its result for
+ * `bench/run.ts`: when BENCH_RESULTS names a file, the rows are appended to it, one JSON object a line.
+ */
 export function formatTable(rows: Measurement[]): string {
+  const results = process.env.BENCH_RESULTS;
+  if (results) appendFileSync(results, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
   const header = ['what', 'seconds', 'MiB/s', 'peak RSS MiB'];
   const lines = rows.map((r) => [
     r.label,

@@ -246,26 +246,49 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
     .option('--port <n>', 'port of the first service (0: free ports)', wholeNumber(0), 0)
     .option('--auto-approve', 'grant OAuth consent without the consent page')
     .option('--data <dir>', 'keep files, folders and tokens in DIR across restarts (saved at Ctrl-C)')
-    .action(async (o: { services: string; port: number; autoApprove?: boolean; data?: string }) => {
-      if (o.port > 65535) throw new InvalidArgumentError(`--port: not a port number: ${o.port}`);
-      // The emulators load only for serve and demo.
-      const { describeEmulators, startEmulators } = await import('./serve.js');
-      const running = await startEmulators({
-        services: o.services
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean),
-        autoApprove: o.autoApprove ?? false,
-        port: o.port,
-        ...(o.data ? { dataDir: resolve(o.data) } : {}),
-      });
-      io.stdout.write(`${describeEmulators(running)}\nPress Ctrl-C to stop.\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await running.stop();
-    });
+    .option(
+      '--box-jwt-app <config.json>',
+      'register a Box JWT app by its config file (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--google-service-account <key.json>',
+      'register a Google service account by its key (repeatable)',
+      collect,
+      [],
+    )
+    .action(
+      async (o: {
+        services: string;
+        port: number;
+        autoApprove?: boolean;
+        data?: string;
+        boxJwtApp: string[];
+        googleServiceAccount: string[];
+      }) => {
+        if (o.port > 65535) throw new InvalidArgumentError(`--port: not a port number: ${o.port}`);
+        // The emulators load only for serve and demo.
+        const { describeEmulators, startEmulators } = await import('./serve.js');
+        const running = await startEmulators({
+          services: o.services
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          autoApprove: o.autoApprove ?? false,
+          port: o.port,
+          ...(o.data ? { dataDir: resolve(o.data) } : {}),
+          boxJwtApps: o.boxJwtApp,
+          googleServiceAccounts: o.googleServiceAccount,
+        });
+        io.stdout.write(`${describeEmulators(running)}\nPress Ctrl-C to stop.\n`);
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        });
+        await running.stop();
+      },
+    );
   program
     .command('demo')
     .description('the whole product on the embedded emulators')

@@ -1,9 +1,13 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import {
   type BlobIndex,
+  BoxEmulator,
   EmulatorServer,
+  GoogleDriveEmulator,
   SERVICE_EMULATORS,
   type ServiceEmulator,
 } from '../emulator/index.js';
@@ -19,6 +23,10 @@ export interface ServeOptions {
   port: number;
   /** Keeps each emulator's state (files, folders, tokens) in `DIR/<service>/` across restarts. */
   dataDir?: string;
+  /** Box JWT app configurations (config.json files): each app is registered with its key, for JWT sign-in. */
+  boxJwtApps?: string[];
+  /** Google service-account JSON keys: each account is registered with its key. */
+  googleServiceAccounts?: string[];
 }
 
 export interface RunningEmulators {
@@ -58,6 +66,7 @@ export async function startEmulators(options: ServeOptions): Promise<RunningEmul
       });
       const emulator = entry.create({ autoApprove: options.autoApprove });
       emulator.install(server);
+      registerSignIns(emulator, options);
       if (data) await loadState(service, emulator, server, data);
       await server.start();
       servers.push({ service, server, emulator });
@@ -147,7 +156,67 @@ export function remoteOptionsFor(service: string, server: EmulatorServer): Recor
       };
     case 'b2':
       return { 'key-id': client.clientId, key: client.clientSecret ?? '', 'auth-url': api };
-    default:
+    default: {
       throw new Error(`no remote options for the ${service} emulator`);
+    }
+  }
+}
+
+/**
+ * Registers the apps and service accounts whose key files the user gives, so that the same files sign a
+ * client in to the emulator as to the service: the public key is derived from the file's private key.
+ */
+function registerSignIns(emulator: ServiceEmulator, options: ServeOptions): void {
+  if (emulator instanceof BoxEmulator) {
+    for (const path of options.boxJwtApps ?? []) {
+      const config = readJson(path, '--box-jwt-app') as {
+        boxAppSettings?: {
+          clientID?: string;
+          clientSecret?: string;
+          appAuth?: { publicKeyID?: string; privateKey?: string; passphrase?: string };
+        };
+      };
+      const app = config.boxAppSettings;
+      const auth = app?.appAuth;
+      if (!app?.clientID || !app.clientSecret || !auth?.publicKeyID || !auth.privateKey)
+        throw new Error(`--box-jwt-app ${path}: not a Box JWT app configuration (boxAppSettings…)`);
+      emulator.registerJwtApp({
+        clientId: app.clientID,
+        clientSecret: app.clientSecret,
+        publicKeys: [{ id: auth.publicKeyID, pem: publicKeyOf(auth.privateKey, auth.passphrase, path) }],
+      });
+    }
+  }
+  if (emulator instanceof GoogleDriveEmulator) {
+    for (const path of options.googleServiceAccounts ?? []) {
+      const key = readJson(path, '--google-service-account') as {
+        client_email?: string;
+        private_key?: string;
+        private_key_id?: string;
+      };
+      if (!key.client_email || !key.private_key || !key.private_key_id)
+        throw new Error(`--google-service-account ${path}: not a service-account JSON key`);
+      emulator.addServiceAccount({
+        clientEmail: key.client_email,
+        publicKeys: [{ id: key.private_key_id, pem: publicKeyOf(key.private_key, undefined, path) }],
+      });
+    }
+  }
+}
+
+function readJson(path: string, option: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${option} ${path}: ${(e as Error).message}`);
+  }
+}
+
+function publicKeyOf(privateKey: string, passphrase: string | undefined, path: string): string {
+  try {
+    const key = createPrivateKey(passphrase ? { key: privateKey, format: 'pem', passphrase } : privateKey);
+    return createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
+  } catch (e) {
+    throw new Error(`${path}: cannot read the private key (${(e as Error).message})`);
   }
 }

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { constants, type WriteStream } from 'node:fs';
 import { copyFile, type FileHandle, link, lstat, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
 import { CloudStorageError, ErrorCode } from './errors.js';
+import { STREAM_BUFFER_BYTES } from './stream-buffer.js';
 
 /**
  * Downloads that never leave a half-written or wrongly decrypted file where the user's file should
@@ -39,6 +41,58 @@ export function openForAppend(path: string): Promise<FileHandle> {
 }
 
 /** A random, unguessable name for a temporary file next to `target` (in `dir`). */
+/**
+ * A writable over an open file handle whose `close` event means the file is settled: every write that was
+ * under way has landed and the handle is closed, also after `destroy()` (a failed download). fs.WriteStream
+ * can report `close` while a large write is still landing, so the partial file a caller then measures to
+ * resume from would still grow.
+ */
+export function handleWriter(handle: FileHandle): Writable {
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const writeAll = async (buffers: Buffer[]) => {
+    for (let rest = buffers; rest.length > 0; ) {
+      const { bytesWritten } = await handle.writev(rest);
+      rest = dropBytes(rest, bytesWritten);
+    }
+  };
+  const run = (buffers: Buffer[], done: (e?: Error | null) => void) => {
+    const op = writeAll(buffers);
+    inFlight = op.catch(() => {});
+    op.then(() => done(), done);
+  };
+  return new Writable({
+    highWaterMark: STREAM_BUFFER_BYTES,
+    write(chunk: Buffer, _encoding, done) {
+      run([chunk], done);
+    },
+    writev(chunks, done) {
+      run(
+        chunks.map((c) => c.chunk as Buffer),
+        done,
+      );
+    },
+    final(done) {
+      handle.close().then(() => done(), done);
+    },
+    destroy(err, done) {
+      inFlight
+        .then(() => handle.close())
+        .catch(() => {})
+        .then(() => done(err));
+    },
+  });
+}
+
+/** The buffers left after the first `count` bytes were written. */
+function dropBytes(buffers: Buffer[], count: number): Buffer[] {
+  let skip = count;
+  let i = 0;
+  while (i < buffers.length && skip >= (buffers[i] as Buffer).length) skip -= (buffers[i++] as Buffer).length;
+  const rest = buffers.slice(i);
+  if (skip > 0 && rest[0]) rest[0] = rest[0].subarray(skip);
+  return rest;
+}
+
 export function tempPathFor(target: string, dir: string, suffix = 'part'): string {
   return join(dir, `.${basename(target)}.${randomBytes(8).toString('hex')}.${suffix}`);
 }
@@ -63,6 +117,15 @@ export function localFileError(what: string, cause: unknown): CloudStorageError 
   return new CloudStorageError(ErrorCode.LocalFileError, `${what}: ${detail}`, { cause });
 }
 
+/**
+ * Destroys a file stream that may still hold writes (up to its buffer of them): they fail with
+ * ERR_STREAM_DESTROYED, which means nothing once the file is given up, so it is not left unhandled.
+ */
+export function discardPendingWrites(stream: Writable): void {
+  stream.on('error', () => {});
+  stream.destroy();
+}
+
 const errno = (e: unknown) => (e as NodeJS.ErrnoException).code;
 
 /** A temporary file that becomes `target` on {@link commit}, or disappears on {@link abort}. */
@@ -85,7 +148,12 @@ export class AtomicFile {
     } catch (e) {
       throw localFileError(`Cannot create the temporary file ${tempPath}`, e);
     }
-    return new AtomicFile(target, tempPath, handle.createWriteStream(), overwrite);
+    return new AtomicFile(
+      target,
+      tempPath,
+      handle.createWriteStream({ highWaterMark: STREAM_BUFFER_BYTES }),
+      overwrite,
+    );
   }
 
   /**
@@ -154,7 +222,7 @@ export class AtomicFile {
 
   /** Removes the temporary file; the target is left as it was. */
   async abort(): Promise<void> {
-    this.stream.destroy();
+    discardPendingWrites(this.stream);
     await new Promise<void>((resolve) =>
       this.stream.closed ? resolve() : this.stream.once('close', () => resolve()),
     );

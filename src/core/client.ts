@@ -1,12 +1,15 @@
 import type { Readable } from 'node:stream';
 import {
+  type AccessTokenCallback,
   type BrowserLauncher,
+  CallbackTokenSource,
   exposeOAuthProperties,
   OAUTH_PROPERTY_NAMES,
   OAuthClient,
   type OAuthProperties,
   type OAuthServiceProfile,
   oauthSettings,
+  type TokenSource,
   type TokenStore,
 } from './auth/index.js';
 import { parseBool, type SettingOptions, Settings, type SettingTable } from './config.js';
@@ -152,6 +155,16 @@ export type CloudClientOptions<S extends SettingTable> = SettingOptions<S> &
     tokenStore?: TokenStore;
     /** Opens the authorization URL during authorize(); default the platform's browser opener. */
     openBrowser?: BrowserLauncher;
+    /**
+     * Gets access tokens instead of the OAuth grants: a signed assertion, a remote service. The classes
+     * build the usual ones from their own options (accessTokenCallback, Box jwt*, Google serviceAccountKey).
+     */
+    tokenSource?: TokenSource;
+    /**
+     * Supplies access tokens: called for the first one (unless oAuthAccessToken is set: a developer
+     * token) and again whenever the service says the token expired, with the expired token.
+     */
+    accessTokenCallback?: AccessTokenCallback;
   };
 
 /** Per-call options that every method accepts, last. */
@@ -208,6 +221,7 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
   /** The QueryParams collection: sent by the methods that document it (search, sendCustomRequest, …). */
   queryParams: QueryParam[] = [];
 
+  private _accessTokenCallback: AccessTokenCallback | undefined;
   private _encryptionPassword = '';
   private _proxyPassword = '';
   private _firewallPassword = '';
@@ -242,6 +256,7 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
       service: wiring.oauthService,
       ...(options.tokenStore ? { store: options.tokenStore } : {}),
       ...(options.openBrowser ? { openBrowser: options.openBrowser } : {}),
+      ...(options.tokenSource ? { tokenSource: options.tokenSource } : {}),
       log: (event) => {
         if (event.logLevel <= this.settings.get('LogLevel')) this.emit('log', event as E['log']);
       },
@@ -255,6 +270,24 @@ export abstract class CloudClient<E extends CoreEvents, S extends CoreSettingTab
     installXPath(this.settings, '', () => this.lastJson);
     installXPath(this.settings, 'OAuthJWT', () => String(this.settings.get('OAuthJWTPayload') ?? ''));
     for (const [key, value] of Object.entries(propertyValues)) (this as Record<string, unknown>)[key] = value;
+  }
+
+  // ---- sign-in without a browser ---------------------------------------------------------------------
+
+  /**
+   * A callback that supplies access tokens, for a client that does not hold the secrets (like Box's
+   * `RemoteOAuth2`) or a developer token that the application renews (set oAuthAccessToken too): it is
+   * called for a token when there is none, and again with the old one when the service says it expired.
+   * Setting it replaces any other token source (Box JWT, a service account); undefined removes it.
+   */
+  get accessTokenCallback(): AccessTokenCallback | undefined {
+    return this._accessTokenCallback;
+  }
+  set accessTokenCallback(callback: AccessTokenCallback | undefined) {
+    if (callback !== undefined && typeof callback !== 'function')
+      throw new CloudStorageError(ErrorCode.InvalidArgument, 'accessTokenCallback must be a function.');
+    this._accessTokenCallback = callback;
+    this.oauth.tokenSource = callback ? new CallbackTokenSource(callback) : undefined;
   }
 
   // ---- secret properties: registered with the redactor as soon as they are set ----------------------
@@ -614,9 +647,10 @@ export interface CloudClient<E extends CoreEvents, S extends CoreSettingTable> e
 const PROPERTY_NAMES = new Set<string>([
   ...Object.keys(CORE_PROPERTY_DEFAULTS),
   'sslAcceptServerCertEncoded',
+  'accessTokenCallback',
   ...OAUTH_PROPERTY_NAMES.filter((name) => name !== 'oAuthWebAuthUrl'),
 ]);
-const WIRING = new Set(['tokenStore', 'openBrowser']);
+const WIRING = new Set(['tokenStore', 'openBrowser', 'tokenSource']);
 
 /** Sorts constructor options into settings and properties; an unknown option is a clear error. */
 function splitOptions(table: SettingTable, options: object) {

@@ -6,7 +6,7 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { CloudStorageError, ErrorCode } from '../errors.js';
+import { CloudStorageError, ErrorCode, socketErrorCode } from '../errors.js';
 
 /** The interface the redirect server listens on: loopback only, never a public address. */
 export const LOOPBACK_ADDRESS = '127.0.0.1';
@@ -61,7 +61,7 @@ export class LoopbackRedirectServer {
       });
     }).catch((e: NodeJS.ErrnoException) => {
       throw new CloudStorageError(
-        ErrorCode.ConnectionFailed,
+        socketErrorCode(e.code) ?? ErrorCode.AddressInUse,
         `Could not start the OAuth redirect server on ${LOOPBACK_ADDRESS}:${port} (${e.code ?? e.message}). Choose another OAuthWebServerPort, or 0 for a free one.`,
         { cause: e },
       );

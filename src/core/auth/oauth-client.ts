@@ -3,6 +3,7 @@ import { CloudStorageError, ErrorCode, invalidArgument } from '../errors.js';
 import type { LogEvent } from '../events.js';
 import type { AuthProvider } from '../http/types.js';
 import { installXPath } from '../json-xpath.js';
+import { sendReconciled } from '../reconcile.js';
 import { Redactor } from '../redact.js';
 import { openInSystemBrowser } from './browser.js';
 import { decodeJwtPayload } from './jwt.js';
@@ -14,6 +15,7 @@ import { defaultFailurePage, defaultSuccessPage } from './pages.js';
 import { challengeFor, createState, createVerifier } from './pkce.js';
 import { type OAuthSettings, type OAuthSettingTable, oauthSettings } from './settings.js';
 import { requestToken, type TokenResponse } from './token-endpoint.js';
+import type { TokenSource } from './token-source.js';
 import {
   type BrowserLauncher,
   type HttpRequester,
@@ -47,6 +49,8 @@ export interface OAuthClientOptions extends Partial<Omit<OAuthProperties, 'oAuth
   passwordGrantPassword?: string;
   /** Clock in ms since the epoch; tests inject one to expire tokens without waiting. */
   now?: () => number;
+  /** Gets access tokens instead of the OAuth grants (a signed assertion, a callback); see {@link TokenSource}. */
+  tokenSource?: TokenSource;
 }
 
 /** Refresh this long before expiry at most; short-lived tokens use a tenth of their lifetime instead. */
@@ -72,6 +76,11 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
   private readonly service: OAuthServiceProfile;
   private readonly openBrowser: BrowserLauncher;
   private readonly log: ((event: LogEvent) => void) | undefined;
+  /**
+   * Where new access tokens come from instead of the grants and the refresh token (Box JWT, Google service
+   * accounts, a callback); undefined: the OAuth grants of the oAuth* properties.
+   */
+  tokenSource: TokenSource | undefined;
 
   private inflight: Promise<void> | undefined;
   private readonly params = new OAuthParams();
@@ -101,6 +110,7 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
     this.service = options.service ?? {};
     this.openBrowser = options.openBrowser ?? openInSystemBrowser;
     this.log = options.log;
+    this.tokenSource = options.tokenSource;
     this.installSettingHooks();
     for (const name of OAUTH_PROPERTY_NAMES) {
       if (name === 'oAuthWebAuthUrl') continue;
@@ -271,6 +281,26 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
     await server?.stop();
   }
 
+  /**
+   * Forgets the cached access token (not the store's), so that the next request gets a new one: for a
+   * change of whom the tokens act for (Box jwtUserId). The store is not read again for it.
+   */
+  discardToken(): void {
+    this.token = undefined;
+    this.storeLoaded = true;
+  }
+
+  /** Makes `source` the token source, or with `active` false removes it (when it is the one in use). */
+  useTokenSource(source: TokenSource, active: boolean): void {
+    if (active) this.tokenSource = source;
+    else if (this.tokenSource === source) this.tokenSource = undefined;
+  }
+
+  /** Whether new tokens come from `source` now. */
+  usesTokenSource(source: TokenSource): boolean {
+    return this.tokenSource === source;
+  }
+
   /** Releases what the client holds open (the redirect server). */
   async close(): Promise<void> {
     await this.stopWebServer();
@@ -317,6 +347,10 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
   }
 
   private async doRenew(interactive: boolean, signal?: AbortSignal): Promise<void> {
+    if (this.tokenSource) {
+      await this.renewFromSource(this.tokenSource, signal);
+      return;
+    }
     const grant = this.oAuthGrantType;
     // A code handed in (Web profile) is a new authorization the app asked for: it wins over a refresh.
     if (interactive && this.codeHandedIn()) {
@@ -375,15 +409,7 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
    * would kill one of the two refresh tokens).
    */
   private async refreshWithLock(signal?: AbortSignal): Promise<void> {
-    const run = async () => {
-      const mine = this.token;
-      const stored = this.store ? await this.store.get() : undefined;
-      if (stored?.accessToken && stored.accessToken !== mine?.accessToken && !this.needsRenewal(stored)) {
-        this.adopt(stored);
-        this.adoptedShared = true;
-        this.emitLog(2, 'Another client refreshed the tokens; using the stored ones.');
-        return;
-      }
+    await this.underRefreshLock(async (mine, stored) => {
       const refreshToken =
         stored?.refreshToken &&
         stored.refreshToken !== mine?.refreshToken &&
@@ -393,7 +419,83 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
       if (!refreshToken)
         throw new CloudStorageError(ErrorCode.InvalidCredentials, 'There is no refresh token.');
       this.redactor.add(refreshToken);
-      await this.grant({ grant_type: 'refresh_token', refresh_token: refreshToken }, 'token refresh', signal);
+      // Retried on connection faults and 5xx with backoff (core sendReconciled; the token server cannot be
+      // asked what it did). With rotation, a refresh whose answer was lost may have replaced this refresh
+      // token by one no one received: the next attempt is then refused, and only a new sign-in helps.
+      let answerLost = false;
+      try {
+        await sendReconciled(
+          this.http,
+          {
+            send: () =>
+              this.grant(
+                { grant_type: 'refresh_token', refresh_token: refreshToken },
+                'token refresh',
+                signal,
+              ),
+            reconcile: async () => {
+              answerLost = true;
+              return undefined;
+            },
+          },
+          signal,
+        );
+      } catch (e) {
+        if (answerLost && e instanceof CloudStorageError && e.providerCode === 'invalid_grant') {
+          throw new CloudStorageError(
+            ErrorCode.InvalidCredentials,
+            'The answer to a token refresh was lost on the way, and the service now refuses the refresh token that refresh used (it rotated it in the lost answer): sign in again (authorize()) to get new tokens.',
+            { cause: e, providerCode: 'invalid_grant', httpStatus: e.httpStatus, redactor: this.redactor },
+          );
+        }
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * A new access token from the token source (an assertion, a callback), under the store's lock like a
+   * refresh: processes sharing a store take the token one of them got instead of each asking for one.
+   */
+  private async renewFromSource(source: TokenSource, signal?: AbortSignal): Promise<void> {
+    await this.underRefreshLock(async (mine) => {
+      this.emitLog(2, `Getting a new access token from ${source.description}.`);
+      const response = await source.fetchToken({
+        http: this.http,
+        redactor: this.redactor,
+        tokenUrl: this.tokenUrl(),
+        previous: mine?.accessToken || undefined,
+        now: this.now,
+        ...(signal ? { signal } : {}),
+        record: (text) => {
+          if (this.recordRequests) this.lastRequest = text;
+        },
+      });
+      await this.accept(response);
+      this.emitLog(
+        1,
+        `New access token from ${source.description}${response.expiresIn ? `; it expires in ${response.expiresIn} s` : ''}.`,
+      );
+    });
+  }
+
+  /**
+   * Runs a renewal under the store's refresh lock. Inside the lock the store is read again: when another
+   * client renewed meanwhile, its tokens are adopted and `renew` is not called.
+   */
+  private async underRefreshLock(
+    renew: (mine: TokenRecord | undefined, stored: TokenRecord | undefined) => Promise<void>,
+  ): Promise<void> {
+    const run = async () => {
+      const mine = this.token;
+      const stored = this.store ? await this.store.get() : undefined;
+      if (stored?.accessToken && stored.accessToken !== mine?.accessToken && !this.needsRenewal(stored)) {
+        this.adopt(stored);
+        this.adoptedShared = true;
+        this.emitLog(2, 'Another client renewed the tokens; using the stored ones.');
+        return;
+      }
+      await renew(mine, stored);
     };
     await (this.store?.withRefreshLock ? this.store.withRefreshLock(run) : run());
   }
@@ -641,6 +743,7 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
   }
 
   private canRenewWithoutUser(): boolean {
+    if (this.tokenSource) return true;
     if (
       this.oAuthGrantType === OAuthGrantType.ClientCredentials ||
       this.oAuthGrantType === OAuthGrantType.Password

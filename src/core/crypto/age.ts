@@ -8,7 +8,7 @@ import {
 } from 'node:crypto';
 import { decryptionFailed } from './errors.js';
 import { scryptKey } from './kdf.js';
-import { ByteQueue, type CryptoStreamOptions, CryptoTransform } from './stream-util.js';
+import { BlockCutter, ByteQueue, type CryptoStreamOptions, CryptoTransform } from './stream-util.js';
 
 /**
  * The age v1 file format (age-encryption.org/v1) with a single scrypt passphrase stanza, used in
@@ -50,22 +50,43 @@ function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', ikm, salt, info, 32));
 }
 
-function seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Buffer {
+/** ChaCha20-Poly1305 of `plaintext` into `sealed` (ciphertext ‖ tag, plaintext.length + 16 bytes). */
+function sealInto(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, sealed: Uint8Array): void {
   const c = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: AGE_TAG_BYTES });
-  return Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);
+  sealed.set(c.update(plaintext));
+  c.final();
+  sealed.set(c.getAuthTag(), plaintext.length);
 }
 
-/** The plaintext, or undefined when authentication fails. Nothing is returned before the tag is checked. */
-function open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Buffer | undefined {
-  if (sealed.length < AGE_TAG_BYTES) return undefined;
+function seal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Buffer {
+  const sealed = Buffer.allocUnsafe(plaintext.length + AGE_TAG_BYTES);
+  sealInto(key, nonce, plaintext, sealed);
+  return sealed;
+}
+
+/**
+ * Opens `sealed` (ciphertext ‖ tag) into `plaintext` (sealed.length − 16 bytes); false when it does
+ * not authenticate. OpenSSL checks the tag in `final`, so `plaintext` holds unauthenticated bytes
+ * until this returns true: callers output it only then.
+ */
+function openInto(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array, plaintext: Uint8Array): boolean {
+  if (sealed.length < AGE_TAG_BYTES) return false;
   try {
     const d = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: AGE_TAG_BYTES });
     d.setAuthTag(sealed.subarray(sealed.length - AGE_TAG_BYTES));
-    const body = d.update(sealed.subarray(0, sealed.length - AGE_TAG_BYTES));
-    return Buffer.concat([body, d.final()]);
+    plaintext.set(d.update(sealed.subarray(0, sealed.length - AGE_TAG_BYTES)));
+    d.final();
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
+}
+
+/** The plaintext, or undefined when authentication fails. */
+function open(key: Uint8Array, nonce: Uint8Array, sealed: Uint8Array): Buffer | undefined {
+  if (sealed.length < AGE_TAG_BYTES) return undefined;
+  const plaintext = Buffer.allocUnsafe(sealed.length - AGE_TAG_BYTES);
+  return openInto(key, nonce, sealed, plaintext) ? plaintext : undefined;
 }
 
 function chunkNonce(counter: number, last: boolean): Buffer {
@@ -195,7 +216,8 @@ export class AgeEncryptStream extends CryptoTransform {
   readonly randomness: Required<AgeRandomness>;
   private payloadKey: Buffer | undefined;
   private readonly ready: Promise<void>;
-  private readonly pending = new ByteQueue();
+  // A full chunk may be the last one, so one is always held back until more data or the end arrives.
+  private readonly chunks = new BlockCutter(AGE_CHUNK_BYTES, AGE_SEALED_CHUNK, true);
   private counter = 0;
 
   constructor(password: Uint8Array, logN: number, random: AgeRandomness = {}) {
@@ -212,20 +234,19 @@ export class AgeEncryptStream extends CryptoTransform {
     this.ready.catch(() => {});
   }
 
-  private sealChunk(plaintext: Uint8Array, last: boolean): void {
-    this.output(seal(this.payloadKey!, chunkNonce(this.counter++, last), plaintext));
-  }
+  private readonly sealChunk = (plaintext: Uint8Array, sealed: Uint8Array): boolean => {
+    sealInto(this.payloadKey!, chunkNonce(this.counter++, false), plaintext, sealed);
+    return true;
+  };
 
-  protected async onData(chunk: Uint8Array): Promise<void> {
-    if (!this.payloadKey) await this.ready;
-    this.pending.push(chunk);
-    // A full chunk may be the last one, so one is always held back until more data or the end arrives.
-    while (this.pending.length > AGE_CHUNK_BYTES) this.sealChunk(this.pending.take(AGE_CHUNK_BYTES), false);
+  protected onData(chunk: Uint8Array): void | Promise<void> {
+    if (!this.payloadKey) return this.ready.then(() => this.onData(chunk));
+    this.output(this.chunks.cut(chunk, this.sealChunk));
   }
 
   protected async onEnd(): Promise<void> {
     await this.ready;
-    this.sealChunk(this.pending.takeAll(), true);
+    this.output(seal(this.payloadKey!, chunkNonce(this.counter++, true), this.chunks.rest()));
   }
 }
 
@@ -240,9 +261,11 @@ export interface AgePosition {
 
 export class AgeDecryptStream extends CryptoTransform {
   private payloadKey: Buffer | undefined;
-  private readonly queue = new ByteQueue();
+  /** The header while it arrives. */
+  private readonly head = new ByteQueue();
+  // More than one sealed chunk is needed to know that the first is not the last one.
+  private readonly chunks = new BlockCutter(AGE_SEALED_CHUNK, AGE_CHUNK_BYTES, true);
   private counter: number;
-  private skip: number;
 
   constructor(
     private readonly password: Uint8Array,
@@ -256,62 +279,53 @@ export class AgeDecryptStream extends CryptoTransform {
     this.skip = position.skip ?? 0;
   }
 
-  private emitPlain(plain: Uint8Array): void {
-    if (this.skip) {
-      const drop = Math.min(this.skip, plain.length);
-      this.skip -= drop;
-      plain = plain.subarray(drop);
-    }
-    this.output(plain);
-  }
-
   private async readHeader(): Promise<void> {
-    const head = this.queue.peek(Math.min(this.queue.length, MAX_HEADER_BYTES + AGE_NONCE_BYTES));
+    const head = this.head.peek(Math.min(this.head.length, MAX_HEADER_BYTES + AGE_NONCE_BYTES));
     checkPrefix(head);
     const end = findAgeHeaderEnd(head);
     if (end === undefined) {
-      if (this.queue.length > MAX_HEADER_BYTES) throw notAge('no header MAC line');
+      if (this.head.length > MAX_HEADER_BYTES) throw notAge('no header MAC line');
       return;
     }
-    if (this.queue.length < end + AGE_NONCE_BYTES) return;
-    const header = this.queue.take(end);
-    const nonce = this.queue.take(AGE_NONCE_BYTES);
+    if (this.head.length < end + AGE_NONCE_BYTES) return;
+    const header = this.head.take(end);
+    const nonce = this.head.take(AGE_NONCE_BYTES);
     const fileKey = await openAgeHeader(header, this.password, this.maxLogN);
     this.payloadKey = hkdf(fileKey, nonce, 'payload');
   }
 
+  /** Opens one chunk that is not the last; false (and nothing more is opened) when it does not authenticate. */
+  private readonly openChunk = (sealed: Uint8Array, plain: Uint8Array): boolean => {
+    if (!openInto(this.payloadKey!, chunkNonce(this.counter, false), sealed, plain)) return false;
+    this.counter++;
+    return true;
+  };
+
   protected async onData(chunk: Uint8Array): Promise<void> {
-    this.queue.push(chunk);
     if (!this.payloadKey) {
+      this.head.push(chunk);
       await this.readHeader();
       if (!this.payloadKey) return;
+      chunk = this.head.takeAll();
     }
-    // More than one sealed chunk buffered: the first is not the last one.
-    while (this.queue.length > AGE_SEALED_CHUNK) {
-      const n = this.counter;
-      const plain = open(
-        this.payloadKey,
-        chunkNonce(this.counter++, false),
-        this.queue.take(AGE_SEALED_CHUNK),
+    // The chunks before a failing one are authentic: they are output before the error.
+    this.output(this.chunks.cut(chunk, this.openChunk));
+    if (this.chunks.stopped) {
+      throw decryptionFailed(
+        `Chunk ${this.counter} of the age file failed authentication: the file is corrupted or was modified.`,
       );
-      if (!plain)
-        throw decryptionFailed(
-          `Chunk ${n} of the age file failed authentication: the file is corrupted or was modified.`,
-        );
-      this.emitPlain(plain);
     }
   }
 
   protected onEnd(): void {
     if (!this.payloadKey) throw notAge('it ends inside the header: truncated');
-    const rest = this.queue.takeAll();
-    const plain = open(this.payloadKey, chunkNonce(this.counter, true), rest);
+    const plain = open(this.payloadKey, chunkNonce(this.counter, true), this.chunks.rest());
     if (!plain || (plain.length === 0 && this.counter > 0)) {
       throw decryptionFailed(
         'The age file is truncated or was modified: its last chunk does not authenticate as the final one.',
       );
     }
-    this.emitPlain(plain);
+    this.output(plain);
   }
 }
 

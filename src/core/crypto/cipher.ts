@@ -1,17 +1,8 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { xsalsa20 } from '@noble/ciphers/salsa.js';
 import type { AlgorithmInfo } from './algorithms.js';
-import { Blowfish } from './ciphers/blowfish.js';
-import { Cast128 } from './ciphers/cast128.js';
-import { Des } from './ciphers/des.js';
-import { Idea } from './ciphers/idea.js';
-import { Rc2 } from './ciphers/rc2.js';
-import { Rc4 } from './ciphers/rc4.js';
-import { Rijndael } from './ciphers/rijndael.js';
-import { Tea } from './ciphers/tea.js';
-import { Twofish } from './ciphers/twofish.js';
 import type { BlockCipher } from './ciphers/types.js';
 import { decryptionFailed } from './errors.js';
+import { type Sodium, sodium } from './native.js';
 
 /**
  * A keyed cipher in one direction, fed in pieces: `update` returns what can be output so far and
@@ -26,36 +17,31 @@ export interface Processor {
 /** Where Node's OpenSSL has the cipher without the legacy provider, it does the work. */
 const NODE_CIPHERS: Record<number, string> = { 0: 'aes-256-cbc', 8: 'des-ede3-cbc', 11: 'chacha20' };
 
-function blockCipher(id: number, key: Uint8Array): BlockCipher {
-  switch (id) {
-    case 1:
-      return new Blowfish(key);
-    case 2:
-      return new Cast128(key);
-    case 3:
-      return new Des(key);
-    case 4:
-      return new Idea(key);
-    case 5:
-      return new Rc2(key, 128);
-    case 7:
-      return new Tea(key);
-    case 9:
-      return new Twofish(key);
-    case 10:
-      return new Rijndael(key, 32);
-    default:
-      throw new RangeError(`algorithm ${id} is not a hand-written block cipher`);
-  }
-}
+/**
+ * The hand-written block ciphers, each loaded only when a stream uses it: a program that encrypts
+ * with AES never parses their code or tables.
+ */
+const BLOCK_CIPHERS: Record<number, (key: Uint8Array) => Promise<BlockCipher>> = {
+  1: async (key) => new (await import('./ciphers/blowfish.js')).Blowfish(key),
+  2: async (key) => new (await import('./ciphers/cast128.js')).Cast128(key),
+  3: async (key) => new (await import('./ciphers/des.js')).Des(key),
+  4: async (key) => new (await import('./ciphers/idea.js')).Idea(key),
+  5: async (key) => new (await import('./ciphers/rc2.js')).Rc2(key, 128),
+  7: async (key) => new (await import('./ciphers/tea.js')).Tea(key),
+  9: async (key) => new (await import('./ciphers/twofish.js')).Twofish(key),
+  10: async (key) => new (await import('./ciphers/rijndael.js')).Rijndael(key, 32),
+};
 
-/** The raw cipher of `info` with this key and IV: CBC + PKCS#7 for block ciphers, the bare keystream otherwise. */
-export function createProcessor(
+/**
+ * The raw cipher of `info` with this key and IV: CBC + PKCS#7 for block ciphers, the bare keystream
+ * otherwise. Asynchronous only because a hand-written cipher's code is loaded on first use.
+ */
+export async function createProcessor(
   info: AlgorithmInfo,
   key: Uint8Array,
   iv: Uint8Array,
   decrypt: boolean,
-): Processor {
+): Promise<Processor> {
   const nodeName = NODE_CIPHERS[info.id];
   if (nodeName) {
     // ChaCha20 in OpenSSL takes a 16-byte IV: a 32-bit little-endian block counter, then the 12-byte nonce.
@@ -73,11 +59,16 @@ export function createProcessor(
     };
   }
   if (info.id === 6) {
-    const rc4 = new Rc4(key);
+    const rc4 = new (await import('./ciphers/rc4.js')).Rc4(key);
     return { update: (data) => rc4.process(data), final: () => new Uint8Array(0) };
   }
-  if (info.id === 12) return new XSalsa20Stream(key, iv);
-  const cipher = blockCipher(info.id, key);
+  if (info.id === 12) {
+    const na = sodium();
+    return na ? new NativeXSalsa20Stream(na, key, iv) : new XSalsa20Stream(key, iv, await loadXSalsa20());
+  }
+  const make = BLOCK_CIPHERS[info.id];
+  if (!make) throw new RangeError(`algorithm ${info.id} has no cipher`);
+  const cipher = await make(key);
   return decrypt ? new CbcDecryptor(cipher, iv) : new CbcEncryptor(cipher, iv);
 }
 
@@ -188,6 +179,37 @@ export class CbcDecryptor implements Processor {
   }
 }
 
+type XSalsa20 = typeof import('@noble/ciphers/salsa.js').xsalsa20;
+
+async function loadXSalsa20(): Promise<XSalsa20> {
+  return (await import('@noble/ciphers/salsa.js')).xsalsa20;
+}
+
+/** XSalsa20 keystream (no authentication) fed in arbitrary pieces, through libsodium. */
+class NativeXSalsa20Stream implements Processor {
+  private readonly state: Uint8Array;
+
+  constructor(
+    private readonly na: Sodium,
+    key: Uint8Array,
+    nonce: Uint8Array,
+  ) {
+    this.state = new Uint8Array(na.crypto_stream_xor_STATEBYTES);
+    na.crypto_stream_xor_init(this.state, nonce, key);
+  }
+
+  update(data: Uint8Array): Uint8Array {
+    const out = Buffer.allocUnsafe(data.length);
+    this.na.crypto_stream_xor_update(this.state, out, data);
+    return out;
+  }
+
+  final(): Uint8Array {
+    this.na.crypto_stream_xor_final(this.state);
+    return new Uint8Array(0);
+  }
+}
+
 /** XSalsa20 keystream (no authentication) fed in arbitrary pieces, through @noble/ciphers. */
 class XSalsa20Stream implements Processor {
   private position = 0;
@@ -195,9 +217,11 @@ class XSalsa20Stream implements Processor {
   constructor(
     private readonly key: Uint8Array,
     private readonly nonce: Uint8Array,
+    private readonly xsalsa20: XSalsa20,
   ) {}
 
   update(data: Uint8Array): Uint8Array {
+    const { xsalsa20 } = this;
     const out = new Uint8Array(data.length);
     let i = 0;
     const within = this.position % 64;

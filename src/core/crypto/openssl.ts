@@ -51,16 +51,16 @@ export class OpensslEncryptStream extends CryptoTransform {
     super(false);
     this.salt = salt ?? randomBytes(OPENSSL_SALT_BYTES);
     this.randomness = { salt: this.salt };
-    this.ready = deriveKeyIv(info, password, this.salt, kdf).then(({ key, iv }) => {
-      this.processor = createProcessor(info, key, iv, false);
+    this.ready = deriveKeyIv(info, password, this.salt, kdf).then(async ({ key, iv }) => {
+      this.processor = await createProcessor(info, key, iv, false);
       this.output(Buffer.concat([OPENSSL_MAGIC, this.salt]));
     });
     this.ready.catch(() => {}); // surfaced by the first write or the end
   }
 
-  protected async onData(chunk: Uint8Array): Promise<void> {
-    if (!this.processor) await this.ready;
-    this.output(this.processor!.update(chunk));
+  protected onData(chunk: Uint8Array): void | Promise<void> {
+    if (!this.processor) return this.ready.then(() => this.onData(chunk));
+    this.output(this.processor.update(chunk));
   }
 
   protected async onEnd(): Promise<void> {
@@ -103,8 +103,9 @@ export class OpensslDecryptStream extends CryptoTransform {
       header.subarray(OPENSSL_MAGIC.length),
       this.kdf,
     );
-    this.processor = createProcessor(this.info, key, iv, true);
-    this.output(this.processor.update(this.head.takeAll()));
+    const processor = await createProcessor(this.info, key, iv, true);
+    this.processor = processor;
+    this.output(processor.update(this.head.takeAll()));
   }
 
   protected onEnd(): void {
@@ -119,7 +120,8 @@ export class OpensslDecryptStream extends CryptoTransform {
 
 /** The raw cipher with an explicit key and IV, no header (EncryptionKey / EncryptionIV). */
 export class RawCipherStream extends CryptoTransform {
-  private readonly processor: Processor;
+  private processor: Processor | undefined;
+  private readonly ready: Promise<void>;
 
   constructor(
     info: AlgorithmInfo,
@@ -129,14 +131,19 @@ export class RawCipherStream extends CryptoTransform {
     options: CryptoStreamOptions = {},
   ) {
     super(decrypt, decrypt ? options.ciphertextSize : undefined);
-    this.processor = createProcessor(info, key, iv, decrypt);
+    this.ready = createProcessor(info, key, iv, decrypt).then((p) => {
+      this.processor = p;
+    });
+    this.ready.catch(() => {}); // surfaced by the first write or the end
   }
 
-  protected onData(chunk: Uint8Array): void {
+  protected onData(chunk: Uint8Array): void | Promise<void> {
+    if (!this.processor) return this.ready.then(() => this.onData(chunk));
     this.output(this.processor.update(chunk));
   }
 
-  protected onEnd(): void {
-    this.output(this.processor.final());
+  protected async onEnd(): Promise<void> {
+    await this.ready;
+    this.output(this.processor!.final());
   }
 }

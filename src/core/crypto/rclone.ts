@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { xsalsa20poly1305 } from '@noble/ciphers/salsa.js';
 import { decryptionFailed } from './errors.js';
 import { scryptKey } from './kdf.js';
-import { ByteQueue, type CryptoStreamOptions, CryptoTransform } from './stream-util.js';
+import { type Sodium, sodium } from './native.js';
+import { BlockCutter, ByteQueue, type CryptoStreamOptions, CryptoTransform } from './stream-util.js';
 
 /**
  * rclone's `crypt` file format, used in password mode for algorithm 12 (XSalsa20). Files round-trip
@@ -47,39 +47,76 @@ export function blockNonce(fileNonce: Uint8Array, n: number): Uint8Array {
   return out;
 }
 
+/** NaCl secretbox under one key, in rclone's block layout: tag ‖ ciphertext. */
+interface SecretBox {
+  /** Seals `plain` into `sealed` (plain.length + 16 bytes). */
+  seal(nonce: Uint8Array, plain: Uint8Array, sealed: Uint8Array): void;
+  /** Opens `sealed` into `plain` (sealed.length − 16 bytes); false when it does not authenticate. */
+  open(nonce: Uint8Array, sealed: Uint8Array, plain: Uint8Array): boolean;
+}
+
+/** libsodium when `na` (the binding) is given, else @noble/ciphers (loaded only then). */
+async function secretBox(key: Uint8Array, na: Sodium | undefined): Promise<SecretBox> {
+  if (na) {
+    return {
+      seal: (nonce, plain, sealed) => na.crypto_secretbox_easy(sealed, plain, nonce, key),
+      open: (nonce, sealed, plain) => na.crypto_secretbox_open_easy(plain, sealed, nonce, key),
+    };
+  }
+  const { xsalsa20poly1305 } = await import('@noble/ciphers/salsa.js');
+  return {
+    seal: (nonce, plain, sealed) => sealed.set(xsalsa20poly1305(key, nonce).encrypt(plain)),
+    open: (nonce, sealed, plain) => {
+      try {
+        plain.set(xsalsa20poly1305(key, nonce).decrypt(sealed));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
 export class RcloneEncryptStream extends CryptoTransform {
   /** The file nonce this stream uses (also in its header). */
   readonly randomness: { nonce: Uint8Array };
   private readonly nonce: Uint8Array;
-  private key: Buffer | undefined;
+  private box: SecretBox | undefined;
   private readonly ready: Promise<void>;
-  private readonly pending = new ByteQueue();
+  private readonly blocks = new BlockCutter(RCLONE_BLOCK_BYTES, SEALED_BLOCK, false);
   private block = 0;
 
   constructor(dataKey: Promise<Buffer>, nonce?: Uint8Array) {
     super(false);
     this.nonce = nonce ?? randomBytes(RCLONE_NONCE_BYTES);
     this.randomness = { nonce: this.nonce };
-    this.ready = dataKey.then((key) => {
-      this.key = key;
-      this.output(Buffer.concat([RCLONE_MAGIC, this.nonce]));
-    });
+    const na = sodium();
+    this.ready = dataKey
+      .then((key) => secretBox(key, na))
+      .then((box) => {
+        this.box = box;
+        this.output(Buffer.concat([RCLONE_MAGIC, this.nonce]));
+      });
     this.ready.catch(() => {});
   }
 
-  private sealBlock(plaintext: Uint8Array): void {
-    this.output(xsalsa20poly1305(this.key!, blockNonce(this.nonce, this.block++)).encrypt(plaintext));
-  }
+  private readonly seal = (plain: Uint8Array, sealed: Uint8Array): boolean => {
+    this.box!.seal(blockNonce(this.nonce, this.block++), plain, sealed);
+    return true;
+  };
 
-  protected async onData(chunk: Uint8Array): Promise<void> {
-    if (!this.key) await this.ready;
-    this.pending.push(chunk);
-    while (this.pending.length >= RCLONE_BLOCK_BYTES) this.sealBlock(this.pending.take(RCLONE_BLOCK_BYTES));
+  protected onData(chunk: Uint8Array): void | Promise<void> {
+    if (!this.box) return this.ready.then(() => this.onData(chunk));
+    this.output(this.blocks.cut(chunk, this.seal));
   }
 
   protected async onEnd(): Promise<void> {
     await this.ready;
-    if (this.pending.length) this.sealBlock(this.pending.takeAll());
+    const last = this.blocks.rest();
+    if (!last.length) return;
+    const sealed = Buffer.allocUnsafe(last.length + RCLONE_TAG_BYTES);
+    this.seal(last, sealed);
+    this.output(sealed);
   }
 }
 
@@ -93,11 +130,13 @@ export interface RclonePosition {
 }
 
 export class RcloneDecryptStream extends CryptoTransform {
-  private key: Buffer | undefined;
+  private box: SecretBox | undefined;
   private nonce: Uint8Array | undefined;
-  private readonly queue = new ByteQueue();
+  /** The header while it arrives. */
+  private readonly head = new ByteQueue();
+  private readonly blocks = new BlockCutter(SEALED_BLOCK, RCLONE_BLOCK_BYTES, false);
   private block: number;
-  private skip: number;
+  private readonly na = sodium();
 
   constructor(
     private readonly dataKey: Promise<Buffer>,
@@ -111,50 +150,52 @@ export class RcloneDecryptStream extends CryptoTransform {
     this.skip = position.skip ?? 0;
   }
 
-  private openBlock(sealed: Uint8Array): void {
-    const n = this.block++;
-    let plain: Uint8Array;
-    try {
-      plain = xsalsa20poly1305(this.key!, blockNonce(this.nonce!, n)).decrypt(sealed);
-    } catch {
-      throw decryptionFailed(
-        n === 0
-          ? 'The rclone-format data does not authenticate: wrong password (or second password), or corrupted data.'
-          : `Block ${n} of the rclone-format data failed authentication: the data is corrupted or was modified.`,
-      );
-    }
-    if (this.skip) {
-      const drop = Math.min(this.skip, plain.length);
-      this.skip -= drop;
-      plain = plain.subarray(drop);
-    }
-    this.output(plain);
+  /** Opens one block; false (and nothing more is opened) when it does not authenticate. */
+  private readonly open = (sealed: Uint8Array, plain: Uint8Array): boolean => {
+    if (!this.box!.open(blockNonce(this.nonce!, this.block), sealed, plain)) return false;
+    this.block++;
+    return true;
+  };
+
+  private authenticationFailed() {
+    const n = this.block;
+    return decryptionFailed(
+      n === 0
+        ? 'The rclone-format data does not authenticate: wrong password (or second password), or corrupted data.'
+        : `Block ${n} of the rclone-format data failed authentication: the data is corrupted or was modified.`,
+    );
   }
 
   protected async onData(chunk: Uint8Array): Promise<void> {
-    this.queue.push(chunk);
     if (!this.nonce) {
-      if (this.queue.length < RCLONE_HEADER_BYTES) return;
-      const header = this.queue.take(RCLONE_HEADER_BYTES);
+      this.head.push(chunk);
+      if (this.head.length < RCLONE_HEADER_BYTES) return;
+      const header = this.head.take(RCLONE_HEADER_BYTES);
       if (!RCLONE_MAGIC.equals(header.subarray(0, RCLONE_MAGIC.length))) {
         throw decryptionFailed(
           'This is not rclone-encrypted data: it does not start with the "RCLONE\\0\\0" magic.',
         );
       }
       this.nonce = Uint8Array.from(header.subarray(RCLONE_MAGIC.length));
+      chunk = this.head.takeAll();
     }
-    this.key ??= await this.dataKey;
-    while (this.queue.length >= SEALED_BLOCK) this.openBlock(this.queue.take(SEALED_BLOCK));
+    this.box ??= await secretBox(await this.dataKey, this.na);
+    // The blocks before a failing one are authentic: they are output before the error.
+    this.output(this.blocks.cut(chunk, this.open));
+    if (this.blocks.stopped) throw this.authenticationFailed();
   }
 
   protected async onEnd(): Promise<void> {
     if (!this.nonce)
       throw decryptionFailed('The rclone-format data is truncated: it ends inside its 32-byte header.');
-    if (this.queue.length === 0) return;
-    if (this.queue.length <= RCLONE_TAG_BYTES) {
+    const last = this.blocks.rest();
+    if (last.length === 0) return;
+    if (last.length <= RCLONE_TAG_BYTES) {
       throw decryptionFailed('The rclone-format data is truncated: it ends inside a block header.');
     }
-    this.key ??= await this.dataKey;
-    this.openBlock(this.queue.takeAll());
+    this.box ??= await secretBox(await this.dataKey, this.na);
+    const plain = Buffer.allocUnsafe(last.length - RCLONE_TAG_BYTES);
+    if (!this.open(last, plain)) throw this.authenticationFailed();
+    this.output(plain);
   }
 }

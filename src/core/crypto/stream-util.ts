@@ -50,6 +50,72 @@ export class ByteQueue {
   }
 }
 
+/**
+ * Cuts a byte stream into the fixed-size blocks of a chunked format and runs many blocks per write
+ * into one output buffer: a 1 MiB write becomes sixteen 64 KiB blocks and one push, the blocks read
+ * in place from the written chunk. Only a block that spans two writes is copied (into one reused
+ * staging buffer), and only what is left over at the end of a write is kept, as a copy.
+ */
+export class BlockCutter {
+  private readonly staging: Uint8Array;
+  private held = 0;
+  /** Whether the last `cut` stopped at a block its callback refused. */
+  stopped = false;
+
+  /**
+   * @param inBlock  input bytes per block
+   * @param outBlock output bytes per block
+   * @param keepLast hold a complete block back until more data arrives, for formats whose last
+   *                 block is processed differently (age's final-chunk flag)
+   */
+  constructor(
+    private readonly inBlock: number,
+    private readonly outBlock: number,
+    private readonly keepLast: boolean,
+  ) {
+    this.staging = new Uint8Array(inBlock);
+  }
+
+  /**
+   * Runs `each(input, output)` on every block that `chunk` completes; returns their outputs in order.
+   * `each` returns false to stop at a block (one that fails authentication): the outputs of the blocks
+   * before it are returned and {@link stopped} is set; the cutter must not be used again.
+   */
+  cut(chunk: Uint8Array, each: (input: Uint8Array, output: Uint8Array) => boolean): Buffer {
+    const { inBlock, outBlock, staging } = this;
+    const total = this.held + chunk.length;
+    const blocks = this.keepLast ? Math.max(0, Math.ceil(total / inBlock) - 1) : Math.floor(total / inBlock);
+    const out = Buffer.allocUnsafe(blocks * outBlock);
+    let used = 0;
+    for (let i = 0; i < blocks; i++) {
+      let input: Uint8Array;
+      if (this.held) {
+        used = inBlock - this.held;
+        staging.set(chunk.subarray(0, used), this.held);
+        this.held = 0;
+        input = staging;
+      } else {
+        input = chunk.subarray(used, used + inBlock);
+        used += inBlock;
+      }
+      if (!each(input, out.subarray(i * outBlock, (i + 1) * outBlock))) {
+        this.stopped = true;
+        return out.subarray(0, i * outBlock);
+      }
+    }
+    staging.set(chunk.subarray(used), this.held);
+    this.held += chunk.length - used;
+    return out;
+  }
+
+  /** The bytes not yet cut: the last block at the end of the stream (0 to `inBlock` bytes). */
+  rest(): Uint8Array {
+    const rest = this.staging.subarray(0, this.held);
+    this.held = 0;
+    return rest;
+  }
+}
+
 export interface CryptoStreamOptions {
   /**
    * For decryption: the exact number of ciphertext bytes expected (the size the service reports).
@@ -76,7 +142,15 @@ export abstract class CryptoTransform extends Transform {
   protected abstract onData(chunk: Uint8Array): void | Promise<void>;
   protected abstract onEnd(): void | Promise<void>;
 
+  /** Output bytes still to drop from the front: seekable decryption starts in the middle of a chunk. */
+  protected skip = 0;
+
   protected output(data: Uint8Array): void {
+    if (this.skip) {
+      const drop = Math.min(this.skip, data.length);
+      this.skip -= drop;
+      data = data.subarray(drop);
+    }
     if (data.length) this.push(Buffer.from(data.buffer, data.byteOffset, data.length));
   }
 

@@ -501,6 +501,8 @@ export class HttpClient {
       }
     }
     for (const [name, value] of route.headers) headers.set(name, value);
+    // The pool is the proxy's, so undici would name the proxy; a forwarded request names its target.
+    if (route.proxy === 'forward' && !headers.has('Host')) headers.set('Host', hop.url.host);
     this.logRequest(hop, route, headers);
 
     const attempt = new AbortController();
@@ -739,7 +741,18 @@ export class HttpClient {
   }
 
   private retryDelayForError(op: Operation, err: unknown, attempt: number): number | undefined {
-    if (op.signal.aborted || err instanceof TimeoutReason || err instanceof InterruptReason) return undefined;
+    if (op.signal.aborted || err instanceof InterruptReason) return undefined;
+    // A stall (no byte for the inactivity timeout) is a fault like a reset: repeated when safe. An
+    // AbsoluteTimeout is the caller's bound on the whole call, not a fault.
+    if (
+      err instanceof TimeoutReason ||
+      (err instanceof CloudStorageError && err.cause instanceof TimeoutReason)
+    ) {
+      const reason = err instanceof TimeoutReason ? err : (err.cause as TimeoutReason);
+      if (reason.absolute || !this.canRepeat(op) || attempt >= this.settings.get('MaxRetries'))
+        return undefined;
+      return this.backoff(attempt);
+    }
     // An error built from a response (the provider's mapping included) is final here.
     if (err instanceof CloudStorageError && err.httpStatus !== undefined) return undefined;
     if (attempt >= this.settings.get('MaxRetries')) return undefined;

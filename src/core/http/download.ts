@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream';
+import { finished as eos, type Readable, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 import type { HttpClient } from './client.js';
@@ -88,10 +88,14 @@ export async function downloadTo(
         if (tag && !tag.startsWith('W/')) etag = tag;
       }
       try {
-        for await (const chunk of response.body) {
-          await writeChunk(sink, chunk as Buffer, () => sinkError);
-          written += (chunk as Buffer).length;
-        }
+        await pour(
+          response.body,
+          sink,
+          () => sinkError,
+          (bytes) => {
+            written += bytes;
+          },
+        );
         break;
       } catch (err) {
         response.body.destroy();
@@ -154,30 +158,55 @@ function checkRange(response: HttpResponse, position: number, client: HttpClient
   );
 }
 
-async function writeChunk(sink: Writable, chunk: Buffer, failed: () => Error | undefined): Promise<void> {
-  const early = failed() ?? (sink.destroyed ? new Error('the destination stream was closed') : undefined);
-  if (early) throw new SinkError(early);
-  if (sink.write(chunk)) return;
-  await new Promise<void>((resolve, reject) => {
+/**
+ * Writes a body into the sink chunk by chunk as it arrives, pausing the body while the sink is full, until
+ * the body ends. (A `for await` over the body would read it in paused mode, where each read joins every
+ * buffered chunk into a new buffer: a copy of each byte, and large short-lived allocations.) The sink is
+ * neither ended nor destroyed here, so that a broken body can be resumed into it.
+ */
+function pour(
+  body: Readable,
+  sink: Writable,
+  failed: () => Error | undefined,
+  onWritten: (bytes: number) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     const cleanup = () => {
+      body.off('data', onData);
+      stopWatching();
       sink.off('drain', onDrain);
-      sink.off('error', onError);
-      sink.off('close', onClose);
+      sink.off('error', onSinkError);
+      sink.off('close', onSinkClose);
     };
-    const onDrain = () => {
+    const fail = (err: Error) => {
       cleanup();
-      resolve();
+      body.pause();
+      reject(err);
     };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(new SinkError(err));
+    const onData = (chunk: Buffer) => {
+      const early = failed() ?? (sink.destroyed ? new Error('the destination stream was closed') : undefined);
+      if (early) {
+        fail(new SinkError(early));
+        return;
+      }
+      const more = sink.write(chunk);
+      onWritten(chunk.length);
+      if (!more) body.pause();
     };
-    const onClose = () => {
-      cleanup();
-      reject(new SinkError(failed() ?? new Error('the destination stream was closed')));
-    };
+    const onDrain = () => body.resume();
+    const onSinkError = (err: Error) => fail(new SinkError(err));
+    const onSinkClose = () => fail(new SinkError(failed() ?? new Error('the destination stream was closed')));
+    // The body's end, its error, or its close before the end (ERR_STREAM_PREMATURE_CLOSE).
+    const stopWatching = eos(body, { writable: false }, (err) => {
+      if (err) fail(err);
+      else {
+        cleanup();
+        resolve();
+      }
+    });
+    body.on('data', onData);
     sink.on('drain', onDrain);
-    sink.on('error', onError);
-    sink.on('close', onClose);
+    sink.once('error', onSinkError);
+    sink.once('close', onSinkClose);
   });
 }

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 import type { Redactor } from '../redact.js';
+import { STREAM_BUFFER_BYTES } from '../stream-buffer.js';
 import type { HttpResponse } from './types.js';
 
 export interface BodyHooks {
@@ -27,7 +28,7 @@ export class ResponseBody extends Readable {
     private readonly source: Readable,
     private readonly hooks: BodyHooks,
   ) {
-    super();
+    super({ highWaterMark: STREAM_BUFFER_BYTES });
     source.on('data', (chunk: Buffer) => {
       hooks.onChunk(chunk);
       if (!this.push(chunk)) source.pause();
@@ -39,8 +40,14 @@ export class ResponseBody extends Readable {
     });
     source.once('error', (err) => {
       const mapped = hooks.mapError(err);
-      if (this.readableLength === 0) this.destroy(mapped);
-      else this.pendingError = mapped;
+      if (this.readableLength === 0) {
+        this.destroy(mapped);
+        return;
+      }
+      this.pendingError = mapped;
+      // A _read may already be outstanding (the source was resumed for it): the stream calls _read again
+      // only after a push, so an empty one releases it; once the buffer drains, _read delivers the error.
+      this.push(Buffer.alloc(0));
     });
     // Paused until the reader asks for data.
     source.pause();

@@ -2,7 +2,6 @@ import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { SocksClient } from 'socks';
 import { Agent, type Dispatcher, Pool } from 'undici';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 import type { CoreEvents, TypedEmitter } from '../events.js';
@@ -342,6 +341,8 @@ export class Transport {
       `${label} CONNECT ${destination}:${port} via ${fw.host}:${fw.port}${fw.user ? ` as ${fw.user}` : ''}`,
     );
     try {
+      // Loaded by the processes that go through a SOCKS server only.
+      const { SocksClient } = await import('socks');
       const { socket } = await SocksClient.createConnection({
         command: 'connect',
         destination: { host: destination, port },

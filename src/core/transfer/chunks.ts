@@ -85,3 +85,44 @@ export async function runParallel<T>(
     throw failure ? failure.error : signal!.reason;
   }
 }
+
+/**
+ * Pulls up to `count` items of `items` ahead of its consumer, so that producing the next item (hashing the
+ * next part of a file) overlaps with consuming the current ones (sending parts). An error of the source
+ * reaches the consumer at the item where it happened; stopping early stops the source too, and hands the
+ * items read ahead but never consumed to `discard` (a spooled part's file is removed).
+ */
+export async function* readAhead<T>(
+  items: AsyncIterable<T>,
+  count: number,
+  discard?: (item: T) => Promise<void>,
+): AsyncGenerator<T> {
+  const iterator = items[Symbol.asyncIterator]();
+  const queue: Array<Promise<IteratorResult<T>>> = [];
+  let pulling: Promise<unknown> = Promise.resolve();
+  // Pulls are serialised: a generator must not be advanced while it runs.
+  const pull = () => {
+    const next = pulling.then(() => iterator.next());
+    pulling = next.catch(() => undefined);
+    queue.push(next);
+  };
+  let done = false;
+  try {
+    for (let i = 0; i < Math.max(1, count); i++) pull();
+    for (;;) {
+      const r = await queue.shift()!;
+      if (r.done) {
+        done = true;
+        return;
+      }
+      pull();
+      yield r.value;
+    }
+  } finally {
+    // Settle what is in flight (so nothing rejects unobserved), then stop the source if it is not done.
+    for (const r of await Promise.allSettled(queue)) {
+      if (r.status === 'fulfilled' && !r.value.done) await discard?.(r.value.value);
+    }
+    if (!done) await iterator.return?.();
+  }
+}

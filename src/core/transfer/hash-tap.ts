@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 
 /** Anything that takes bytes to hash: node's Hash, a content hasher. */
@@ -55,4 +55,35 @@ export async function hashFilePrefix(path: string, length: number, hasher: ByteH
       `Cannot resume: ${path} has ${read} bytes, fewer than startByte (${length}).`,
     );
   }
+}
+
+/** A hash that can also say its digest (node's Hash as `(h) => h.digest('hex')`, a content hasher). */
+export interface DigestHasher extends ByteHasher {
+  digest(): string;
+}
+
+/**
+ * The bytes of an upload, opened afresh for each attempt through a new hash: `sent()` is the digest of
+ * what the latest attempt handed on, once that attempt read its data to the end (undefined before). After
+ * an unknown outcome, it is what the service's copy must hash to for the upload to count as done (see
+ * core `sendReconciled`); with encryption each attempt is new ciphertext, so it is the last one's.
+ */
+export function hashEachAttempt(
+  open: () => Readable,
+  newHasher: () => DigestHasher,
+): { open: () => Readable; sent: () => string | undefined } {
+  let digest: string | undefined;
+  return {
+    open: () => {
+      digest = undefined;
+      const hasher = newHasher();
+      const tap = hashTap(hasher);
+      tap.once('end', () => {
+        digest = hasher.digest();
+      });
+      pipeline(open(), tap, () => undefined);
+      return tap;
+    },
+    sent: () => digest,
+  };
 }

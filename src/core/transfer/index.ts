@@ -1,6 +1,7 @@
-export { fixedSizeParts, runParallel } from './chunks.js';
+export { fixedSizeParts, readAhead, runParallel } from './chunks.js';
 export { deliverBody } from './deliver.js';
 export { DROPBOX_HASH_BLOCK, DropboxContentHasher, HashingStream, type HashName, hashBytes } from './hash.js';
+export { type ChunkObserver, type HashedPart, rangeParts, spooledParts } from './hashed-parts.js';
 export { sessionRandomness } from './session-randomness.js';
 export { type DownloadSink, type DownloadTarget, openDownloadSink } from './sink.js';
 export {

@@ -1,7 +1,13 @@
 import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { AtomicFile, createExclusive, openForAppend } from '../atomic-file.js';
+import {
+  AtomicFile,
+  createExclusive,
+  discardPendingWrites,
+  handleWriter,
+  openForAppend,
+} from '../atomic-file.js';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 
 /** Where a download goes. */
@@ -139,7 +145,7 @@ async function resumeInPlace(path: string, startByte: number): Promise<DownloadS
 }
 
 function inPlace(handle: FileHandle, createdNew: boolean): DownloadSink {
-  const stream = handle.createWriteStream();
+  const stream = handleWriter(handle);
   return {
     writable: stream,
     createdNew,
@@ -149,7 +155,9 @@ function inPlace(handle: FileHandle, createdNew: boolean): DownloadSink {
       return undefined;
     },
     async abort() {
-      stream.destroy();
+      // Resolves once the file is settled: the partial file a caller sees is the one startByte resumes.
+      discardPendingWrites(stream);
+      if (!stream.closed) await new Promise<void>((resolve) => stream.once('close', () => resolve()));
     },
   };
 }

@@ -3,6 +3,7 @@ import type { BlobStore, EmulatorRequest, Router } from '../core/index.js';
 import type { OAuthAuthorizationServer } from '../core/oauth/index.js';
 import { authenticate } from './auth.js';
 import { badRequest, REQUEST_ID_HEADER, requestIdOf } from './errors.js';
+import type { FileRecord } from './model.js';
 import type { EmulatorUrls, Shapes } from './shapes.js';
 import type { BoxStore } from './state.js';
 
@@ -58,10 +59,18 @@ export function defaultConfig(): BoxEmulatorConfig {
   };
 }
 
-/** Everything a route handler needs; one per emulator. */
+/**
+ * Everything a route handler needs. Each user (the owner, who is also the service account, and each app
+ * user or managed user) has a file tree of its own: a request's context is that of the user it acts for.
+ */
 export interface BoxContext {
+  /** The file tree of the user the request acts for (the owner's outside requests). */
   store: BoxStore;
   shapes: Shapes;
+  /** The context of one user's requests: that user's tree, made on first use. */
+  forUser(userId: string): BoxContext;
+  /** Every user's tree, for what crosses them (signed download URLs, shared links, metadata templates). */
+  allStores(): BoxStore[];
   blobs: BlobStore;
   config: BoxEmulatorConfig;
   oauth: OAuthAuthorizationServer;
@@ -75,6 +84,7 @@ export interface BoxCall {
   res: ServerResponse;
   /** The user the access token acts for (empty for public routes). */
   userId: string;
+  /** The context of that user (its file tree). */
   ctx: BoxContext;
 }
 
@@ -94,8 +104,8 @@ export function route(
 ): void {
   router.add(method, path, async (req, res) => {
     res.setHeader(REQUEST_ID_HEADER, requestIdOf(req));
-    const userId = options.public ? '' : authenticate(ctx.oauth, req);
-    await handler({ req, res, userId, ctx });
+    const userId = options.public ? '' : authenticate(ctx.oauth, ctx.store.users, req);
+    await handler({ req, res, userId, ctx: userId ? ctx.forUser(userId) : ctx });
   });
 }
 
@@ -150,4 +160,15 @@ export function asObject(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
+}
+
+/** A file in any user's tree (signed URLs and shared links are not tied to the caller). */
+export function findFileAnywhere(
+  ctx: BoxContext,
+  test: (file: FileRecord) => boolean,
+): FileRecord | undefined {
+  for (const store of ctx.allStores()) {
+    for (const item of store.items.values()) if (item.type === 'file' && test(item)) return item;
+  }
+  return undefined;
 }

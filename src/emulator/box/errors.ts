@@ -78,9 +78,6 @@ export const boxErrorFormatter: ErrorFormatter = (error, req) => {
   const requestId = requestIdOf(req);
   const headers = error.headers as Record<string, string>;
   headers[REQUEST_ID_HEADER] = requestId;
-  // An error answered before the request body was read (a name clash found in an upload's attributes):
-  // the rest of the body may never be drained, so the connection must not be reused.
-  if (!req.body.complete) headers.connection = 'close';
   if (error.status === 401) {
     headers['www-authenticate'] = WWW_AUTHENTICATE;
     return { body: '', contentType: 'text/plain' };

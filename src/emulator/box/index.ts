@@ -13,7 +13,7 @@ import type {
 } from '../core/oauth/index.js';
 import { createBoxOAuthServer } from './auth.js';
 import { type BoxContext, type BoxEmulatorConfig, defaultConfig } from './context.js';
-import { boxErrorFormatter } from './errors.js';
+import { boxErrorFormatter, unauthorized } from './errors.js';
 import type { EnterpriseRecord, UserRecord } from './model.js';
 import { DownloadSigner, installDownloadRoutes } from './routes/downloads.js';
 import { installItemRoutes } from './routes/items.js';
@@ -25,7 +25,7 @@ import { installUploadRoutes } from './routes/uploads.js';
 import { installUserRoutes } from './routes/users.js';
 import { installVersionRoutes } from './routes/versions.js';
 import { type EmulatorUrls, Shapes } from './shapes.js';
-import { BoxStore } from './state.js';
+import { BoxStore, userRecord } from './state.js';
 
 export type { BoxEmulatorConfig } from './context.js';
 export { defaultPartSize } from './context.js';
@@ -77,7 +77,7 @@ export class BoxEmulator implements ServiceEmulator {
 
   install(server: EmulatorServer): void {
     const now = this.options.now ?? Date.now;
-    const owner = defaultUser(now(), this.options.user);
+    const owner = userRecord(now(), this.options.user);
     const enterprise: EnterpriseRecord = {
       id: '1000001',
       name: 'Emulated Enterprise',
@@ -89,6 +89,10 @@ export class BoxEmulator implements ServiceEmulator {
       owner,
       enterprise,
       users: store.users,
+      tokenUrls: () => [
+        `${server.publicUrl('api')}/oauth2/token`,
+        `${server.publicUrl('api')}/api/oauth2/token`,
+      ],
       autoApprove: this.options.autoApprove,
       accessTokenLifetimeSeconds: this.options.accessTokenLifetimeSeconds,
       now,
@@ -111,6 +115,14 @@ export class BoxEmulator implements ServiceEmulator {
       app: server.publicUrl('app'),
     });
     const signer = new DownloadSigner(now, () => this.config.downloadUrlLifetimeMs);
+    const trees = new Map<string, BoxContext>();
+    const shapesFor = (tree: BoxStore) => {
+      const shapes = new Shapes(tree, urls, this.config.timezoneOffsetMinutes, (file) =>
+        signer.sign(file.id, file.versions.at(-1)!.id),
+      );
+      tree.renderConflict = (item) => shapes.conflict(item);
+      return shapes;
+    };
     const ctx: BoxContext = {
       store,
       blobs: server.blobs,
@@ -118,12 +130,22 @@ export class BoxEmulator implements ServiceEmulator {
       oauth,
       urls,
       signDownload: (fileId, versionId) => signer.sign(fileId, versionId),
-      shapes: undefined as unknown as Shapes,
+      shapes: shapesFor(store),
+      forUser: (userId) => {
+        if (userId === owner.id) return ctx;
+        const user = store.users.get(userId);
+        // Never someone else's tree for a user that is gone.
+        if (!user) throw unauthorized();
+        let tree = trees.get(userId);
+        if (!tree) {
+          const userStore = new BoxStore(server.blobs, user, enterprise, now, store);
+          tree = { ...ctx, store: userStore, shapes: shapesFor(userStore) };
+          trees.set(userId, tree);
+        }
+        return tree;
+      },
+      allStores: () => [store, ...[...trees.values()].map((t) => t.store)],
     };
-    ctx.shapes = new Shapes(store, urls, this.config.timezoneOffsetMinutes, (file) =>
-      signer.sign(file.id, file.versions.at(-1)!.id),
-    );
-    store.renderConflict = (item) => ctx.shapes.conflict(item);
 
     oauth.install(server);
     const sessions = new UploadSessions(ctx);
@@ -182,6 +204,36 @@ export class BoxEmulator implements ServiceEmulator {
     return { ...u, oauth2: `${u.api}/api/oauth2` };
   }
 
+  /**
+   * Registers an app (client id and secret) and the public keys its JWT assertions are signed for, by
+   * `kid`, as the developer console's "Add a Public Key" does. Registering an app again adds keys to it.
+   */
+  registerJwtApp(app: {
+    clientId: string;
+    clientSecret: string;
+    publicKeys: Array<{ id: string; pem: string }>;
+    name?: string;
+  }): void {
+    const known = this.oauth.client(app.clientId);
+    if (known) {
+      known.publicKeys = [...(known.publicKeys ?? []), ...app.publicKeys];
+      return;
+    }
+    this.oauth.registerClient({
+      clientId: app.clientId,
+      clientSecret: app.clientSecret,
+      redirectUris: [],
+      publicKeys: [...app.publicKeys],
+      ...(app.name ? { name: app.name } : {}),
+    });
+  }
+
+  /** Removes one public key of an app (its assertions then fail with an unknown `kid`). */
+  removePublicKey(clientId: string, keyId: string): void {
+    const client = this.oauth.client(clientId);
+    if (client?.publicKeys) client.publicKeys = client.publicKeys.filter((k) => k.id !== keyId);
+  }
+
   /** Mints an access token for the account's user (or another user), without the OAuth flow. */
   issueToken(options: Partial<IssueTokenOptions> = {}): string {
     const clientId = options.clientId ?? (this.options.clients?.[0] ?? DEFAULT_BOX_CLIENT).clientId;
@@ -192,26 +244,3 @@ export class BoxEmulator implements ServiceEmulator {
 
 /** What of the BoxStore a snapshot keeps (the counters keep new ids from meeting old ones). */
 const STORE_FIELDS = ['items', 'users', 'nextItemId', 'nextVersionId', 'nextLockId'] as const;
-
-function defaultUser(now: number, overrides: Partial<UserRecord> = {}): UserRecord {
-  return {
-    id: '20000001',
-    name: 'Emulated User',
-    login: 'user@example.com',
-    createdAt: now,
-    modifiedAt: now,
-    language: 'en',
-    timezone: 'America/Los_Angeles',
-    spaceAmount: 10 * 1024 ** 4,
-    maxUploadSize: 50 * 1024 ** 3,
-    status: 'active',
-    jobTitle: '',
-    phone: '',
-    address: '',
-    role: 'admin',
-    myTags: [],
-    hostname: 'https://app.box.com/',
-    notificationEmail: null,
-    ...overrides,
-  };
-}

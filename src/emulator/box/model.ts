@@ -22,6 +22,14 @@ export interface UserRecord {
   myTags: string[];
   hostname: string;
   notificationEmail: { email: string; is_confirmed: boolean } | null;
+  /**
+   * A person of the enterprise (default), or an app user (`is_platform_access_only`), which exists only
+   * for the app that created it.
+   */
+  kind?: 'managed' | 'app_user';
+  /** The app (client id) of an app user. */
+  appClientId?: string;
+  externalAppUserId?: string;
 }
 
 export interface EnterpriseRecord {

@@ -158,6 +158,8 @@ export class Shapes {
       avatar_url: (u) => `${this.urls().app}/api/avatar/large/${u.id}`,
       notification_email: (u) => u.notificationEmail,
       role: (u) => u.role,
+      is_platform_access_only: (u) => u.kind === 'app_user',
+      external_app_user_id: (u) => u.externalAppUserId ?? '',
       tracking_codes: () => [],
       can_see_managed_users: (u) => u.role !== 'user',
       is_sync_enabled: () => true,
@@ -174,8 +176,6 @@ export class Shapes {
         return [...tags].sort();
       },
       hostname: (u) => u.hostname,
-      is_platform_access_only: () => false,
-      external_app_user_id: () => '',
     };
   }
 

@@ -31,19 +31,26 @@ export type ConflictRenderer = (item: ItemRecord) => Record<string, unknown>;
  */
 export class BoxStore {
   readonly items = new Map<string, ItemRecord>();
-  readonly users = new Map<string, UserRecord>();
-  private nextItemId = 1_000_000_001;
-  private nextVersionId = 2_000_000_001;
-  private nextLockId = 3_000_001;
+  /** The enterprise's users, shared by the stores of all of them. */
+  readonly users: Map<string, UserRecord>;
+  /** Id counters shared by all the stores: ids are unique across the enterprise. */
+  private readonly ids: { item: number; version: number; lock: number; user: number };
   /** Turns an item into the JSON of `context_info.conflicts`; set by the emulator once shapes exist. */
   renderConflict: ConflictRenderer = (item) => ({ type: item.type, id: item.id, name: item.name });
 
+  /**
+   * The file tree of one user (`owner`), its root folder "0" included. `of` is the store of another
+   * user of the same enterprise, whose users and id counters this one shares.
+   */
   constructor(
     readonly blobs: BlobStore,
     readonly owner: UserRecord,
     readonly enterprise: EnterpriseRecord,
     readonly now: () => number = Date.now,
+    of?: BoxStore,
   ) {
+    this.users = of?.users ?? new Map();
+    this.ids = of?.ids ?? { item: 1_000_000_001, version: 2_000_000_001, lock: 3_000_001, user: 30_000_001 };
     this.users.set(owner.id, owner);
     const t = now();
     const root: FolderRecord = {
@@ -73,13 +80,20 @@ export class BoxStore {
   }
 
   newItemId(): string {
-    return String(this.nextItemId++);
+    return String(this.ids.item++);
   }
   newVersionId(): string {
-    return String(this.nextVersionId++);
+    return String(this.ids.version++);
+  }
+  /** A new user of the enterprise (an app user, a service account, a managed user). */
+  addUser(overrides: Partial<UserRecord>): UserRecord {
+    const id = String(this.ids.user++);
+    const user = userRecord(this.now(), { login: `user${id}@example.com`, role: 'user', ...overrides, id });
+    this.users.set(id, user);
+    return user;
   }
   newLockId(): string {
-    return String(this.nextLockId++);
+    return String(this.ids.lock++);
   }
   static newToken(bytes = 16): string {
     return randomBytes(bytes).toString('hex');
@@ -496,5 +510,29 @@ function folderDefaults() {
     canNonOwnersViewCollaborators: true,
     isCollaborationRestrictedToEnterprise: false,
     uploadEmail: null,
+  };
+}
+
+/** A user record with Box's defaults for what `overrides` leaves out. */
+export function userRecord(now: number, overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    id: '20000001',
+    name: 'Emulated User',
+    login: 'user@example.com',
+    createdAt: now,
+    modifiedAt: now,
+    language: 'en',
+    timezone: 'America/Los_Angeles',
+    spaceAmount: 10 * 1024 ** 4,
+    maxUploadSize: 50 * 1024 ** 3,
+    status: 'active',
+    jobTitle: '',
+    phone: '',
+    address: '',
+    role: 'admin',
+    myTags: [],
+    hostname: 'https://app.box.com/',
+    notificationEmail: null,
+    ...overrides,
   };
 }

@@ -11,21 +11,55 @@ export interface FaultSpec {
   host?: string;
   /** How many matching requests the fault applies to (default 1). */
   times?: number;
-  /** Answer with this status instead of running the handler. */
+  /** Answer with this status instead of running the handler (at once: the request body is not read first). */
   status?: number;
   /** Retry-After header value (seconds, or an HTTP date) sent with `status`. */
   retryAfter?: string | number;
   /** Body sent with `status`; by default the service plugin's error body for that status, or a short text. */
   body?: string | object;
-  /** Let the handler answer, but destroy the connection after this many bytes of the response body. */
+  /**
+   * With `status`: close the connection right after the answer, with the request body unread (a server
+   * that does not drain). The unread bytes make the close a reset, which may destroy the answer.
+   */
+  closeUnread?: boolean;
+  /**
+   * Let the handler answer, but reset the connection after this many bytes of the answer's body (0: right
+   * after the status line and headers, for answers with or without a body).
+   */
   resetAfterBytes?: number;
-  /** Destroy the connection right away, before any response. */
+  /** Reset the connection once this many bytes of the request body were read (0: before any); no handler runs. */
+  resetRequestAfterBytes?: number;
+  /** Reset the connection right away, before any response. */
   resetConnection?: boolean;
+  /**
+   * Close the connection without an answer: `before` the handler runs (nothing happened), or `after` it
+   * committed (the service did the work; its answer is lost).
+   */
+  drop?: 'before' | 'after';
+  /**
+   * Send nothing more and hold the connection until the client leaves: `before` the handler runs, `after`
+   * it committed (no answer), or mid-answer with {@link stallAfterBytes}.
+   */
+  stall?: 'before' | 'after';
+  /** Let the handler answer, but stop after this many bytes of the body and hold the connection. */
+  stallAfterBytes?: number;
   /** Wait this long before handling. */
   delayMs?: number;
   /** Treat the request's access token as expired (the service answers as for an expired token). */
   expiredToken?: boolean;
 }
+
+/** What became of a request, as the request log records it. */
+export type RequestOutcome =
+  /** The whole answer was sent. */
+  | 'answered'
+  /** The client left (or the server stopped) before the answer was complete. */
+  | 'abandoned'
+  /** An injected reset or drop cut the exchange. */
+  | 'reset'
+  | 'dropped'
+  /** An injected stall held the exchange until the client left. */
+  | 'stalled';
 
 export interface ArmedFault extends FaultSpec {
   id: number;

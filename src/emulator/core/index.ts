@@ -6,10 +6,12 @@ export {
   BlobTooLargeError,
   type PutOptions,
 } from './blob-store.js';
-export { type ArmedFault, FaultInjector, type FaultSpec } from './faults.js';
+export { type ArmedFault, FaultInjector, type FaultSpec, type RequestOutcome } from './faults.js';
 export { contentDisposition } from './headers.js';
 export { type PublicRole, publicBaseUrl, type RequestOrigin, requestOrigin } from './public-url.js';
 export {
+  DRAIN_LIMIT,
+  type DrainLimit,
   EmulatorHost,
   type EmulatorRequest,
   EmulatorServer,

@@ -6,11 +6,11 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BlobStore } from './blob-store.js';
-import { type ArmedFault, FaultInjector } from './faults.js';
+import { type ArmedFault, FaultInjector, type RequestOutcome } from './faults.js';
 import { type PublicRole, publicBaseUrl, requestOrigin } from './public-url.js';
 
 /** The one address every emulator listens on. */
@@ -145,7 +145,10 @@ export interface RequestLogEntry {
   path: string;
   query: string;
   headers: IncomingMessage['headers'];
+  /** The status the client was sent (0 when no status line reached it). */
   status: number;
+  /** What became of the exchange; undefined while it is under way. */
+  outcome?: RequestOutcome;
   fault?: ArmedFault;
   at: number;
 }
@@ -173,6 +176,11 @@ export interface EmulatorServerOptions {
   consecutivePorts?: boolean;
   /** The most entries the request log keeps (the oldest go first); default 10,000. */
   requestLogLimit?: number;
+  /**
+   * How much of a request body is still read (and discarded) after an early answer, and for how long,
+   * before the connection is closed; default {@link DRAIN_LIMIT}.
+   */
+  drainLimit?: DrainLimit;
 }
 
 /**
@@ -313,9 +321,14 @@ export class EmulatorServer {
     if (excess > 0) this.requestLog.splice(0, excess);
     res.on('finish', () => {
       entry.status = res.statusCode;
+      entry.outcome ??= 'answered';
+      drainUnreadBody(raw, this.options.drainLimit ?? DRAIN_LIMIT);
     });
     res.on('close', () => {
-      if (!entry.status) entry.status = res.statusCode;
+      // The client left, or a fault cut the exchange, before the answer was complete.
+      if (res.writableFinished) return;
+      entry.status = res.headersSent ? res.statusCode : 0;
+      entry.outcome ??= 'abandoned';
     });
 
     const { handler, params, allowed } = host.router.match(method, url.pathname);
@@ -324,34 +337,7 @@ export class EmulatorServer {
       this.publicUrlFor(origin, role),
     );
     try {
-      if (fault?.delayMs) {
-        await this.delay(fault.delayMs);
-        // The server stopped, or the client left, meanwhile: there is no one to answer.
-        if (!this.started || raw.destroyed) return;
-      }
-      if (fault?.resetConnection) {
-        raw.socket.destroy();
-        return;
-      }
-      if (fault?.status) {
-        const headers: Record<string, string> = {};
-        if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
-        if (fault.body !== undefined) {
-          const body = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
-          const type = typeof fault.body === 'string' ? 'text/plain' : 'application/json';
-          // Drain the request body so the connection can be reused.
-          raw.resume();
-          res.writeHead(fault.status, {
-            ...headers,
-            'content-type': type,
-            'content-length': Buffer.byteLength(body),
-          });
-          res.end(body);
-          return;
-        }
-        throw new HttpError(fault.status, `injected fault: ${fault.status}`, { injected: true }, headers);
-      }
-      if (fault?.resetAfterBytes !== undefined) cutAfter(res, fault.resetAfterBytes);
+      if (fault && (await this.applyFault(fault, raw, res, entry))) return;
       if (!handler) {
         if (allowed.length)
           throw new HttpError(405, `method ${method} not allowed`, {}, { allow: allowed.join(', ') });
@@ -361,6 +347,91 @@ export class EmulatorServer {
     } catch (e) {
       this.sendError(host, req, res, e);
     }
+  }
+
+  /**
+   * Applies the fault taken for a request: true when the fault ended the exchange (the handler must not
+   * run), false when the handler runs with the fault armed on its answer.
+   */
+  private async applyFault(
+    fault: ArmedFault,
+    raw: IncomingMessage,
+    res: ServerResponse,
+    entry: RequestLogEntry,
+  ): Promise<boolean> {
+    const socket = raw.socket;
+    if (fault.delayMs) {
+      await this.delay(fault.delayMs);
+      // The server stopped, or the client left, meanwhile: there is no one to answer.
+      if (!this.started || raw.destroyed) return true;
+    }
+    if (fault.resetConnection) {
+      entry.outcome = 'reset';
+      socket.destroy();
+      return true;
+    }
+    if (fault.drop === 'before') {
+      entry.outcome = 'dropped';
+      socket.destroy();
+      return true;
+    }
+    if (fault.stall === 'before') {
+      entry.outcome = 'stalled';
+      await this.untilGone(socket);
+      return true;
+    }
+    if (fault.resetRequestAfterBytes !== undefined) {
+      entry.outcome = 'reset';
+      await readThenReset(raw, fault.resetRequestAfterBytes);
+      return true;
+    }
+    if (fault.status) {
+      const headers: Record<string, string> = {};
+      if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+      if (fault.closeUnread) {
+        // A server that answers and closes without reading the rest of the body.
+        headers.connection = 'close';
+        res.once('finish', () => socket.destroy());
+      }
+      if (fault.body === undefined)
+        throw new HttpError(fault.status, `injected fault: ${fault.status}`, { injected: true }, headers);
+      const body = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
+      const type = typeof fault.body === 'string' ? 'text/plain' : 'application/json';
+      res.writeHead(fault.status, {
+        ...headers,
+        'content-type': type,
+        'content-length': Buffer.byteLength(body),
+      });
+      res.end(body);
+      return true;
+    }
+    if (fault.resetAfterBytes !== undefined) {
+      cutAfter(res, fault.resetAfterBytes, () => {
+        entry.status = res.statusCode;
+        entry.outcome = 'reset';
+        socket.destroy();
+      });
+    } else if (fault.stallAfterBytes !== undefined) {
+      cutAfter(res, fault.stallAfterBytes, () => {
+        entry.status = res.statusCode;
+        entry.outcome = 'stalled';
+      });
+    } else if (fault.drop === 'after' || fault.stall === 'after') {
+      const drop = fault.drop === 'after';
+      withholdAnswer(res, () => {
+        entry.outcome = drop ? 'dropped' : 'stalled';
+        if (drop) socket.destroy();
+      });
+    }
+    return false;
+  }
+
+  /** Resolves when the socket closes: the client left, or the server stopped. */
+  private untilGone(socket: Socket): Promise<void> {
+    return new Promise((resolve) => {
+      if (socket.destroyed) resolve();
+      else socket.once('close', () => resolve());
+    });
   }
 
   /** Waits `ms` (a fault's delay), or less when the server stops. */
@@ -446,40 +517,113 @@ function makeRequest(
   };
 }
 
-/** Lets the response through up to `limit` body bytes, then destroys the connection (a mid-body reset). */
-function cutAfter(res: ServerResponse, limit: number): void {
+export interface DrainLimit {
+  bytes: number;
+  ms: number;
+}
+
+/**
+ * How much of a request body the server still reads and discards after it answered early (an expired
+ * token, a name clash found in the attributes, a 429), and for how long. The services do the same: a
+ * connection closed with unread bytes in it is reset, and the reset destroys the answer on its way to the
+ * client. Past either bound the connection is closed.
+ */
+export const DRAIN_LIMIT: DrainLimit = { bytes: 256 * 1024 * 1024, ms: 30_000 };
+
+/** After an answer sent before the request body ended: reads the rest away, within the drain bounds. */
+function drainUnreadBody(raw: IncomingMessage, limit: DrainLimit): void {
+  const socket = raw.socket;
+  if (raw.complete || raw.destroyed || !socket) return;
+  const start = socket.bytesRead;
+  const started = Date.now();
+  // Node's own dump of an unread body takes its bytes past the request's 'data' listeners, so the bound is
+  // checked on the socket's count.
+  const watch = setInterval(() => {
+    if (socket.bytesRead - start > limit.bytes || Date.now() - started > limit.ms) socket.destroy();
+  }, 20).unref();
+  const done = () => clearInterval(watch);
+  raw.once('end', done);
+  raw.once('close', done);
+  socket.once('close', done);
+  raw.resume();
+}
+
+/**
+ * Lets the answer through up to `limit` bytes of its body (its status line and headers always go), then
+ * calls `cut` once those bytes were handed to the socket; nothing more is written. An answer shorter than
+ * `limit` is cut before its end. Works for answers with and without a body.
+ */
+function cutAfter(res: ServerResponse, limit: number, cut: () => void): void {
   let sent = 0;
-  const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
-  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  const cut = (chunk: unknown): boolean => {
-    if (chunk === undefined || chunk === null || typeof chunk === 'function') return false;
+  let done = false;
+  const write = res.write.bind(res) as (chunk: unknown, cb?: () => void) => boolean;
+  const stop = () => {
+    if (done) return;
+    done = true;
+    // The status line and headers go even for an answer without a body (which ignores write()).
+    res.flushHeaders();
+    // Once what was written is on its way, cut.
+    write(Buffer.alloc(0), () => setImmediate(cut));
+  };
+  const take = (chunk: unknown): void => {
+    if (done || chunk === undefined || chunk === null || typeof chunk === 'function') return;
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array);
-    if (sent + buf.length < limit) {
+    const room = limit - sent;
+    if (buf.length < room) {
       sent += buf.length;
       write(buf);
-      return false;
+      return;
     }
-    const head = buf.subarray(0, limit - sent);
     sent = limit;
-    if (head.length) write(head);
-    // Give the kernel a moment to flush what was written, then drop the connection.
-    setImmediate(() => res.socket?.destroy());
-    return true;
+    if (room > 0) write(buf.subarray(0, room));
+    stop();
   };
   res.write = ((chunk: unknown, ...rest: unknown[]) => {
-    if (sent >= limit) return false;
-    cut(chunk);
-    const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
-    cb?.();
+    take(chunk);
+    (rest.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
     return true;
   }) as typeof res.write;
-  res.end = ((chunk?: unknown, ...rest: unknown[]) => {
-    if (sent < limit && chunk !== undefined && typeof chunk !== 'function') {
-      if (cut(chunk)) return res;
-    }
-    if (sent >= limit) return res;
-    return end(...rest.filter((r) => typeof r === 'function'));
+  res.end = ((chunk?: unknown) => {
+    take(chunk);
+    stop();
+    return res;
   }) as typeof res.end;
+}
+
+/** The handler runs to its end, but none of its answer is sent; `ended` is called when it has finished. */
+function withholdAnswer(res: ServerResponse, ended: () => void): void {
+  let finished = false;
+  res.writeHead = (() => res) as unknown as typeof res.writeHead;
+  res.write = ((...args: unknown[]) => {
+    (args.find((r) => typeof r === 'function') as (() => void) | undefined)?.();
+    return true;
+  }) as typeof res.write;
+  res.end = (() => {
+    if (!finished) {
+      finished = true;
+      ended();
+    }
+    return res;
+  }) as typeof res.end;
+}
+
+/** Reads `limit` bytes of the request body (or all of a shorter one), then resets the connection. */
+function readThenReset(raw: IncomingMessage, limit: number): Promise<void> {
+  const socket = raw.socket;
+  return new Promise((resolve) => {
+    const reset = () => {
+      socket.destroy();
+      resolve();
+    };
+    if (limit <= 0) return reset();
+    let read = 0;
+    raw.on('data', (chunk: Buffer) => {
+      read += chunk.length;
+      if (read >= limit) reset();
+    });
+    raw.once('end', reset);
+    raw.once('error', reset);
+  });
 }
 
 const defaultErrorFormatter: ErrorFormatter = (error) => ({

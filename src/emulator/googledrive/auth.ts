@@ -1,6 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import { type EmulatorRequest, type EmulatorServer, sendJson } from '../core/index.js';
-import { OAuthAuthorizationServer, type OAuthClientRegistration } from '../core/oauth/index.js';
+import {
+  type AssertionFailure,
+  type AssertionPublicKey,
+  AssertionVerifier,
+  type JwtBearerGrant,
+  type JwtBearerRequest,
+  OAuthAuthorizationServer,
+  type OAuthClientRegistration,
+  OAuthError,
+} from '../core/oauth/index.js';
 import type { DriveUser } from './model.js';
 
 /** Google's OAuth endpoints on the shared authorization server, with the legacy paths clients still use. */
@@ -18,9 +27,24 @@ export const DRIVE_SCOPES = [
   'profile',
 ];
 
+/** A service account the emulator knows: its keys (by `private_key_id`) and what it may do. */
+export interface ServiceAccountRecord {
+  clientEmail: string;
+  /** The numeric client id Google gives a service account. */
+  clientId: string;
+  keys: AssertionPublicKey[];
+  /** Whether the domain's admin let it act for the domain's users (a `sub` claim). */
+  domainWideDelegation: boolean;
+}
+
 export interface GoogleOAuthOptions {
   clients: OAuthClientRegistration[];
   user: DriveUser;
+  serviceAccounts: Map<string, ServiceAccountRecord>;
+  /** The Drive user a token for this email acts for (a service account's own, or a delegated user's). */
+  userFor: (email: string) => DriveUser | undefined;
+  /** The token URLs the emulator answers on, also accepted as `aud`. */
+  tokenUrls: () => string[];
   autoApprove: boolean | undefined;
   accessTokenLifetimeSeconds: number | undefined;
   now: () => number;
@@ -53,7 +77,80 @@ export function createGoogleOAuthServer(o: GoogleOAuthOptions): OAuthAuthorizati
     tokenType: 'Bearer',
     user: { id: o.user.permissionId, name: o.user.displayName },
     now: o.now,
+    jwtBearerGrant: (request) => serviceAccountGrant(request, o),
   });
+}
+
+/** Google's public token URLs, any of which a service-account assertion may name as `aud`. */
+const GOOGLE_TOKEN_AUDIENCES = [
+  'https://oauth2.googleapis.com/token',
+  'https://www.googleapis.com/oauth2/v4/token',
+  'https://accounts.google.com/o/oauth2/token',
+];
+
+const INVALID_SIGNATURE = 'Invalid JWT Signature.';
+const TIMEFRAME =
+  'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.';
+
+/** Google's words for each refused assertion. */
+const JWT_ERRORS: Record<AssertionFailure, string> = {
+  malformed: 'Invalid JWT: the assertion is not a signed JWT.',
+  algorithm: INVALID_SIGNATURE,
+  unknown_key: INVALID_SIGNATURE,
+  signature: INVALID_SIGNATURE,
+  audience: 'Invalid JWT: Failed audience check. The expected value was https://oauth2.googleapis.com/token',
+  expired: TIMEFRAME,
+  exp_too_far: TIMEFRAME,
+  iat_missing: TIMEFRAME,
+  iat_in_future: TIMEFRAME,
+  jti_missing: 'Invalid JWT: jti is required.',
+  jti_replayed: 'Invalid JWT: the jti was already used.',
+};
+
+/**
+ * A service account's assertion (no client authentication: the signature is the credential): `iss` a
+ * registered service account, signed by one of its keys (`kid` = `private_key_id`), `aud` Google's token
+ * URL, at most an hour from `iat`, a `scope` of Drive scopes, and a `sub` only with domain-wide delegation.
+ */
+async function serviceAccountGrant(
+  request: JwtBearerRequest,
+  o: GoogleOAuthOptions,
+): Promise<JwtBearerGrant> {
+  const assertion = request.params.get('assertion');
+  if (!assertion) throw new OAuthError('invalid_request', 'Missing required parameter: assertion');
+  const peek = AssertionVerifier.peek(assertion)?.claims;
+  const account = typeof peek?.iss === 'string' ? o.serviceAccounts.get(peek.iss.toLowerCase()) : undefined;
+  if (!account) throw new OAuthError('invalid_grant', 'Invalid grant: account not found');
+  const claims = await request.verifier.verify(assertion, account.keys, {
+    audiences: [...GOOGLE_TOKEN_AUDIENCES, ...o.tokenUrls()],
+    maxLifetimeSeconds: 3600,
+    lifetimeFrom: 'iat',
+    requireIat: true,
+    requireJti: false,
+    skewSeconds: 0,
+    fail: (failure) => new OAuthError('invalid_grant', JWT_ERRORS[failure]),
+  });
+  const scopes = typeof claims.scope === 'string' ? claims.scope.split(/\s+/).filter(Boolean) : [];
+  if (!scopes.length || scopes.some((s) => !DRIVE_SCOPES.includes(s))) {
+    throw new OAuthError('invalid_scope', 'Invalid OAuth scope or ID token audience provided.');
+  }
+  let email = account.clientEmail;
+  if (
+    typeof claims.sub === 'string' &&
+    claims.sub !== '' &&
+    claims.sub.toLowerCase() !== email.toLowerCase()
+  ) {
+    if (!account.domainWideDelegation) {
+      throw new OAuthError(
+        'unauthorized_client',
+        'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
+      );
+    }
+    email = claims.sub;
+  }
+  const user = o.userFor(email);
+  if (!user) throw new OAuthError('invalid_grant', 'Invalid email or User ID');
+  return { clientId: account.clientId, subject: user.permissionId, scopes };
 }
 
 /**

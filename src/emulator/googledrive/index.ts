@@ -1,3 +1,4 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   decodeSnapshot,
@@ -8,7 +9,7 @@ import {
   type ServiceEmulator,
 } from '../core/index.js';
 import type { IssuedTokens, OAuthAuthorizationServer, OAuthClientRegistration } from '../core/oauth/index.js';
-import { createGoogleOAuthServer, installGoogleOAuthExtras } from './auth.js';
+import { createGoogleOAuthServer, installGoogleOAuthExtras, type ServiceAccountRecord } from './auth.js';
 import type { DriveContext } from './context.js';
 import { formatDriveError } from './errors.js';
 import { detectMimeType } from './formats.js';
@@ -122,6 +123,9 @@ export class GoogleDriveEmulator implements ServiceEmulator {
     | { server: EmulatorServer; ctx: DriveContext; sessions: UploadSessions; me: DriveUser }
     | undefined;
 
+  /** Service accounts by email (lower case). */
+  private readonly serviceAccounts = new Map<string, ServiceAccountRecord>();
+
   constructor(private readonly options: GoogleDriveEmulatorOptions = {}) {}
 
   install(server: EmulatorServer): void {
@@ -134,6 +138,19 @@ export class GoogleDriveEmulator implements ServiceEmulator {
     const oauth = createGoogleOAuthServer({
       clients: this.options.clients ?? [DEFAULT_GOOGLE_CLIENT],
       user: me,
+      serviceAccounts: this.serviceAccounts,
+      // A service account owns its own Drive (made on first sign-in); a delegated user must exist already.
+      userFor: (email) =>
+        this.serviceAccounts.has(email.toLowerCase())
+          ? state.addUser(email, email.split('@')[0]!)
+          : state.users.get(email.toLowerCase()),
+      tokenUrls: () =>
+        ['/token', '/o/oauth2/token']
+          .map((p) => `${server.publicUrl('oauth2')}${p}`)
+          .concat(
+            `${server.publicUrl('accounts')}/o/oauth2/token`,
+            `${server.publicUrl('api')}/oauth2/v4/token`,
+          ),
       autoApprove: this.options.autoApprove,
       accessTokenLifetimeSeconds: this.options.accessTokenLifetimeSeconds,
       now,
@@ -220,6 +237,66 @@ export class GoogleDriveEmulator implements ServiceEmulator {
   /** Another user (an owner of files shared with the signed-in user, a permission target). */
   addUser(emailAddress: string, displayName?: string): DriveUser {
     return this.state.addUser(emailAddress, displayName ?? emailAddress.split('@')[0]!);
+  }
+
+  /**
+   * Registers a service account and the public keys of its JSON keys (by `private_key_id`), as Google
+   * Cloud's console does when it creates a key; `domainWideDelegation` lets it act for the domain's users.
+   * Registering an account again adds keys. It owns its own Drive from its first sign-in.
+   */
+  addServiceAccount(account: {
+    clientEmail: string;
+    publicKeys: Array<{ id: string; pem: string }>;
+    domainWideDelegation?: boolean;
+  }): void {
+    const email = account.clientEmail.toLowerCase();
+    const known = this.serviceAccounts.get(email);
+    if (known) {
+      known.keys.push(...account.publicKeys);
+      if (account.domainWideDelegation !== undefined)
+        known.domainWideDelegation = account.domainWideDelegation;
+      return;
+    }
+    this.serviceAccounts.set(email, {
+      clientEmail: account.clientEmail,
+      clientId: String(100_000_000_000_000_000_000n + BigInt(`0x${randomBytes(8).toString('hex')}`)),
+      keys: [...account.publicKeys],
+      domainWideDelegation: account.domainWideDelegation ?? false,
+    });
+  }
+
+  /** Deletes one key of a service account (its assertions then fail as Google's do for a deleted key). */
+  deleteServiceAccountKey(clientEmail: string, keyId: string): void {
+    const account = this.serviceAccounts.get(clientEmail.toLowerCase());
+    if (account) account.keys = account.keys.filter((k) => k.id !== keyId);
+  }
+
+  /**
+   * Creates a key for a service account (registering the account when new) and returns the JSON key file
+   * Google's console would download, with `token_uri` pointing at this emulator (after `server.start()`).
+   */
+  createServiceAccountKey(
+    clientEmail: string,
+    options: { domainWideDelegation?: boolean } = {},
+  ): Record<string, string> {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    const keyId = randomBytes(20).toString('hex');
+    this.addServiceAccount({ clientEmail, publicKeys: [{ id: keyId, pem: publicKey }], ...options });
+    const account = this.serviceAccounts.get(clientEmail.toLowerCase())!;
+    return {
+      type: 'service_account',
+      project_id: clientEmail.split('@')[1]?.split('.')[0] ?? 'emulated-project',
+      private_key_id: keyId,
+      private_key: privateKey,
+      client_email: clientEmail,
+      client_id: account.clientId,
+      auth_uri: `${this.parts.server.publicUrl('accounts')}/o/oauth2/auth`,
+      token_uri: `${this.parts.server.publicUrl('oauth2')}/token`,
+    };
   }
 
   /** Mints tokens for the signed-in user (or `user`, an email), without the browser flow. */

@@ -1,10 +1,11 @@
-import type { OAuthServiceProfile } from '../../core/auth/index.js';
+import type { AccessTokenCallback, OAuthServiceProfile } from '../../core/auth/index.js';
 import {
   type CallOptions,
   CloudClient,
   type CloudClientOptions,
   type CoreProperties,
 } from '../../core/client.js';
+import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import { resizeCollection, takeOwnOptions } from '../../core/provider.js';
 import type { Redactor } from '../../core/redact.js';
 import { UploadSessions } from '../../core/transfer/index.js';
@@ -155,6 +156,18 @@ export class BackblazeB2 extends CloudClient<B2Events, B2SettingTable> implement
   metadata: B2Metadata[] = [];
 
   private _applicationKey = '';
+
+  /** Not for B2: its requests carry the account token that authorizeAccount gets with the application key. */
+  override get accessTokenCallback(): AccessTokenCallback | undefined {
+    return undefined;
+  }
+  override set accessTokenCallback(callback: AccessTokenCallback | undefined) {
+    if (callback === undefined) return;
+    throw new CloudStorageError(
+      ErrorCode.UnsupportedOperation,
+      'B2 has no OAuth tokens to supply: it signs in with an application key (applicationKeyId and applicationKey).',
+    );
+  }
   private readonly ctx: B2Context;
 
   constructor(options: BackblazeB2Options = {}) {

@@ -1,11 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EncryptionRandomness } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode, invalidArgument, isBrokenConnection } from '../../core/errors.js';
+import { sendReconciled } from '../../core/reconcile.js';
 import {
-  fixedSizeParts,
+  type HashedPart,
   openUploadBytes,
+  readAhead,
   runParallel,
   sessionRandomness,
+  spooledParts,
   type UploadSessionState,
   type UploadSource,
 } from '../../core/transfer/index.js';
@@ -19,6 +22,7 @@ import {
   postToUploadUrl,
   SHA1_HEX_LENGTH,
   sha1Hex,
+  type Target,
   type UploadRequest,
   withTrailingSha1,
 } from './upload-requests.js';
@@ -93,6 +97,52 @@ function keepForResume(e: unknown): boolean {
   return isBrokenConnection(e) || keep.includes(Number(e.code));
 }
 
+/**
+ * The reconcile step of a b2_start_large_file whose outcome is unknown: the one unfinished large file of
+ * the target started during this call with the same content type and file info, else undefined (start
+ * another; B2 cannot say which of several is ours).
+ */
+async function startedLargeFile(
+  ctx: B2Context,
+  target: Target,
+  since: number,
+  signal: AbortSignal,
+): Promise<FileVersion | undefined> {
+  const page = await ctx.api.call<{ files: FileVersion[] }>(
+    'b2_list_unfinished_large_files',
+    { bucketId: target.bucketId, namePrefix: target.fileName, maxFileCount: 100 },
+    { signal },
+  );
+  const ours = page.files.filter(
+    (f) =>
+      f.fileName === target.fileName &&
+      (f.uploadTimestamp ?? 0) >= since - 5 * 60 * 1000 &&
+      sameInfo(f.fileInfo ?? {}, target.info),
+  );
+  return ours.length === 1 ? ours[0] : undefined;
+}
+
+function sameInfo(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/** The reconcile step of a b2_finish_large_file whose outcome is unknown: the file, once B2 finished it. */
+async function finishedLargeFile(
+  ctx: B2Context,
+  fileId: string,
+  signal: AbortSignal,
+): Promise<FileVersion | undefined> {
+  try {
+    const file = await ctx.api.call<FileVersion>('b2_get_file_info', { fileId }, { signal });
+    return file.action === 'upload' ? file : undefined;
+  } catch (e) {
+    // 400: still an unfinished large file (finish it again).
+    if (e instanceof CloudStorageError && e.httpStatus === 400) return undefined;
+    throw e;
+  }
+}
+
 /** The SHA-1 of bytes [start, end) of a source. */
 async function sha1OfRange(source: UploadSource, start: number, end: number): Promise<string> {
   const hash = createHash('sha1');
@@ -109,7 +159,7 @@ export async function largeUpload(
   plan: Plan,
   state: UploadSessionState,
   signal: AbortSignal,
-  streamed?: { parts: AsyncIterable<Buffer>; nonce: string },
+  streamed?: { parts: AsyncIterable<HashedPart>; nonce: string },
 ): Promise<string> {
   const client = ctx.client;
   const { target, size } = plan;
@@ -148,15 +198,26 @@ export async function largeUpload(
         `${size} bytes in parts of ${partSize} would be more than B2's ${MAX_PARTS} parts: raise FragmentSize to at least ${Math.ceil(size / MAX_PARTS)}.`,
       );
     }
-    const started = await ctx.api.call<FileVersion>(
-      'b2_start_large_file',
+    const since = Date.now();
+    // A start whose answer was lost: the unfinished large file it made, when it can be told apart, is
+    // continued (core reconcile-before-repeat); else a new one is started.
+    const started = await sendReconciled(
+      ctx.http,
       {
-        bucketId: target.bucketId,
-        fileName: target.fileName,
-        contentType: target.contentType,
-        fileInfo: target.info,
+        send: () =>
+          ctx.api.call<FileVersion>(
+            'b2_start_large_file',
+            {
+              bucketId: target.bucketId,
+              fileName: target.fileName,
+              contentType: target.contentType,
+              fileInfo: target.info,
+            },
+            { signal },
+          ),
+        reconcile: () => startedLargeFile(ctx, target, since, signal),
       },
-      { signal },
+      signal,
     );
     large = {
       v: 1,
@@ -257,29 +318,36 @@ export async function largeUpload(
         signal,
       );
     } else {
-      // A stream, or encrypted data: read front to back into part buffers, UploadConcurrency in flight.
-      const parts =
+      // A stream, or encrypted data: read front to back into parts spooled to temporary files (TempPath),
+      // UploadConcurrency in flight: memory stays flat whatever FragmentSize, and a part can be sent again.
+      const spooled =
         streamed?.parts ??
-        fixedSizeParts(
+        spooledParts(
           openUploadBytes(plan.source, plan.encryption, await randomnessOf(plan, large.nonce)),
           partSize,
+          ctx.settings.get('TempPath'),
         );
+      // The next parts are spooled while the current ones are sent.
+      const parts = readAhead(spooled, concurrency, (part) => part.release());
       await runParallel(
         parts,
         concurrency,
-        async (bytes, i) => {
+        async (part, i) => {
           const n = i + 1;
-          const digest = sha1Hex(bytes);
-          const have = existing.get(n);
-          if (have && have.contentLength === bytes.length && have.contentSha1 === digest) {
-            return complete(n, bytes.length, digest);
+          try {
+            const have = existing.get(n);
+            if (have && have.contentLength === part.length && have.contentSha1 === part.sha1) {
+              return complete(n, part.length, part.sha1);
+            }
+            await sendPart(
+              n,
+              { headers: { 'X-Bz-Content-Sha1': part.sha1 }, body: () => part.open(), length: part.length },
+              () => part.sha1,
+            );
+            complete(n, part.length, part.sha1);
+          } finally {
+            await part.release();
           }
-          await sendPart(
-            n,
-            { headers: { 'X-Bz-Content-Sha1': digest }, body: bytes, length: bytes.length },
-            () => digest,
-          );
-          complete(n, bytes.length, digest);
         },
         signal,
       );
@@ -300,10 +368,15 @@ export async function largeUpload(
       );
       sha1s.push(sha1Hex(Buffer.alloc(0)));
     }
-    const finished = await ctx.api.call<FileVersion>(
-      'b2_finish_large_file',
-      { fileId, partSha1Array: sha1s },
-      { signal },
+    // A finish whose answer was lost: B2 says whether the file is now finished.
+    const finished = await sendReconciled(
+      ctx.http,
+      {
+        send: () =>
+          ctx.api.call<FileVersion>('b2_finish_large_file', { fileId, partSha1Array: sha1s }, { signal }),
+        reconcile: () => finishedLargeFile(ctx, fileId, signal),
+      },
+      signal,
     );
     tracker.finish();
     ctx.uploadUrls.clear(largeFileKey(fileId));

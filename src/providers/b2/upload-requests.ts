@@ -5,11 +5,12 @@ import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { HttpBody, ProgressReporter } from '../../core/http/index.js';
 import { backoffDelay } from '../../core/http/index.js';
 import { sleep } from '../../core/http/retry.js';
+import { isOutcomeUnknown } from '../../core/reconcile.js';
 import type { UploadSource } from '../../core/transfer/index.js';
 import type { B2Context } from './context.js';
 import { needsNewUploadUrl } from './errors.js';
 import { checkFileName, encodeFileName, encodeInfoValue, infoObject } from './names.js';
-import type { UploadUrl } from './wire.js';
+import type { FileVersion, UploadUrl } from './wire.js';
 
 /**
  * What uploads send (target headers, SHA-1s) and how: bytes to B2's upload URLs (b2_upload_file, b2_upload_part). Each URL and its token serve one
@@ -70,6 +71,12 @@ export interface UploadRequest {
   body: HttpBody;
   length: number;
   progress?: { tracker?: ProgressReporter; total?: number };
+  /**
+   * For a request not safe to repeat (b2_upload_file makes a new version each time): after an unknown
+   * outcome, what B2 has now (core reconcile-before-repeat). The request's answer when it did happen,
+   * undefined to send it again. Parts need none: a part sent again replaces itself.
+   */
+  reconcile?: () => Promise<unknown>;
 }
 
 /**
@@ -111,7 +118,8 @@ export async function postToUploadUrl<T>(
       // An upload stopped midway may still be arriving at B2 on that URL: never hand it to another upload.
       if (fresh || signal.aborted) lease.discard();
       else lease.release();
-      if (!fresh || !repeatable || attempt + 1 >= attempts || signal.aborted) throw e;
+      const unknown = request.reconcile !== undefined && isOutcomeUnknown(e);
+      if (!fresh || (!repeatable && !unknown) || attempt + 1 >= attempts || signal.aborted) throw e;
       const retryAfter = e instanceof CloudStorageError ? e.retryAfter : undefined;
       const wait =
         retryAfter !== undefined
@@ -128,6 +136,11 @@ export async function postToUploadUrl<T>(
         });
       }
       await sleep(wait, signal);
+      if (unknown) {
+        const done = await request.reconcile!();
+        if (done !== undefined) return done as T;
+        if (!repeatable) throw e;
+      }
     }
   }
 }
@@ -182,6 +195,34 @@ export function uploadTarget(
     contentType: (contentType ?? ctx.client.contentType) || 'b2/x-auto',
     info: infoObject([...ctx.client.metadata, ...own], clientModifiedTime),
   };
+}
+
+/** How far back a version's upload time may be and still be this call's (clocks differ). */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * The reconcile step of a b2_upload_file whose outcome is unknown: the newest version of the name when it
+ * holds the bytes sent (`sha1`: empty when the attempt did not send them all) and was uploaded during this
+ * call, else undefined (send it again).
+ */
+export async function storedVersion(
+  ctx: B2Context,
+  target: Target,
+  sha1: string,
+  since: number,
+  signal: AbortSignal,
+): Promise<FileVersion | undefined> {
+  if (!sha1) return undefined;
+  const page = await ctx.api.call<{ files: FileVersion[] }>(
+    'b2_list_file_versions',
+    { bucketId: target.bucketId, startFileName: target.fileName, prefix: target.fileName, maxFileCount: 1 },
+    { signal },
+  );
+  const newest = page.files[0];
+  if (!newest || newest.fileName !== target.fileName || newest.action !== 'upload') return undefined;
+  const stored = (newest.contentSha1 ?? '').replace(/^unverified:/, '');
+  if (stored !== sha1 || (newest.uploadTimestamp ?? 0) < since - CLOCK_SKEW_MS) return undefined;
+  return newest;
 }
 
 export function sha1Hex(data: Uint8Array): string {

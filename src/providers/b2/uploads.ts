@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { ciphertextSize, isEncryptionEnabled } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import {
-  fixedSizeParts,
+  type HashedPart,
   openUploadBytes,
+  spooledParts,
   type UploadSessionState,
   uploadInput,
   uploadSource,
@@ -18,6 +20,7 @@ import {
   postToUploadUrl,
   SHA1_HEX_LENGTH,
   sha1Hex,
+  storedVersion,
   targetHeaders,
   type UploadRequest,
   uploadTarget,
@@ -28,13 +31,14 @@ import type { FileVersion } from './wire.js';
 /**
  * uploadFile: one request (b2_upload_file) up to SimpleUploadLimit, else a large file (b2_start_large_file,
  * b2_upload_part for each FragmentSize part, several at a time, b2_finish_large_file with the parts'
- * SHA-1s). Every body carries its SHA-1: in the header when the bytes are in memory, else as the 40 hex
- * digits at its end (one read of the data).
+ * SHA-1s). Every body carries its SHA-1: in the header when the part was spooled (hashed on the way), else
+ * as the 40 hex digits at its end (one read of the data).
  *
  * A large upload can be resumed, also by another process, from ResumableUploadState + startByte: the parts
  * B2 already has (b2_list_parts) are compared by SHA-1 with the local data and sent again only when they
  * differ. Memory: parts of a file or of bytes are read from their range as they are sent; parts of a stream
- * or of encrypted data are held in memory, UploadConcurrency of them at a time. A large upload that fails
+ * or of encrypted data are spooled to temporary files in TempPath (UploadConcurrency of them at a time, on
+ * disk), so memory stays flat whatever FragmentSize. A large upload that fails
  * for good (B2 refused it, the data is wrong) is cancelled; one that was interrupted, timed out, lost its
  * connection or met a busy B2 is kept for a resume.
  */
@@ -92,11 +96,11 @@ export async function uploadFile(
   }
 }
 
-/** b2_upload_file: from `bytes` (a part read already) or from the source. */
+/** b2_upload_file: from `part` (read from a stream already) or from the source. */
 async function simpleUpload(
   ctx: B2Context,
   plan: Plan,
-  bytes: Buffer | undefined,
+  part: HashedPart | undefined,
   signal: AbortSignal,
 ): Promise<string> {
   const { target, source, encryption } = plan;
@@ -108,11 +112,10 @@ async function simpleUpload(
   const headers = targetHeaders(target);
   let request: UploadRequest;
   let sent: () => string;
-  if (bytes) {
-    const digest = sha1Hex(bytes);
-    headers['X-Bz-Content-Sha1'] = digest;
-    request = { headers, body: bytes, length: bytes.length };
-    sent = () => digest;
+  if (part) {
+    headers['X-Bz-Content-Sha1'] = part.sha1;
+    request = { headers, body: () => part.open(), length: part.length };
+    sent = () => part.sha1;
   } else {
     const body = withTrailingSha1(() => openUploadBytes(source, encryption));
     headers['X-Bz-Content-Sha1'] = 'hex_digits_at_end';
@@ -124,6 +127,8 @@ async function simpleUpload(
     };
     sent = body.sha1;
   }
+  const since = Date.now();
+  request.reconcile = () => storedVersion(ctx, target, sent(), since, signal);
   const file = await postToUploadUrl<FileVersion>(
     ctx,
     bucketKey(target.bucketId),
@@ -148,20 +153,34 @@ async function uploadStreamOfUnknownSize(
 ): Promise<string> {
   const partSize = ctx.settings.get('FragmentSize');
   const nonce = randomBytes(16).toString('hex');
-  const parts = fixedSizeParts(
+  const parts = spooledParts(
     openUploadBytes(plan.source, plan.encryption, await randomnessOf(plan, nonce)),
     partSize,
+    ctx.settings.get('TempPath'),
   );
   const first = await parts.next();
   const second = first.done ? first : await parts.next();
-  const firstBytes = first.done ? Buffer.alloc(0) : first.value;
-  if (second.done && (limit === -1 || (limit > 0 && firstBytes.length <= limit))) {
-    return simpleUpload(ctx, plan, firstBytes, signal);
+  try {
+    if (second.done && (limit === -1 || (limit > 0 && (first.done ? 0 : first.value.length) <= limit))) {
+      return await simpleUpload(ctx, plan, first.done ? EMPTY_PART : first.value, signal);
+    }
+    async function* all(): AsyncGenerator<HashedPart> {
+      if (!first.done) yield first.value;
+      if (!second.done) yield second.value;
+      yield* parts;
+    }
+    return await largeUpload(ctx, plan, state, signal, { parts: all(), nonce });
+  } finally {
+    // What the large upload did not take (it failed before its parts went out) is removed here.
+    await Promise.all([first, second].map((r) => (r.done ? undefined : r.value.release())));
+    await parts.return(undefined);
   }
-  async function* all(): AsyncGenerator<Buffer> {
-    if (!first.done) yield first.value;
-    if (!second.done) yield second.value;
-    yield* parts;
-  }
-  return largeUpload(ctx, plan, state, signal, { parts: all(), nonce });
 }
+
+/** The part of an empty stream. */
+const EMPTY_PART: HashedPart = {
+  length: 0,
+  sha1: sha1Hex(Buffer.alloc(0)),
+  open: () => Readable.from([]),
+  release: async () => {},
+};

@@ -28,6 +28,8 @@ export class BoxApi {
     private readonly settings: BoxSettings,
     private readonly redactor: Redactor,
     private readonly remember: (json: string) => void,
+    /** The user an admin (or service account) token acts for (Box's `As-User` header); '' for none. */
+    private readonly asUser: () => string = () => '',
   ) {}
 
   get apiUrl(): string {
@@ -49,6 +51,8 @@ export class BoxApi {
    */
   request(req: BoxRequest): Promise<HttpResponse> {
     const { path, host, subject, ...rest } = req;
+    const asUser = this.asUser();
+    if (asUser) rest.headers = { ...rest.headers, 'as-user': asUser };
     return requestRepeatingRateLimited(
       this.http,
       { mapError: boxErrorMapper(this.redactor, subject), ...rest, url: this.url(path, host) },

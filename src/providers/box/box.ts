@@ -1,3 +1,4 @@
+import { forwardProperties } from '../../core/auth/index.js';
 import { type CallOptions, CloudClient, type CloudClientOptions } from '../../core/client.js';
 import type { HttpErrorInfo } from '../../core/http/index.js';
 import {
@@ -16,6 +17,7 @@ import { sendCustomRequest } from './custom.js';
 import { downloadFile } from './downloads.js';
 import { boxErrorMapper } from './errors.js';
 import * as items from './items.js';
+import { BOX_JWT_PROPERTY_NAMES, BoxJwtAuth, type BoxJwtConfig, type BoxJwtProperties } from './jwt.js';
 import * as links from './links.js';
 import * as listing from './listing.js';
 import { emptyAccount, emptyMetadata, emptyResource } from './mapping.js';
@@ -34,6 +36,7 @@ import {
   type BoxUploadOptions,
 } from './types.js';
 import { abortUpload, pollUploadStatus, uploadFile } from './uploads.js';
+import * as users from './users.js';
 
 /** The Box properties besides the ones every class has (see CoreProperties). */
 export interface BoxProperties {
@@ -47,10 +50,26 @@ export interface BoxProperties {
   resourceMarker: string;
   searchMarker: string;
   versionMarker: string;
+  /**
+   * A user the requests act for (Box's `As-User` header): an admin's or the service account's token then
+   * works as that managed or app user. Box refuses it (403) for a token that may not act for others.
+   */
+  asUser: string;
 }
 
 /** Constructor options: every writable setting (`maxResults`, `apiUrl`, …), every property, and the wiring. */
-export type BoxOptions = CloudClientOptions<BoxSettingTable> & Partial<BoxProperties>;
+export type BoxOptions = CloudClientOptions<BoxSettingTable> &
+  Partial<BoxProperties> &
+  Partial<BoxJwtProperties> & {
+    /**
+     * JWT sign-in from the app configuration Box's developer console downloads (the object or its JSON
+     * text): sets oAuthClientId, oAuthClientSecret, jwtKeyId, jwtPrivateKey, jwtPrivateKeyPassphrase and
+     * enterpriseId.
+     */
+    jwtConfig?: BoxJwtConfig | string;
+    /** The same, from the path of that file. */
+    jwtConfigFile?: string;
+  };
 
 const OWN_PROPERTIES = [
   'downloadType',
@@ -59,7 +78,17 @@ const OWN_PROPERTIES = [
   'resourceMarker',
   'searchMarker',
   'versionMarker',
+  'asUser',
 ] as const satisfies ReadonlyArray<keyof BoxProperties>;
+const JWT_OPTIONS = [
+  'jwtConfig',
+  'jwtConfigFile',
+  'jwtKeyId',
+  'jwtPrivateKey',
+  'jwtPrivateKeyPassphrase',
+  'enterpriseId',
+  'jwtUserId',
+] as const;
 
 /**
  * Box (API 2.0): files and folders, uploads (simple and resumable through upload sessions, with parts sent
@@ -68,13 +97,20 @@ const OWN_PROPERTIES = [
  *
  * Every method of the reference class, camelCased with the same parameters, plus a per-call options
  * object. Resource ids carry their type: `f:123` a file, `d:123` a folder, `d:0` (or '') the root.
+ *
+ * Sign-in: OAuth in a browser (authorize()), client credentials (oAuthGrantType 3 with BoxSubjectType and
+ * BoxSubjectId), JWT (jwtConfig, or jwtPrivateKey and the other jwt* properties; app users with
+ * createAppUser and jwtUserId), a developer token (oAuthAccessToken, with accessTokenCallback to renew
+ * it) or a token callback alone.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below adds the run-time JWT properties.
 export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxProperties {
   useResumableUpload = false;
   resumeUrl = '';
   resourceMarker = '';
   searchMarker = '';
   versionMarker = '';
+  asUser = '';
   /** The Resources collection. */
   resources: BoxResource[] = [];
   /** The Metadata collection. */
@@ -83,10 +119,12 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
   account: BoxAccount = emptyAccount();
 
   private readonly ctx: BoxContext;
+  private readonly jwt: BoxJwtAuth;
   private _downloadType: BoxDownloadTypeValue = 0;
 
   constructor(options: BoxOptions = {}) {
-    const { own, rest } = takeOwnOptions<BoxProperties>(options, OWN_PROPERTIES);
+    const { own, rest: others } = takeOwnOptions<BoxProperties>(options, OWN_PROPERTIES);
+    const { own: jwtOptions, rest } = takeOwnOptions<BoxJwtOptions>(others, JWT_OPTIONS);
     // The OAuth profile and the error mapper read the settings, which exist only once super() has run.
     const self: { box?: Box } = {};
     super(boxSettings, rest as CloudClientOptions<BoxSettingTable>, {
@@ -96,7 +134,13 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     self.box = this;
     this.ctx = {
       client: this,
-      api: new BoxApi(this.http, this.settings, this.redactor, (text) => this.rememberJson(text)),
+      api: new BoxApi(
+        this.http,
+        this.settings,
+        this.redactor,
+        (text) => this.rememberJson(text),
+        () => this.asUser,
+      ),
       http: this.http,
       settings: this.settings,
       redactor: this.redactor,
@@ -107,7 +151,31 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
       markerOwners: { resource: '', search: '', version: '' },
     };
     installResourceReaders(this.settings, () => this.resources);
+    this.jwt = new BoxJwtAuth(this.oauth, this.redactor);
+    forwardProperties(this, this.jwt, BOX_JWT_PROPERTY_NAMES);
     Object.assign(this, own);
+    const { jwtConfig, jwtConfigFile, ...jwtProperties } = jwtOptions;
+    if (jwtConfigFile !== undefined) this.jwt.applyConfig(jwtConfigFile, true);
+    if (jwtConfig !== undefined) this.jwt.applyConfig(jwtConfig);
+    // Values given one by one win over the configuration's.
+    Object.assign(this, jwtProperties);
+    if (jwtConfig !== undefined || jwtConfigFile !== undefined) {
+      if (options.oAuthClientId !== undefined) this.oAuthClientId = options.oAuthClientId;
+      if (options.oAuthClientSecret !== undefined) this.oAuthClientSecret = options.oAuthClientSecret;
+    }
+  }
+
+  /**
+   * Turns JWT sign-in on from the app configuration Box's console downloads (the object or its JSON text):
+   * oAuthClientId, oAuthClientSecret, jwtKeyId, jwtPrivateKey, jwtPrivateKeyPassphrase, enterpriseId.
+   */
+  set jwtConfig(config: BoxJwtConfig | string) {
+    this.jwt.applyConfig(config);
+  }
+
+  /** The same as jwtConfig, from the path of the file. */
+  set jwtConfigFile(path: string) {
+    this.jwt.applyConfig(path, true);
   }
 
   /** `download_type`: 0 the content, 1 a thumbnail (ThumbnailFormat, ThumbnailSize); anything else is refused. */
@@ -342,6 +410,31 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     return this.run(options, (signal) => meta.deleteMetadata(this.ctx, resourceId, scope, schema, signal));
   }
 
+  // ---- users (beyond the reference) -------------------------------------------------------------------
+
+  /**
+   * Creates an app user (a user that exists only for this app and owns its own files); needs an enterprise
+   * token (JWT or client credentials). Act as it with jwtUserId (a user token) or asUser.
+   */
+  createAppUser(
+    name: string,
+    options: CallOptions & { externalAppUserId?: string; spaceAmount?: number } = {},
+  ): Promise<BoxAccount> {
+    return this.run(options, (signal) => users.createAppUser(this.ctx, name, options, signal));
+  }
+
+  /** The enterprise's users, app users among them; `filterTerm` matches the start of a name or login. */
+  listUsers(
+    options: CallOptions & { filterTerm?: string; userType?: 'all' | 'managed' | 'external' } = {},
+  ): Promise<BoxAccount[]> {
+    return this.run(options, (signal) => users.listUsers(this.ctx, options, signal));
+  }
+
+  /** Deletes a user of the enterprise (an app user); with `force`, also one that still owns files. */
+  deleteUser(userId: string, options: CallOptions & { force?: boolean } = {}): Promise<void> {
+    return this.run(options, (signal) => users.deleteUser(this.ctx, userId, options.force ?? false, signal));
+  }
+
   // ---- account and custom requests --------------------------------------------------------------------
 
   /** Fills `account` (and AccountMaxFileSize) from the current user. */
@@ -376,11 +469,21 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
       resourceMarker: '',
       searchMarker: '',
       versionMarker: '',
+      asUser: '',
       resources: [],
       metadata: [],
       account: emptyAccount(),
     });
     this.ctx.originals = new WeakMap();
     this.ctx.markerOwners = { resource: '', search: '', version: '' };
+    // JWT sign-in goes with the rest of the OAuth state (reset() cleared oAuthClientId: OAuthResetData is on).
+    if (!this.oAuthClientId) {
+      for (const name of BOX_JWT_PROPERTY_NAMES) this[name] = '';
+    }
   }
 }
+
+type BoxJwtOptions = BoxJwtProperties & { jwtConfig: BoxJwtConfig | string; jwtConfigFile: string };
+
+// The JWT properties are defined at run time by forwardProperties; this declares them to the compiler.
+export interface Box extends BoxJwtProperties {}

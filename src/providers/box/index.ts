@@ -4,6 +4,7 @@
 export type { CustomRequestOptions, CustomResponse, DownloadResult } from '../../core/provider.js';
 export { Box, type BoxOptions, type BoxProperties } from './box.js';
 export { BoxErrorCode } from './errors.js';
+export type { BoxJwtConfig, BoxJwtProperties } from './jwt.js';
 export { type BoxSettingTable, boxSettings } from './settings.js';
 export {
   type BoxAccount,

@@ -14,13 +14,18 @@ import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import { sleep } from '../../core/http/retry.js';
 import { trimTrailingSlashes } from '../../core/http/url.js';
 import { encryptionInForce } from '../../core/provider.js';
+import { sendReconciled } from '../../core/reconcile.js';
+import { hashEachAttempt } from '../../core/transfer/hash-tap.js';
 import {
   fileSource,
-  fixedSizeParts,
+  type HashedPart,
   HashingStream,
   openUploadBytes,
+  rangeParts,
+  readAhead,
   runParallel,
   sessionRandomness,
+  spooledParts,
   type UploadSessionState,
   type UploadSource,
   uploadInput,
@@ -168,25 +173,84 @@ async function simpleUpload(job: UploadJob, size: number | undefined): Promise<W
       }
     }
     const name = target.kind === 'new' ? target.name : (target.name ?? 'file');
-    const body = multipartUpload(attributesOf(job), name, content, length);
+    const attempts = hashEachAttempt(content, () => sha1Hasher());
+    const body = multipartUpload(attributesOf(job), name, attempts.open, length);
     const path = target.kind === 'new' ? '/files/content' : `/files/${target.fileId}/content`;
-    const result = await ctx.api.json<WireFiles>({
-      method: 'POST',
-      path,
-      host: 'upload',
-      query: { fields: ITEM_FIELDS },
-      headers: { 'Content-Type': body.contentType, ...(sha1 ? { 'Content-MD5': sha1 } : {}) },
-      body: source.repeatable || spoolDir ? body.open : body.open(),
-      ...(body.length !== undefined ? { bodyLength: body.length } : {}),
-      progress: { direction: 0, ...(body.length !== undefined ? { total: body.length } : {}) },
+    const repeatable = source.repeatable || spoolDir !== undefined;
+    // Not safe to repeat blindly: after an unknown outcome, the file Box holds under this name says
+    // whether this upload made it (core sendReconciled).
+    return await sendReconciled(
+      ctx.http,
+      {
+        repeatable,
+        send: async () =>
+          firstEntry(
+            await ctx.api.json<WireFiles>({
+              method: 'POST',
+              path,
+              host: 'upload',
+              query: { fields: ITEM_FIELDS },
+              headers: { 'Content-Type': body.contentType, ...(sha1 ? { 'Content-MD5': sha1 } : {}) },
+              body: repeatable ? body.open : body.open(),
+              ...(body.length !== undefined ? { bodyLength: body.length } : {}),
+              progress: { direction: 0, ...(body.length !== undefined ? { total: body.length } : {}) },
+              signal,
+              subject:
+                target.kind === 'version'
+                  ? formatId('file', target.fileId)
+                  : formatId('folder', target.folderId),
+            }),
+          ),
+        reconcile: () => storedUpload(ctx, target, attempts.sent(), signal),
+      },
       signal,
-      subject:
-        target.kind === 'version' ? formatId('file', target.fileId) : formatId('folder', target.folderId),
-    });
-    return firstEntry(result);
+    );
   } finally {
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
   }
+}
+
+const sha1Hasher = () => {
+  const hash = createHash('sha1');
+  return { update: (b: Uint8Array) => hash.update(b), digest: () => hash.digest('hex') };
+};
+
+/**
+ * The reconcile step of an upload whose outcome is unknown: the file at the target when it holds exactly
+ * the bytes sent (`sha1`, hex, of the last attempt that sent them all), else undefined (send it again).
+ * A new file is looked up by name in its folder; a new version is the file's current content.
+ */
+async function storedUpload(
+  ctx: BoxContext,
+  target: UploadTarget,
+  sha1: string | undefined,
+  signal: AbortSignal,
+): Promise<WireItem | undefined> {
+  if (sha1 === undefined) return undefined;
+  let fileId: string | undefined;
+  if (target.kind === 'version') {
+    fileId = target.fileId;
+  } else {
+    for (let offset = 0; fileId === undefined; ) {
+      const page = await ctx.api.json<{ entries: WireItem[]; total_count?: number }>({
+        method: 'GET',
+        path: `/folders/${target.folderId}/items`,
+        query: { fields: 'type,id,name,sha1', offset, limit: 1000 },
+        signal,
+      });
+      fileId = page.entries.find((e) => e.type === 'file' && e.name === target.name && e.sha1 === sha1)?.id;
+      offset += page.entries.length;
+      if (page.entries.length === 0 || (page.total_count !== undefined && offset >= page.total_count)) break;
+    }
+    if (fileId === undefined) return undefined;
+  }
+  const item = await ctx.api.json<WireItem>({
+    method: 'GET',
+    path: `/files/${fileId}`,
+    query: { fields: ITEM_FIELDS },
+    signal,
+  });
+  return item.sha1 === sha1 ? item : undefined;
 }
 
 async function hashOf(stream: Readable, signal: AbortSignal): Promise<string> {
@@ -210,9 +274,6 @@ function firstEntry(result: WireFiles): WireItem {
 }
 
 // ---- resumable uploads (upload sessions) -----------------------------------------------------------------
-
-const sha1b64 = (data: Uint8Array) => createHash('sha1').update(data).digest('base64');
-const sha1hex = (data: Uint8Array) => createHash('sha1').update(data).digest('hex');
 
 /** The upload session id at the end of a session URL (`…/files/upload_sessions/<id>`). */
 export function sessionIdOf(resumeUrl: string): string {
@@ -276,31 +337,36 @@ export function rememberSession(ctx: BoxContext, session: WireUploadSession): vo
 
 async function createSession(job: UploadJob, size: number): Promise<WireUploadSession> {
   const t = job.target;
-  return job.ctx.api.json<WireUploadSession>({
-    method: 'POST',
-    host: 'upload',
-    path: t.kind === 'new' ? '/files/upload_sessions' : `/files/${t.fileId}/upload_sessions`,
-    json:
-      t.kind === 'new'
-        ? { folder_id: t.folderId, file_size: size, file_name: t.name }
-        : { file_size: size, ...(t.name ? { file_name: t.name } : {}) },
-    signal: job.signal,
-    subject: t.kind === 'new' ? formatId('folder', t.folderId) : formatId('file', t.fileId),
-  });
+  const send = () =>
+    job.ctx.api.json<WireUploadSession>({
+      method: 'POST',
+      host: 'upload',
+      path: t.kind === 'new' ? '/files/upload_sessions' : `/files/${t.fileId}/upload_sessions`,
+      json:
+        t.kind === 'new'
+          ? { folder_id: t.folderId, file_size: size, file_name: t.name }
+          : { file_size: size, ...(t.name ? { file_name: t.name } : {}) },
+      signal: job.signal,
+      subject: t.kind === 'new' ? formatId('folder', t.folderId) : formatId('file', t.fileId),
+    });
+  // Box lists no sessions: one whose answer was lost cannot be found, so a new one is made (the lost one,
+  // empty, expires).
+  return sendReconciled(job.ctx.http, { send, reconcile: async () => undefined }, job.signal);
 }
 
 interface Part {
   index: number;
   offset: number;
-  data: Buffer;
+  data: HashedPart;
 }
 
 /**
  * A Box upload session: parts of the size Box chose, several in flight at once (UploadConcurrency), each
  * with its SHA-1 `Digest`, then a commit with the whole file's SHA-1.
  *
- * The data is read once, front to back, and cut into parts; memory holds at most UploadConcurrency + 1
- * parts. Resuming (resumeUrl set) lists the parts already on the server and sends only the missing ones;
+ * The data is read once, front to back, to hash the parts and the whole file; a part of a file (or of bytes)
+ * is then sent from its own range, a part of a stream or of encrypted data from the temporary file it was
+ * spooled to (TempPath), so memory holds no part, whatever the part size and UploadConcurrency. Resuming (resumeUrl set) lists the parts already on the server and sends only the missing ones;
  * the parts that are skipped are still read, to compute the whole-file digest, and checked against the
  * server's SHA-1, so a changed file (or another password) is error 609 instead of a corrupt upload.
  * After each part the fragmentComplete event fires; setting its `interrupt` stops the upload (error 606),
@@ -335,27 +401,38 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
     const sessionId = session.id || sessionIdOf(resumeUrl);
     randomness = await sessionRandomness(encryption, `cloudstorage box upload session ${sessionId}`);
   }
-  const data = openUploadBytes(source, encryption, randomness);
-
   const whole = createHash('sha1');
+  const observe = (chunk: Uint8Array) => whole.update(chunk);
   const partSize = session.part_size;
+  const data = source.repeatable && !encryption ? undefined : openUploadBytes(source, encryption, randomness);
+  const concurrency = ctx.settings.get('UploadConcurrency');
+  // The next parts are hashed (and spooled) while the current ones are sent.
+  const hashed = readAhead(
+    data
+      ? spooledParts(data, partSize, ctx.settings.get('TempPath'), observe)
+      : rangeParts(source, partSize, observe),
+    concurrency,
+    (part) => part.release(),
+  );
   const onServer = new Map(uploaded);
   // Parts come in file order: a part already on the server is checked here, before any later part is
   // handed out, so other data is caught before it is uploaded.
   async function* parts(): AsyncGenerator<Part> {
     let offset = 0;
     let index = 0;
-    for await (const chunk of fixedSizeParts(data, partSize)) {
-      whole.update(chunk);
+    for await (const part of hashed) {
       const known = onServer.get(offset);
-      if (!known) yield { index, offset, data: chunk };
-      else if (known.sha1 && known.sha1.toLowerCase() !== sha1hex(chunk)) {
-        throw cannotResume(
-          `Cannot resume: part ${index + 1} on the server differs from the local data (another file, or another encryption password). Clear resumeUrl to upload from the start.`,
-        );
+      if (!known) yield { index, offset, data: part };
+      else {
+        await part.release();
+        if (known.sha1 && known.sha1.toLowerCase() !== part.sha1) {
+          throw cannotResume(
+            `Cannot resume: part ${index + 1} on the server differs from the local data (another file, or another encryption password). Clear resumeUrl to upload from the start.`,
+          );
+        }
       }
       index++;
-      offset += chunk.length;
+      offset += part.length;
     }
     if (offset !== size) {
       throw new CloudStorageError(
@@ -373,21 +450,24 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
   try {
     await runParallel(
       parts(),
-      ctx.settings.get('UploadConcurrency'),
+      concurrency,
       async (part) => {
         const end = part.offset + part.data.length - 1;
-        const answer = await api.json<{ part: WireUploadPart }>({
-          method: 'PUT',
-          path: resumeUrl,
-          headers: {
-            'Content-Type': 'application/octet-stream',
-            'Content-Range': `bytes ${part.offset}-${end}/${size}`,
-            Digest: `sha=${sha1b64(part.data)}`,
-          },
-          body: part.data,
-          progress: { direction: 0, tracker },
-          signal: partSignal,
-        });
+        const answer = await api
+          .json<{ part: WireUploadPart }>({
+            method: 'PUT',
+            path: resumeUrl,
+            headers: {
+              'Content-Type': 'application/octet-stream',
+              'Content-Range': `bytes ${part.offset}-${end}/${size}`,
+              Digest: `sha=${Buffer.from(part.data.sha1, 'hex').toString('base64')}`,
+            },
+            body: () => part.data.open(),
+            bodyLength: part.data.length,
+            progress: { direction: 0, tracker },
+            signal: partSignal,
+          })
+          .finally(() => part.data.release());
         uploaded.set(part.offset, answer.part);
         state.startByte = contiguousEnd(uploaded);
         const event = ctx.client.emit('fragmentComplete', {
@@ -407,12 +487,35 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
       partSignal,
     );
   } catch (e) {
-    data.destroy();
+    data?.destroy();
     throw partSignal.aborted && stop.signal.aborted ? stop.signal.reason : e;
   }
   tracker.finish();
 
-  const item = await commit(job, session, resumeUrl, [...uploaded.values()], whole.digest('base64'));
+  const digest = whole.digest();
+  const item = await sendReconciled(
+    ctx.http,
+    {
+      send: () => commit(job, session, resumeUrl, [...uploaded.values()], digest.toString('base64')),
+      // A commit whose answer was lost: a session still there was not committed (commit again); once it is
+      // gone, the file says whether the commit made it.
+      reconcile: async () => {
+        const open = await api
+          .request({ method: 'GET', path: resumeUrl, signal, okStatus: (s) => s === 200 || s === 404 })
+          .then(async (r) => {
+            await r.bytes();
+            return r.status === 200;
+          });
+        if (open) return undefined;
+        const done = await storedUpload(ctx, job.target, digest.toString('hex'), signal);
+        if (done) return done;
+        throw cannotResume(
+          `The upload session ${resumeUrl} is gone after a commit whose answer was lost, and no file with the uploaded content is there: upload the file again.`,
+        );
+      },
+    },
+    signal,
+  );
   state.session = '';
   state.startByte = 0;
   return item;
@@ -451,7 +554,6 @@ async function commit(
         query: { fields: ITEM_FIELDS },
         headers: { Digest: `sha=${digest}` },
         json: body,
-        idempotent: true,
         okStatus: (s) => s === 201 || s === 200 || s === 202,
         signal,
       });

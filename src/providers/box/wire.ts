@@ -207,3 +207,11 @@ export const USER_FIELDS = [
   'enterprise',
   'my_tags',
 ].join(',');
+
+/** `GET /users`: a page of the enterprise's users (offset paging). */
+export interface WireUsers {
+  total_count: number;
+  limit?: number;
+  offset?: number;
+  entries: WireUser[];
+}

@@ -1,10 +1,10 @@
-import { PassThrough, pipeline } from 'node:stream';
 import { ciphertextSize, type EncryptionSettings } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { ProgressTracker } from '../../core/http/index.js';
 import { checkStartByte, encryptionInForce } from '../../core/provider.js';
+import { sendReconciled } from '../../core/reconcile.js';
 import { ByteReader, FileReader, type FragmentReader } from '../../core/transfer/byte-reader.js';
-import { hashTap } from '../../core/transfer/hash-tap.js';
+import { hashEachAttempt } from '../../core/transfer/hash-tap.js';
 import {
   DropboxContentHasher,
   openUploadBytes,
@@ -127,21 +127,55 @@ function checkHash(ctx: DropboxContext, metadata: FileMetadata, computed: string
 
 /** files/upload: one request; the body streams from the source (again on a 429, when it can be re-read). */
 async function simpleUpload(ctx: DropboxContext, plan: Plan, signal: AbortSignal): Promise<string> {
-  let hasher = new DropboxContentHasher();
-  const open = () => {
-    hasher = new DropboxContentHasher();
-    const out = new PassThrough({ highWaterMark: 1024 * 1024 });
-    pipeline(openUploadBytes(plan.source, plan.encryption), hashTap(hasher), out, () => {});
-    return out;
-  };
-  const metadata = await ctx.api.upload<FileMetadata>('files/upload', plan.target, {
+  // Each attempt streams through a new content hash: the hash of what Dropbox should now hold.
+  const attempts = hashEachAttempt(
+    () => openUploadBytes(plan.source, plan.encryption),
+    () => new DropboxContentHasher(),
+  );
+  const open = attempts.open;
+  // Not safe to repeat blindly: after an unknown outcome, the file at the path says whether it made it.
+  const metadata = await sendReconciled(
+    ctx.http,
+    {
+      repeatable: plan.source.repeatable,
+      send: () =>
+        ctx.api.upload<FileMetadata>('files/upload', plan.target, {
+          signal,
+          body: plan.source.repeatable ? open : open(),
+          length: plan.size,
+          progress: plan.size !== undefined ? { total: plan.size } : {},
+        }),
+      reconcile: () => storedFile(ctx, plan.target.path, attempts.sent(), signal),
+    },
     signal,
-    body: plan.source.repeatable ? open : open(),
-    length: plan.size,
-    progress: plan.size !== undefined ? { total: plan.size } : {},
-  });
-  checkHash(ctx, metadata, hasher.digest());
+  );
+  checkHash(ctx, metadata, attempts.sent() ?? '');
   return metadata.id;
+}
+
+/**
+ * The reconcile step of an upload whose outcome is unknown: the file at `path` when its content hash is
+ * the one of the bytes sent (`contentHash`: undefined when the attempt did not send them all), else
+ * undefined (send it again).
+ */
+async function storedFile(
+  ctx: DropboxContext,
+  path: string,
+  contentHash: string | undefined,
+  signal: AbortSignal,
+): Promise<FileMetadata | undefined> {
+  if (contentHash === undefined) return undefined;
+  try {
+    const found = await ctx.api.rpc<FileMetadata & { '.tag'?: string }>(
+      'files/get_metadata',
+      { path },
+      { signal, idempotent: true },
+    );
+    return found['.tag'] === 'file' && found.content_hash === contentHash ? found : undefined;
+  } catch (e) {
+    if (e instanceof DropboxApiError && e.is('path/not_found')) return undefined;
+    throw e;
+  }
 }
 
 /**
@@ -182,10 +216,20 @@ async function uploadInSession(
 
   let sessionId = state.session;
   if (!sessionId) {
-    const started = await ctx.api.upload<UploadSessionStartResult>(
-      'files/upload_session/start',
-      { close: false },
-      { signal, body: new Uint8Array(0), length: 0 },
+    // Dropbox lists no sessions: one whose answer was lost cannot be found, so a new one is started (the
+    // lost one, empty, expires).
+    const started = await sendReconciled(
+      ctx.http,
+      {
+        send: () =>
+          ctx.api.upload<UploadSessionStartResult>(
+            'files/upload_session/start',
+            { close: false },
+            { signal, body: new Uint8Array(0), length: 0 },
+          ),
+        reconcile: async () => undefined,
+      },
+      signal,
     );
     sessionId = started.session_id;
     publish(sessionId, 0);
@@ -315,9 +359,19 @@ async function uploadInSession(
         `The data to upload ended after ${offset} bytes, but ${plan.size} were expected.`,
       );
     }
-    const metadata = await finish(ctx, sessionId, offset, plan.target, signal);
+    const whole = hasher.digest();
+    // A finish whose answer was lost: the file at the path, with the content sent, means it committed
+    // (asking the session again would only say it is closed).
+    const metadata = await sendReconciled(
+      ctx.http,
+      {
+        send: () => finish(ctx, sessionId, offset, plan.target, signal),
+        reconcile: () => storedFile(ctx, plan.target.path, whole, signal),
+      },
+      signal,
+    );
     tracker.finish();
-    checkHash(ctx, metadata, hasher.digest());
+    checkHash(ctx, metadata, whole);
     publish('', 0);
     return metadata.id;
   } finally {

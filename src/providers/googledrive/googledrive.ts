@@ -1,4 +1,4 @@
-import type { OAuthServiceProfile } from '../../core/auth/index.js';
+import { forwardProperties, type OAuthServiceProfile } from '../../core/auth/index.js';
 import { type CallOptions, CloudClient, type CloudClientOptions } from '../../core/client.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { HttpErrorInfo } from '../../core/http/index.js';
@@ -52,6 +52,11 @@ import {
   updateSharedDriveMember,
 } from './permissions.js';
 import { getUploadStatus } from './resumable.js';
+import {
+  GoogleServiceAccountAuth,
+  type GoogleServiceAccountProperties,
+  SERVICE_ACCOUNT_PROPERTY_NAMES,
+} from './service-account.js';
 import { type GoogleDriveSettingTable, googleDriveSettings } from './settings.js';
 import {
   blankPermission,
@@ -117,7 +122,9 @@ const OWN_PROPERTIES = [
 ] as const satisfies ReadonlyArray<keyof GoogleDriveProperties>;
 
 /** Constructor options: every writable setting (lower-camel-cased), every property, and the wiring. */
-export type GoogleDriveOptions = CloudClientOptions<GoogleDriveSettingTable> & Partial<GoogleDriveProperties>;
+export type GoogleDriveOptions = CloudClientOptions<GoogleDriveSettingTable> &
+  Partial<GoogleDriveProperties> &
+  Partial<GoogleServiceAccountProperties>;
 
 /**
  * The GoogleDrive class: the 40 methods of the reference `cloudstorage.GoogleDrive`, its properties,
@@ -135,6 +142,10 @@ export type GoogleDriveOptions = CloudClientOptions<GoogleDriveSettingTable> & P
  * const id = await drive.uploadFile('report.pdf', '');
  * for await (const r of drive.iterateChildren('root')) console.log(r.name, r.size);
  * ```
+ *
+ * On a server: `new GoogleDrive({ serviceAccountKeyFile: 'key.json' })` signs in as the service account
+ * (serviceAccountSubject: a user of the domain, by domain-wide delegation); accessTokenCallback supplies
+ * tokens from elsewhere.
  */
 export class GoogleDrive
   extends CloudClient<GoogleDriveEvents, GoogleDriveSettingTable>
@@ -171,9 +182,14 @@ export class GoogleDrive
   private _changeMarker = '';
   private _nextChangeMarker = '';
   private readonly ctx: GoogleDriveContext;
+  private readonly serviceAccount: GoogleServiceAccountAuth;
 
   constructor(options: GoogleDriveOptions = {}) {
-    const { own, rest } = takeOwnOptions<GoogleDriveProperties>(options, OWN_PROPERTIES);
+    const { own, rest: others } = takeOwnOptions<GoogleDriveProperties>(options, OWN_PROPERTIES);
+    const { own: serviceAccount, rest } = takeOwnOptions<GoogleServiceAccountProperties>(
+      others,
+      SERVICE_ACCOUNT_PROPERTY_NAMES,
+    );
     const holder: { drive?: GoogleDrive } = {};
     super(googleDriveSettings, rest as CloudClientOptions<GoogleDriveSettingTable>, {
       oauthService: GOOGLE_OAUTH,
@@ -194,6 +210,9 @@ export class GoogleDrive
     if (this.settings.get('IncludeAllFields')) this.settings.set('RequestedFields', '*');
     this.installSettings();
     Object.assign(this, own);
+    this.serviceAccount = new GoogleServiceAccountAuth(this.oauth, this.redactor);
+    forwardProperties(this, this.serviceAccount, SERVICE_ACCOUNT_PROPERTY_NAMES);
+    Object.assign(this, serviceAccount);
   }
 
   // ---- properties, collections and markers ------------------------------------------------------------
@@ -548,6 +567,11 @@ export class GoogleDrive
     this._changeMarker = '';
     this._nextChangeMarker = '';
     if (!this.oAuthAuthorizationScope) this.oAuthAuthorizationScope = DRIVE_SCOPE;
+    // Service-account sign-in goes with the rest of the OAuth state (unless OAuthResetData kept the client id).
+    if (!this.oAuthClientId) {
+      this.serviceAccountKey = undefined;
+      this.serviceAccountSubject = '';
+    }
   }
 
   /** The per-item settings (IconLink[i], NormalizedFileName[i], ResourceKey[i]) and IncludeAllFields. */
@@ -577,3 +601,6 @@ export class GoogleDrive
     });
   }
 }
+
+// The service-account properties are defined at run time by forwardProperties.
+export interface GoogleDrive extends GoogleServiceAccountProperties {}

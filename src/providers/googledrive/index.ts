@@ -9,5 +9,6 @@ export {
   type GoogleDriveOptions,
   type GoogleDriveProperties,
 } from './googledrive.js';
+export type { GoogleServiceAccountKey, GoogleServiceAccountProperties } from './service-account.js';
 export { type GoogleDriveSettingTable, googleDriveSettings } from './settings.js';
 export * from './types.js';

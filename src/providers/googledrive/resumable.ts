@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import type { HttpResponse, ProgressTracker } from '../../core/http/index.js';
 import { backoffDelay, sleep } from '../../core/http/retry.js';
+import { sendReconciled } from '../../core/reconcile.js';
 import { ByteReader, FileReader, type FragmentReader } from '../../core/transfer/byte-reader.js';
 import { openUploadBytes, sessionRandomness, type UploadSessionState } from '../../core/transfer/index.js';
 import type { GoogleDriveContext } from './context.js';
@@ -142,18 +143,22 @@ function transient(e: unknown): boolean {
 }
 
 async function startSession(ctx: GoogleDriveContext, p: Plan, signal: AbortSignal): Promise<string> {
-  const response = await ctx.api.send({
-    method: p.method,
-    host: 'upload',
-    path: p.path,
-    query: { uploadType: 'resumable', supportsAllDrives: 'true', fields: RESULT_FIELDS },
-    headers: {
-      'X-Upload-Content-Type': p.mediaType,
-      ...(p.size !== undefined ? { 'X-Upload-Content-Length': String(p.size) } : {}),
-    },
-    json: p.metadata,
-    signal,
-  });
+  const start = () =>
+    ctx.api.send({
+      method: p.method,
+      host: 'upload',
+      path: p.path,
+      query: { uploadType: 'resumable', supportsAllDrives: 'true', fields: RESULT_FIELDS },
+      headers: {
+        'X-Upload-Content-Type': p.mediaType,
+        ...(p.size !== undefined ? { 'X-Upload-Content-Length': String(p.size) } : {}),
+      },
+      json: p.metadata,
+      signal,
+    });
+  // Drive lists no upload sessions: one whose answer was lost cannot be found, so a new one is started (the
+  // lost one makes no file without its bytes, and expires).
+  const response = await sendReconciled(ctx.http, { send: start, reconcile: async () => undefined }, signal);
   await response.bytes().catch(() => undefined);
   const location = response.headers.location;
   if (!location) {

@@ -1,9 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
+import { sendReconciled } from '../../core/reconcile.js';
+import { hashEachAttempt } from '../../core/transfer/hash-tap.js';
 import { openUploadBytes, uploadInput } from '../../core/transfer/index.js';
 import { seg } from './api.js';
 import type { GoogleDriveContext } from './context.js';
+import { quoteQ } from './listing.js';
 import { creationMetadata, resourceToUpdate, updateMetadata } from './operations.js';
 import { resumableUpload } from './resumable.js';
 import type { GoogleDriveResource, UploadMetadata, UploadOptions } from './types.js';
@@ -119,21 +122,16 @@ async function send(
   }
 }
 
-/** The media bytes from the start, through encryption, hashed into `md5` as they go. */
-function mediaStream(p: Plan, md5: { update(b: Uint8Array): unknown }): AsyncGenerator<Uint8Array> {
-  const bytes = openUploadBytes(p.source, p.encryption);
-  return (async function* () {
-    for await (const chunk of bytes as AsyncIterable<Uint8Array>) {
-      md5.update(chunk);
-      yield chunk;
-    }
-  })();
-}
+const md5Hasher = () => {
+  const hash = createHash('md5');
+  return { update: (b: Uint8Array) => hash.update(b), digest: () => hash.digest('hex') };
+};
 
 /** uploadType=media or multipart: one request whose body streams from the source. */
 async function oneRequestUpload(ctx: GoogleDriveContext, p: Plan, signal: AbortSignal): Promise<File> {
   const multipart = Object.keys(p.metadata).length > 0;
-  let md5 = createHash('md5');
+  // The media bytes from the start, through encryption, through a new MD5 for each attempt.
+  const media = hashEachAttempt(() => openUploadBytes(p.source, p.encryption), md5Hasher);
   let body: () => Readable;
   let length: number | undefined;
   let contentType: string;
@@ -146,12 +144,11 @@ async function oneRequestUpload(ctx: GoogleDriveContext, p: Plan, signal: AbortS
     length = p.size === undefined ? undefined : head.length + p.size + tail.length;
     contentType = `multipart/related; boundary=${boundary}`;
     body = () => {
-      md5 = createHash('md5');
-      const media = mediaStream(p, md5);
+      const bytes = media.open();
       return Readable.from(
         (async function* () {
           yield head;
-          yield* media;
+          yield* bytes as AsyncIterable<Uint8Array>;
           yield tail;
         })(),
         { objectMode: false, highWaterMark: 1024 * 1024 },
@@ -160,27 +157,69 @@ async function oneRequestUpload(ctx: GoogleDriveContext, p: Plan, signal: AbortS
   } else {
     length = p.size;
     contentType = p.mediaType;
-    body = () => {
-      md5 = createHash('md5');
-      return Readable.from(mediaStream(p, md5), { objectMode: false, highWaterMark: 1024 * 1024 });
-    };
+    body = media.open;
   }
-  const response = await ctx.api.send({
-    method: p.method,
-    host: 'upload',
-    path: p.path,
+  const sendOnce = async () =>
+    ctx.api.parse<File>(
+      await ctx.api.send({
+        method: p.method,
+        host: 'upload',
+        path: p.path,
+        query: {
+          uploadType: multipart ? 'multipart' : 'media',
+          supportsAllDrives: 'true',
+          fields: RESULT_FIELDS,
+        },
+        headers: { 'Content-Type': contentType },
+        body: p.source.repeatable ? body : body(),
+        ...(length !== undefined ? { bodyLength: length } : {}),
+        progress: { direction: 0, ...(length !== undefined ? { total: length } : {}) },
+        signal,
+      }),
+    );
+  // A new file (POST) is not safe to repeat blindly: Drive takes many files of one name, so a repeat after
+  // a lost answer would make a second one. New content (PATCH) is safe, and the HTTP client repeats it.
+  const file =
+    p.method === 'POST'
+      ? await sendReconciled(
+          ctx.http,
+          {
+            repeatable: p.source.repeatable,
+            send: sendOnce,
+            reconcile: () => storedFile(ctx, p, media.sent(), signal),
+          },
+          signal,
+        )
+      : await sendOnce();
+  checkMd5(ctx, p, file, media.sent() ?? '');
+  return file;
+}
+
+/**
+ * The reconcile step of a new file whose upload has an unknown outcome: the file of that name in its
+ * folder whose MD5 is the one of the bytes sent, else undefined (send it again). Without a name or a
+ * checksum to compare (a conversion to a Google format), nothing can be told apart: send it again.
+ */
+async function storedFile(
+  ctx: GoogleDriveContext,
+  p: Plan,
+  md5: string | undefined,
+  signal: AbortSignal,
+): Promise<File | undefined> {
+  const name = p.metadata.name;
+  if (md5 === undefined || !name || !p.checkable) return undefined;
+  const parent = p.metadata.parents?.[0] ?? 'root';
+  const found = await ctx.api.json<{ files?: File[] }>({
+    method: 'GET',
+    path: '/files',
     query: {
-      uploadType: multipart ? 'multipart' : 'media',
+      q: `name = ${quoteQ(name)} and ${quoteQ(parent)} in parents and trashed = false`,
+      fields: `files(${RESULT_FIELDS})`,
       supportsAllDrives: 'true',
-      fields: RESULT_FIELDS,
+      includeItemsFromAllDrives: 'true',
+      pageSize: '100',
     },
-    headers: { 'Content-Type': contentType },
-    body: p.source.repeatable ? body : body(),
-    ...(length !== undefined ? { bodyLength: length } : {}),
-    progress: { direction: 0, ...(length !== undefined ? { total: length } : {}) },
     signal,
   });
-  const file = await ctx.api.parse<File>(response);
-  checkMd5(ctx, p, file, md5.digest('hex'));
-  return file;
+  return found.files?.find((f) => f.md5Checksum === md5);
 }

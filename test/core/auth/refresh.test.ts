@@ -12,6 +12,7 @@ import {
   rejection,
   SecretScan,
   startOAuthEnv,
+  TOKEN_PATH,
 } from './helpers.js';
 
 const scan = new SecretScan();
@@ -293,4 +294,37 @@ test('no secret appears in any log line or error', () => {
   const sample = [...scan.secrets].find((s) => s !== CLIENT_SECRET)!;
   assert.equal(scan.leaks([`leak: ${sample}`]).length, 1);
   assert.deepEqual(scan.leaks(), []);
+});
+
+describe('refresh through network faults', () => {
+  const fast = (c: ReturnType<typeof makeClient>) => {
+    c.http.settings.set('RetryBaseDelayMs', 1);
+    c.http.settings.set('RetryMaxDelayMs', 5);
+    return c;
+  };
+
+  test('a refresh met by a 503, a reset before the server ran it, or a lost answer (no rotation) is retried', async () => {
+    const e = await env({ accessTokenLifetimeSeconds: 60 });
+    const c = scan.client(fast(makeClient(e)));
+    await c.oauth.authorize();
+    for (const fault of [{ status: 503 }, { resetRequestAfterBytes: 0 }, { drop: 'after' as const }]) {
+      e.clock.advance(61);
+      e.server.faults.add({ path: TOKEN_PATH, ...fault });
+      assert.equal((await c.me()).id, 'user-42', JSON.stringify(fault));
+      assert.equal(e.server.faults.pending, 0);
+    }
+  });
+
+  test('with rotation, a lost refresh answer (the token rotated in it) is error 603 that says to sign in again', async () => {
+    const e = await env({ accessTokenLifetimeSeconds: 60, rotateRefreshTokens: true });
+    const c = scan.client(fast(makeClient(e)));
+    await c.oauth.authorize();
+    e.clock.advance(61);
+    e.server.faults.add({ path: TOKEN_PATH, drop: 'after' });
+    const error = await rejection(c.me());
+    assert.equal(error.code, 603);
+    assert.equal(error.providerCode, 'invalid_grant');
+    assert.match(error.message, /answer to a token refresh was lost.*sign in again \(authorize\(\)\)/);
+    assert.equal(e.tokenRequests(), 3, 'the first sign-in, the lost refresh, the refused repeat');
+  });
 });

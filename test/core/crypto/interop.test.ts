@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { EncryptionSettings } from '../../../src/core/crypto/index.js';
+import { setNativeCrypto, sodium } from '../../../src/core/crypto/native.js';
 import { decrypt, encrypt, random, run } from './helpers.js';
 
 let dir: string;
@@ -163,60 +164,72 @@ describe('age (ChaCha, password mode)', () => {
   });
 });
 
-describe('rclone crypt (XSalsa20, password mode)', () => {
-  async function remote(password: string, password2?: string) {
-    const store = await mkdtemp(join(dir, 'store-'));
-    const obscure = async (p: string) => (await run('rclone', ['obscure', p])).stdout.toString().trim();
-    const lines = [
-      '[secret]',
-      'type = crypt',
-      `remote = ${store}`,
-      'filename_encryption = off',
-      'directory_name_encryption = false',
-      `password = ${await obscure(password)}`,
-      ...(password2 ? [`password2 = ${await obscure(password2)}`] : []),
-    ];
-    const config = join(store, '..', `${store.split('/').pop()}.conf`);
-    await writeFile(config, `${lines.join('\n')}\n`);
-    const rclone = (args: string[], input?: Uint8Array) =>
-      run('rclone', ['--config', config, ...args], input);
-    return { store, rclone };
-  }
+// XSalsa20-Poly1305 runs in libsodium (sodium-native) where its prebuilt binding loads, else in
+// @noble/ciphers: both are held to rclone.
+for (const native of [true, false]) {
+  const implementation = native ? 'libsodium (sodium-native)' : 'JavaScript fallback (@noble/ciphers)';
+  describe(`rclone crypt (XSalsa20, password mode), ${implementation}`, () => {
+    before(() => setNativeCrypto(native));
+    after(() => setNativeCrypto(undefined));
 
-  for (const password2 of [undefined, 'second secret']) {
-    const label = password2 ? 'with a second password (salt)' : 'with the default salt';
-    const s = {
-      algorithm: 12,
-      password: 'rclone pass',
-      ...(password2 ? { rclonePassword2: password2 } : {}),
-    };
-
-    it(`rclone reads what the library wrote, ${label}`, async () => {
-      const { store, rclone } = await remote(s.password, password2);
-      // With filename_encryption = off, rclone stores "name" as "name.bin".
-      await writeFile(join(store, 'from-library.bin'), await encrypt(s, plain));
-      const r = await rclone(['cat', 'secret:from-library']);
-      assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(r.stdout, plain);
+    it(native ? 'loads the native binding' : 'does without the native binding', () => {
+      assert.equal(sodium() !== undefined, native);
     });
 
-    it(`the library reads what rclone wrote, ${label}`, async () => {
-      const { store, rclone } = await remote(s.password, password2);
-      const r = await rclone(['rcat', 'secret:from-rclone'], plain);
-      assert.equal(r.code, 0, r.stderr);
-      const sealed = await readFile(join(store, 'from-rclone.bin'));
-      assert.deepEqual(await decrypt(s, sealed), plain);
-    });
-  }
+    async function remote(password: string, password2?: string) {
+      const store = await mkdtemp(join(dir, 'store-'));
+      const obscure = async (p: string) => (await run('rclone', ['obscure', p])).stdout.toString().trim();
+      const lines = [
+        '[secret]',
+        'type = crypt',
+        `remote = ${store}`,
+        'filename_encryption = off',
+        'directory_name_encryption = false',
+        `password = ${await obscure(password)}`,
+        ...(password2 ? [`password2 = ${await obscure(password2)}`] : []),
+      ];
+      const config = join(store, '..', `${store.split('/').pop()}.conf`);
+      await writeFile(config, `${lines.join('\n')}\n`);
+      const rclone = (args: string[], input?: Uint8Array) =>
+        run('rclone', ['--config', config, ...args], input);
+      return { store, rclone };
+    }
 
-  it('rclone refuses a file the library wrote and someone then modified', async () => {
-    const s = { algorithm: 12, password: 'rclone pass' };
-    const { store, rclone } = await remote(s.password);
-    const sealed = await encrypt(s, plain);
-    sealed[40_000]! ^= 0x10;
-    await writeFile(join(store, 'tampered.bin'), sealed);
-    const r = await rclone(['cat', 'secret:tampered']);
-    assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /failed to authenticate/);
+    for (const password2 of [undefined, 'second secret']) {
+      const label = password2 ? 'with a second password (salt)' : 'with the default salt';
+      const s = {
+        algorithm: 12,
+        password: 'rclone pass',
+        ...(password2 ? { rclonePassword2: password2 } : {}),
+      };
+
+      it(`rclone reads what the library wrote, ${label}`, async () => {
+        const { store, rclone } = await remote(s.password, password2);
+        // With filename_encryption = off, rclone stores "name" as "name.bin".
+        await writeFile(join(store, 'from-library.bin'), await encrypt(s, plain));
+        const r = await rclone(['cat', 'secret:from-library']);
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(r.stdout, plain);
+      });
+
+      it(`the library reads what rclone wrote, ${label}`, async () => {
+        const { store, rclone } = await remote(s.password, password2);
+        const r = await rclone(['rcat', 'secret:from-rclone'], plain);
+        assert.equal(r.code, 0, r.stderr);
+        const sealed = await readFile(join(store, 'from-rclone.bin'));
+        assert.deepEqual(await decrypt(s, sealed), plain);
+      });
+    }
+
+    it('rclone refuses a file the library wrote and someone then modified', async () => {
+      const s = { algorithm: 12, password: 'rclone pass' };
+      const { store, rclone } = await remote(s.password);
+      const sealed = await encrypt(s, plain);
+      sealed[40_000]! ^= 0x10;
+      await writeFile(join(store, 'tampered.bin'), sealed);
+      const r = await rclone(['cat', 'secret:tampered']);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /failed to authenticate/);
+    });
   });
-});
+}

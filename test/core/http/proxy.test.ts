@@ -373,3 +373,27 @@ describe('through a SOCKS4 / SOCKS4A server', () => {
     assert.deepEqual(socks.requests.at(-1), { user: '', host: 'localhost', port: target.port });
   });
 });
+
+describe('a request forwarded by an HTTP proxy', () => {
+  it('names the target, not the proxy, in its Host header (RFC 9112 §3.2.2)', async () => {
+    // A minimal forward proxy that records what it received: the absolute-form request line and Host.
+    const proxy = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+    });
+    try {
+      const { client } = makeClient({
+        settings: ['MaxRetries=0'],
+        connection: { proxyServer: '127.0.0.1', proxyPort: Number(new URL(proxy.url).port) },
+      });
+      const res = await client.request({ method: 'GET', url: 'http://files.example.test:8123/a/b?c=1' });
+      assert.equal(await res.text(), 'ok');
+      const seen = proxy.seen[0];
+      assert.ok(seen, 'the proxy saw the request');
+      assert.equal(seen.url, 'http://files.example.test:8123/a/b?c=1');
+      assert.equal(seen.headers.host, 'files.example.test:8123');
+    } finally {
+      await proxy.close();
+    }
+  });
+});

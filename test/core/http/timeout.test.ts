@@ -6,9 +6,12 @@ import { makeClient, startServer, type TestServer } from './helpers.js';
 describe('timeouts and interrupts', () => {
   let server: TestServer;
 
+  let stallOnce = 0;
   before(async () => {
     server = await startServer((req, res) => {
       if (req.url === '/silent') return; // never answers
+      // The first request of each pair stalls (no answer), the next one is answered.
+      if (req.url === '/stall-once' && stallOnce++ % 2 === 0) return;
       if (req.url === '/trickle') {
         // Sends a byte every 300 ms for 1.5 s: never idle for long, but slow overall.
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
@@ -48,6 +51,18 @@ describe('timeouts and interrupts', () => {
       assert.match(err.message, /no data was exchanged for 1 s/);
       return true;
     });
+  });
+
+  it('a stall is a fault like a reset: a request safe to repeat goes again, a POST does not', async () => {
+    const { client } = makeClient();
+    stallOnce = 0;
+    const res = await client.request({ method: 'GET', url: `${server.url}/stall-once`, timeout: 1 });
+    assert.equal(await res.text(), 'ok');
+    assert.equal(stallOnce, 2, 'stalled once, then answered');
+    stallOnce = 0;
+    const post = client.request({ method: 'POST', url: `${server.url}/stall-once`, body: 'x', timeout: 1 });
+    await assert.rejects(post, (err: unknown) => err instanceof CloudStorageError && err.code === 145);
+    assert.equal(stallOnce, 1, 'a POST whose outcome is unknown is not repeated by the HTTP client');
   });
 
   it('the per-request timeout overrides the connection timeout, also mid-body', async () => {

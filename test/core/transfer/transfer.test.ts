@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -15,7 +15,9 @@ import {
   HashingStream,
   hashBytes,
   openDownloadSink,
+  readAhead,
   runParallel,
+  spooledParts,
   uploadSource,
 } from '../../../src/core/transfer/index.js';
 
@@ -179,6 +181,119 @@ describe('fixedSizeParts and runParallel', () => {
       /stop/,
     );
     assert.equal(released, true);
+  });
+});
+
+describe('readAhead', () => {
+  it('runs the source ahead of its consumer, in order, up to the count', async () => {
+    let produced = 0;
+    async function* source() {
+      for (let i = 0; i < 6; i++) {
+        produced++;
+        yield i;
+      }
+    }
+    const seen: Array<[number, number]> = [];
+    for await (const item of readAhead(source(), 3)) {
+      await new Promise((r) => setImmediate(r));
+      seen.push([item, produced]);
+    }
+    assert.deepEqual(
+      seen.map(([item]) => item),
+      [0, 1, 2, 3, 4, 5],
+    );
+    assert.ok(seen[0]![1] >= 3, `the source was ${seen[0]![1]} items ahead when the first was consumed`);
+    assert.ok(
+      seen.every(([item, made]) => made <= item + 4),
+      'never more than the count ahead',
+    );
+  });
+
+  it('reports an error at its item; stopping early stops the source and discards what was read ahead', async () => {
+    async function* failing() {
+      yield 1;
+      throw new Error('broken at 2');
+    }
+    const got: number[] = [];
+    await assert.rejects(async () => {
+      for await (const item of readAhead(failing(), 4)) got.push(item);
+    }, /broken at 2/);
+    assert.deepEqual(got, [1]);
+
+    let stopped = false;
+    async function* endless() {
+      try {
+        for (let i = 0; ; i++) yield i;
+      } finally {
+        stopped = true;
+      }
+    }
+    const discarded: number[] = [];
+    for await (const item of readAhead(endless(), 3, async (n) => {
+      discarded.push(n);
+    })) {
+      if (item === 1) break;
+    }
+    assert.ok(stopped, 'the source was stopped');
+    assert.deepEqual(discarded, [2, 3, 4], 'the items read ahead were handed to discard');
+  });
+});
+
+describe('spooledParts', () => {
+  const sha1 = (b: Uint8Array) => createHash('sha1').update(b).digest('hex');
+  const collect = async (r: Readable) => {
+    const chunks: Buffer[] = [];
+    for await (const c of r) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  };
+
+  it('cuts a stream into exact parts kept in owner-only temporary files, each readable again, removed on release', async () => {
+    const spool = join(dir, 'spool-ok');
+    await mkdir(spool);
+    const data = randomBytes(250_000);
+    const chunks = [];
+    for (let at = 0; at < data.length; at += 7_777) chunks.push(data.subarray(at, at + 7_777));
+    const seen: Buffer[] = [];
+    for await (const part of spooledParts(Readable.from(chunks), 100_000, spool)) {
+      const files = await readdir(spool);
+      assert.equal(files.length, 1, 'one file per part not yet released');
+      assert.equal((await stat(join(spool, files[0]!))).mode & 0o777, 0o600);
+      const bytes = await collect(part.open());
+      assert.deepEqual(await collect(part.open()), bytes, 'a part can be read again (a second attempt)');
+      assert.equal(part.length, bytes.length);
+      assert.equal(part.sha1, sha1(bytes));
+      seen.push(bytes);
+      await part.release();
+      await part.release();
+      assert.deepEqual(await readdir(spool), []);
+    }
+    assert.deepEqual(
+      seen.map((b) => b.length),
+      [100_000, 100_000, 50_000],
+    );
+    assert.ok(Buffer.concat(seen).equals(data));
+  });
+
+  it('removes its files when the source fails or the consumer stops early', async () => {
+    const spool = join(dir, 'spool-fail');
+    await mkdir(spool);
+    async function* failing() {
+      yield randomBytes(150_000);
+      throw new Error('the source broke');
+    }
+    const parts = spooledParts(failing(), 100_000, spool);
+    const first = await parts.next();
+    assert.equal(first.done, false);
+    await assert.rejects(parts.next(), /the source broke/);
+    if (!first.done) await first.value.release();
+    assert.deepEqual(await readdir(spool), []);
+
+    // A consumer that gives up (runParallel after a failed part) stops the generator: nothing stays.
+    const stopped = spooledParts(Readable.from([randomBytes(150_000), randomBytes(10)]), 100_000, spool);
+    await stopped.next();
+    assert.equal((await readdir(spool)).length, 1);
+    await stopped.return(undefined);
+    assert.deepEqual(await readdir(spool), []);
   });
 });
 

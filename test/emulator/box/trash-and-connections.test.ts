@@ -41,7 +41,7 @@ describe('Box emulator: early errors and trash purges', () => {
     });
   }
 
-  it('answers a name clash found before the file part with Connection: close', async () => {
+  it('answers a name clash found before the file part at once, and reads the rest of the body away', async () => {
     assert.equal((await upload('clash.bin', '0')).status, 201);
     const { body, type } = multipart({ name: 'clash.bin', parent: { id: '0' } }, 4 * 1024 * 1024);
     const url = new URL(`${h.box.urls.upload}/api/2.0/files/content`);
@@ -75,8 +75,9 @@ describe('Box emulator: early errors and trash purges', () => {
     );
     assert.equal(answer.status, 409);
     assert.equal(answer.code, 'item_name_in_use');
-    assert.equal(answer.connection, 'close');
-    // A request whose body was read keeps its connection.
+    // The unread rest of the body is drained, as Box does, so the connection is not closed under the
+    // answer (a close with unread bytes is a reset, which can destroy the answer before it is read).
+    assert.notEqual(answer.connection, 'close');
     const ok = await h.api('/2.0/folders/0', {});
     assert.equal(ok.status, 200);
     assert.notEqual(ok.headers.get('connection'), 'close');

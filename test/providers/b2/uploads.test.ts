@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
@@ -287,6 +288,40 @@ describe('BackblazeB2 uploads', () => {
       'the large file was cancelled',
     );
     assert.equal(b2.config('ResumableUploadState'), '');
+  });
+
+  test('the parts of a stream wait in TempPath files, not in memory, and are removed after success or failure', async () => {
+    const bucket = env.bucket();
+    const spool = join(env.dir, 'spool');
+    await mkdir(spool);
+    const client = env.client({ tempPath: spool });
+    await client.authorize();
+    client.config('FragmentSize=5242880');
+    client.config('SimpleUploadLimit=6000000');
+    client.config('UploadConcurrency=2');
+    const spooled: number[] = [];
+    client.on('fragmentComplete', () => spooled.push(readdirSync(spool).length));
+    const data = randomData(17 * MiB);
+    const chunks = [];
+    for (let at = 0; at < data.length; at += 65_536) chunks.push(data.subarray(at, at + 65_536));
+    const id = await client.uploadFile(bucket.id, 'spooled.bin', { data: Readable.from(chunks) });
+    assert.ok(Buffer.from((await client.downloadFileById(id)).data!).equals(data));
+    assert.equal(spooled.length, 4);
+    assert.ok(
+      spooled.every((n) => n >= 1 && n <= 5),
+      `a part being sent is in a file; at most UploadConcurrency sent, as many spooled ahead, one filling: ${spooled}`,
+    );
+    assert.deepEqual(readdirSync(spool), [], 'every part file is removed');
+
+    // A small stream is one simple upload from its spooled part; a wrong one is cancelled: no file stays.
+    const small = randomData(MiB);
+    const smallId = await client.uploadFile(bucket.id, 'spooled-small.bin', { data: Readable.from([small]) });
+    assert.ok(Buffer.from((await client.downloadFileById(smallId)).data!).equals(small));
+    const e = await rejection(
+      client.uploadFile(bucket.id, 'spooled-short.bin', { data: Readable.from(chunks), size: 20 * MiB }),
+    );
+    assert.equal(e.code, 612);
+    assert.deepEqual(readdirSync(spool), []);
   });
 
   test('SimpleUploadLimit 0 is always multipart, -1 never', async () => {

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Router } from '../../core/index.js';
 import { contentDisposition, HttpError, parseRange, sendStream } from '../../core/index.js';
-import { type BoxCall, type BoxContext, route, sendEmpty } from '../context.js';
+import { type BoxCall, type BoxContext, findFileAnywhere, route, sendEmpty } from '../context.js';
 import { boxError, notFound } from '../errors.js';
 import { currentVersion, extensionOf, type FileRecord, type FileVersionRecord } from '../model.js';
 
@@ -79,7 +79,7 @@ export function installDownloadRoutes(
   const pendingServed = new Map<string, number>();
 
   route(api, ctx, 'GET', '/2.0/files/:id/content', (c: BoxCall) => {
-    const file = ctx.store.active('file', c.req.params.id!);
+    const file = c.ctx.store.active('file', c.req.params.id!);
     const version = pickVersion(file, c.req.query.get('version'));
     const served = pendingServed.get(version.id) ?? 0;
     if (served < ctx.config.downloadPendingResponses) {
@@ -101,7 +101,7 @@ export function installDownloadRoutes(
       const grant = signer.verify(c.req.params.token!);
       if (!grant)
         throw new HttpError(403, 'This download link is invalid or has expired', { code: 'forbidden' });
-      const file = ctx.store.items.get(grant.fileId);
+      const file = findFileAnywhere(ctx, (f) => f.id === grant.fileId);
       const version = file?.type === 'file' ? file.versions.find((v) => v.id === grant.versionId) : undefined;
       if (file?.type !== 'file' || !version || version.purgedAt !== null) throw notFound();
       await serveBlob(c, ctx, version, file.name);
@@ -117,7 +117,7 @@ export function installDownloadRoutes(
     '/preview/expiring_embed/:token',
     (c) => {
       const grant = signer.verify(c.req.params.token!);
-      const file = grant ? ctx.store.items.get(grant.fileId) : undefined;
+      const file = grant ? findFileAnywhere(ctx, (f) => f.id === grant.fileId) : undefined;
       if (!grant || file?.type !== 'file')
         throw new HttpError(403, 'This preview link is invalid or has expired', { code: 'forbidden' });
       const name = file.name.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -139,9 +139,7 @@ export function installDownloadRoutes(
     '/shared/static/:name',
     async (c) => {
       const token = c.req.params.name!.replace(/\..*$/, '');
-      const file = [...ctx.store.items.values()].find(
-        (i): i is FileRecord => i.type === 'file' && i.status === 'active' && i.sharedLink?.token === token,
-      );
+      const file = findFileAnywhere(ctx, (f) => f.status === 'active' && f.sharedLink?.token === token);
       const link = file?.sharedLink;
       if (!file || !link || link.access !== 'open' || !link.canDownload || link.password !== null)
         throw notFound();

@@ -190,19 +190,21 @@ export class MetadataService {
     const key = c.req.params.key!;
     if (scope === 'global') throw boxError(403, 'forbidden', 'Global templates cannot be deleted');
     if (!this.templates.delete(`${scope}/${key}`)) throw notFound('Template not found');
-    for (const item of this.ctx.store.items.values()) item.metadata.delete(`${scope}/${key}`);
+    for (const store of this.ctx.allStores()) {
+      for (const item of store.items.values()) item.metadata.delete(`${scope}/${key}`);
+    }
     sendEmpty(c.res, 204);
   }
 
   // ---- instances -------------------------------------------------------------------------------------
 
   private item(c: BoxCall, type: 'file' | 'folder'): ItemRecord {
-    return this.ctx.store.active(type, c.req.params.id!);
+    return c.ctx.store.active(type, c.req.params.id!);
   }
 
   private list(c: BoxCall, type: 'file' | 'folder'): void {
     const item = this.item(c, type);
-    const entries = [...item.metadata.values()].map((m) => this.ctx.shapes.metadataInstance(item, m));
+    const entries = [...item.metadata.values()].map((m) => c.ctx.shapes.metadataInstance(item, m));
     sendBox(c.res, 200, { entries, limit: 100 });
   }
 
@@ -216,7 +218,7 @@ export class MetadataService {
   private get(c: BoxCall, type: 'file' | 'folder'): void {
     const item = this.item(c, type);
     const { instance } = this.instance(c, item);
-    sendBox(c.res, 200, this.ctx.shapes.metadataInstance(item, instance));
+    sendBox(c.res, 200, c.ctx.shapes.metadataInstance(item, instance));
   }
 
   private async create(c: BoxCall, type: 'file' | 'folder'): Promise<void> {
@@ -240,8 +242,8 @@ export class MetadataService {
       values,
     };
     item.metadata.set(`${scope}/${templateKey}`, instance);
-    this.ctx.store.touch(item);
-    sendBox(c.res, 201, this.ctx.shapes.metadataInstance(item, instance));
+    c.ctx.store.touch(item);
+    sendBox(c.res, 201, c.ctx.shapes.metadataInstance(item, instance));
   }
 
   private async update(c: BoxCall, type: 'file' | 'folder'): Promise<void> {
@@ -264,15 +266,15 @@ export class MetadataService {
     if (template) validateValues(template, values);
     instance.values = values;
     instance.version++;
-    this.ctx.store.touch(item);
-    sendBox(c.res, 200, this.ctx.shapes.metadataInstance(item, instance));
+    c.ctx.store.touch(item);
+    sendBox(c.res, 200, c.ctx.shapes.metadataInstance(item, instance));
   }
 
   private remove(c: BoxCall, type: 'file' | 'folder'): void {
     const item = this.item(c, type);
     const { key } = this.instance(c, item);
     item.metadata.delete(key);
-    this.ctx.store.touch(item);
+    c.ctx.store.touch(item);
     sendEmpty(c.res, 204);
   }
 }

@@ -30,7 +30,7 @@ export function installSearchRoutes(api: Router, ctx: BoxContext): void {
 
   route(api, ctx, 'GET', '/2.0/search', async (c: BoxCall) => {
     const q = c.req.query;
-    const store = ctx.store;
+    const store = c.ctx.store;
     const raw = q.get('query');
     if ((raw === null || raw.trim() === '') && !q.get('mdfilters')) {
       throw boxError(
@@ -102,7 +102,7 @@ export function installSearchRoutes(api: Router, ctx: BoxContext): void {
       total_count: hits.length,
       limit,
       offset,
-      entries: page.map((h) => ctx.shapes.item(h.item, fields)),
+      entries: page.map((h) => c.ctx.shapes.item(h.item, fields)),
     });
   });
 }

@@ -114,7 +114,7 @@ export class UploadSessions {
   }
 
   private async create(c: BoxCall, fileId?: string): Promise<void> {
-    const { store, config } = this.ctx;
+    const { store, config } = c.ctx;
     await this.sweep();
     const body = await readJsonObject(c.req);
     let folder: FolderRecord | undefined;
@@ -153,7 +153,7 @@ export class UploadSessions {
     if (size > store.owner.maxUploadSize) {
       throw boxError(403, 'file_size_limit_exceeded', 'File size exceeds the folder owner’s file size limit');
     }
-    checkQuota(this.ctx, size);
+    checkQuota(c.ctx, size);
     const partSize = config.partSizeFor(size);
     const session: UploadSessionRecord = {
       id: randomBytes(16).toString('hex').toUpperCase(),
@@ -257,7 +257,7 @@ export class UploadSessions {
   }
 
   private async commit(c: BoxCall): Promise<void> {
-    const { store, shapes, blobs, config } = this.ctx;
+    const { store, shapes, blobs, config } = c.ctx;
     const session = await this.find(c);
     const fields = parseFields(c.req.query);
     if (session.committedFileId !== undefined) {

@@ -50,7 +50,7 @@ export function installThumbnailRoutes(api: Router, download: Router, ctx: BoxCo
   route(api, ctx, 'GET', '/2.0/files/:id/thumbnail.:ext', (c: BoxCall) => {
     const ext = c.req.params.ext;
     if (ext !== 'png' && ext !== 'jpg') throw badRequest('The thumbnail format must be png or jpg');
-    const file = ctx.store.active('file', c.req.params.id!);
+    const file = c.ctx.store.active('file', c.req.params.id!);
     const size = chooseSize(ext, c.req.query);
     const kind = extensionOf(file.name) || 'file';
     if (!PREVIEWABLE.has(kind)) {

@@ -3,6 +3,7 @@ import { type EmulatorRequest, type EmulatorServer, sendJson } from '../server.j
 import { consentPage, errorPage, PAGE_HEADERS } from './consent-page.js';
 import { OAuthError } from './errors.js';
 import { parseCookies, readParams, safeDecode, safeEqual, withoutUndefined } from './http-util.js';
+import { AssertionVerifier, JWT_BEARER_GRANT } from './jwt-assertion.js';
 import type {
   GrantType,
   IssuedTokens,
@@ -42,6 +43,8 @@ const TOKEN_HEADERS = { 'cache-control': 'no-store', pragma: 'no-cache' };
 export class OAuthAuthorizationServer {
   readonly settings: OAuthServerSettings;
   readonly tokens: TokenRegistry;
+  /** Checks JWT-bearer assertions and remembers their `jti`s. */
+  readonly assertions: AssertionVerifier;
   private readonly clients = new Map<string, OAuthClientRegistration>();
   private readonly pending = new Map<string, PendingConsent>();
 
@@ -66,6 +69,7 @@ export class OAuthAuthorizationServer {
       ...withoutUndefined(options),
     } as OAuthServerSettings;
     this.tokens = new TokenRegistry(() => this.settings.now());
+    this.assertions = new AssertionVerifier(() => this.settings.now());
     for (const c of options.clients ?? []) this.registerClient(c);
   }
 
@@ -329,8 +333,12 @@ export class OAuthAuthorizationServer {
   private async handleToken(req: EmulatorRequest, res: ServerResponse): Promise<void> {
     try {
       const params = await readParams(req);
-      const client = this.authenticateClient(req, params);
       const grantType = params.get('grant_type');
+      if (grantType === JWT_BEARER_GRANT && this.settings.jwtBearerGrant) {
+        sendJson(res, 200, await this.jwtBearer(req, params, this.settings.jwtBearerGrant), TOKEN_HEADERS);
+        return;
+      }
+      const client = this.authenticateClient(req, params);
       let body: Record<string, unknown>;
       switch (grantType) {
         case 'authorization_code':
@@ -566,6 +574,24 @@ export class OAuthAuthorizationServer {
       this.settings.refreshTokenLifetimeSeconds,
     );
     return this.tokenResponse('password', access, refresh);
+  }
+
+  /** The JWT-bearer grant: the service checks the assertion and names the subject; no refresh token. */
+  private async jwtBearer(
+    req: EmulatorRequest,
+    params: URLSearchParams,
+    grant: NonNullable<OAuthServerSettings['jwtBearerGrant']>,
+  ): Promise<Record<string, unknown>> {
+    const who = await grant({
+      params,
+      authenticateClient: () => this.authenticateClient(req, params),
+      verifier: this.assertions,
+    });
+    const access = this.mintAccess(
+      { clientId: who.clientId, subject: who.subject, scopes: who.scopes, grantId: this.tokens.newGrantId() },
+      who.lifetimeSeconds,
+    );
+    return this.tokenResponse(JWT_BEARER_GRANT, access, undefined);
   }
 
   private mintAccess(

@@ -4,11 +4,20 @@
  */
 export { OAuthAuthorizationServer } from './authorization-server.js';
 export { OAuthError, type OAuthErrorCode } from './errors.js';
+export {
+  type AssertionFailure,
+  type AssertionPublicKey,
+  type AssertionRules,
+  AssertionVerifier,
+  JWT_BEARER_GRANT,
+} from './jwt-assertion.js';
 export type {
   EmulatedUser,
   GrantType,
   IssuedTokens,
   IssueTokenOptions,
+  JwtBearerGrant,
+  JwtBearerRequest,
   OAuthClientRegistration,
   OAuthServerOptions,
   OAuthServerSettings,

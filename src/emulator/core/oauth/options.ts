@@ -1,8 +1,14 @@
+import type { AssertionVerifier } from './jwt-assertion.js';
 import type { AccessTokenFormat } from './token-registry.js';
 
 /** Configuration and result types of the emulator's OAuth authorization server. */
 
-export type GrantType = 'authorization_code' | 'refresh_token' | 'client_credentials' | 'password';
+export type GrantType =
+  | 'authorization_code'
+  | 'refresh_token'
+  | 'client_credentials'
+  | 'password'
+  | 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 export interface OAuthClientRegistration {
   clientId: string;
@@ -17,6 +23,26 @@ export interface OAuthClientRegistration {
   defaultScopes?: string[];
   /** Grants the client may use; omitted: all the server supports. */
   grantTypes?: GrantType[];
+  /** Public keys that verify the client's signed assertions (Box JWT apps), by `kid`. */
+  publicKeys?: Array<{ id: string; pem: string }>;
+}
+
+/** What a service's JWT-bearer grant gets to decide who a signed assertion is for. */
+export interface JwtBearerRequest {
+  params: URLSearchParams;
+  /** Client authentication as for the other grants (Box asks for it; Google sends no client). */
+  authenticateClient(): { registration: OAuthClientRegistration; authenticated: boolean };
+  /** The server's verifier (it remembers the `jti`s it has seen). */
+  verifier: AssertionVerifier;
+}
+
+/** Who a JWT-bearer token is for; the server mints it. */
+export interface JwtBearerGrant {
+  clientId: string;
+  subject: string;
+  scopes: string[];
+  /** Lifetime of the access token; default accessTokenLifetimeSeconds. */
+  lifetimeSeconds?: number;
 }
 
 export interface EmulatedUser {
@@ -74,6 +100,11 @@ export interface OAuthServerOptions {
   passwordGrant?: (username: string, password: string) => string | undefined;
   /** The subject of a client_credentials token; default `client:<clientId>`. Throw an OAuthError to refuse. */
   clientCredentialsSubject?: (client: OAuthClientRegistration, params: URLSearchParams) => string;
+  /**
+   * Enables the JWT-bearer grant (RFC 7523): checks the assertion (with `verifier`) and says who the token
+   * is for, or throws an OAuthError in the service's words.
+   */
+  jwtBearerGrant?: (request: JwtBearerRequest) => Promise<JwtBearerGrant>;
   /** Extra fields of token responses (Dropbox `account_id`/`uid`, Box `restricted_to`, …). */
   tokenResponseExtras?: (context: TokenContext) => Record<string, unknown>;
   /** Clock (ms since the epoch); tests inject one to expire tokens without waiting. */
@@ -97,11 +128,17 @@ export type OAuthServerSettings = Required<
     | 'clientCredentialsSubject'
     | 'tokenResponseExtras'
     | 'tokenPathAliases'
+    | 'jwtBearerGrant'
   >
 > &
   Pick<
     OAuthServerOptions,
-    'revokePath' | 'passwordGrant' | 'clientCredentialsSubject' | 'tokenResponseExtras' | 'tokenPathAliases'
+    | 'revokePath'
+    | 'passwordGrant'
+    | 'clientCredentialsSubject'
+    | 'tokenResponseExtras'
+    | 'tokenPathAliases'
+    | 'jwtBearerGrant'
   >;
 
 export type TokenCheck =
