@@ -243,4 +243,4 @@ export class BoxEmulator implements ServiceEmulator {
 }
 
 /** What of the BoxStore a snapshot keeps (the counters keep new ids from meeting old ones). */
-const STORE_FIELDS = ['items', 'users', 'nextItemId', 'nextVersionId', 'nextLockId'] as const;
+const STORE_FIELDS = ['items', 'users', 'ids'] as const;
