@@ -7,6 +7,7 @@ import { allOptionSpecs, BACKENDS } from './backends.js';
 import * as configCommands from './commands/config.js';
 import * as files from './commands/files.js';
 import * as listing from './commands/listing.js';
+import { registerQueueCommands } from './commands/queue.js';
 import * as transfer from './commands/transfer.js';
 import { describeError, ExitCode } from './errors.js';
 import { type GlobalOptions, Session, type SessionIo } from './session.js';
@@ -189,6 +190,8 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
     .argument('<path>')
     .action(run((s, path: string) => files.link(s, path)));
 
+  registerQueueCommands(program, run);
+
   const config = program
     .command('config')
     .description('the remotes: add (signs in), list, show, remove')
@@ -248,13 +251,13 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
     .option('--data <dir>', 'keep files, folders and tokens in DIR across restarts (saved at Ctrl-C)')
     .option(
       '--box-jwt-app <config.json>',
-      'register a Box JWT app by its config file (repeatable)',
+      'register a Box JWT app (its config file) so that it signs in to the Box emulator (repeatable)',
       collect,
       [],
     )
     .option(
       '--google-service-account <key.json>',
-      'register a Google service account by its key (repeatable)',
+      'register a Google service account (its JSON key) with the Drive emulator (repeatable)',
       collect,
       [],
     )

@@ -21,12 +21,12 @@ export interface ServeOptions {
    * only that first host is fixed.
    */
   port: number;
-  /** Keeps each emulator's state (files, folders, tokens) in `DIR/<service>/` across restarts. */
-  dataDir?: string;
   /** Box JWT app configurations (config.json files): each app is registered with its key, for JWT sign-in. */
   boxJwtApps?: string[];
   /** Google service-account JSON keys: each account is registered with its key. */
   googleServiceAccounts?: string[];
+  /** Keeps each emulator's state (files, folders, tokens) in `DIR/<service>/` across restarts. */
+  dataDir?: string;
 }
 
 export interface RunningEmulators {
@@ -127,42 +127,6 @@ export function describeEmulators(running: RunningEmulators): string {
 }
 
 /**
- * The `config add` options (flag → value) of a remote that points at a running emulator: its URLs and its
- * default OAuth app (B2: the default account's key).
- */
-export function remoteOptionsFor(service: string, server: EmulatorServer): Record<string, string> {
-  const client = SERVICE_EMULATORS[service]!.defaultClient;
-  const oauthApp = { 'client-id': client.clientId, 'client-secret': client.clientSecret ?? '' };
-  const api = server.url('api');
-  switch (service) {
-    case 'box':
-      return { ...oauthApp, 'api-url': `${api}/2.0`, 'upload-url': `${server.url('upload')}/api/2.0` };
-    case 'dropbox':
-      return {
-        ...oauthApp,
-        'api-url': api,
-        'content-url': server.url('content'),
-        'notify-url': server.url('notify'),
-        'auth-url': `${api}/oauth2/authorize`,
-        'token-url': `${api}/oauth2/token`,
-      };
-    case 'googledrive':
-      return {
-        ...oauthApp,
-        'api-url': `${api}/drive/v3`,
-        'upload-url': `${api}/upload/drive/v3`,
-        'auth-url': `${server.url('accounts')}/o/oauth2/v2/auth`,
-        'token-url': `${server.url('oauth2')}/token`,
-      };
-    case 'b2':
-      return { 'key-id': client.clientId, key: client.clientSecret ?? '', 'auth-url': api };
-    default: {
-      throw new Error(`no remote options for the ${service} emulator`);
-    }
-  }
-}
-
-/**
  * Registers the apps and service accounts whose key files the user gives, so that the same files sign a
  * client in to the emulator as to the service: the public key is derived from the file's private key.
  */
@@ -218,5 +182,40 @@ function publicKeyOf(privateKey: string, passphrase: string | undefined, path: s
     return createPublicKey(key).export({ type: 'spki', format: 'pem' }).toString();
   } catch (e) {
     throw new Error(`${path}: cannot read the private key (${(e as Error).message})`);
+  }
+}
+
+/**
+ * The `config add` options (flag → value) of a remote that points at a running emulator: its URLs and its
+ * default OAuth app (B2: the default account's key).
+ */
+export function remoteOptionsFor(service: string, server: EmulatorServer): Record<string, string> {
+  const client = SERVICE_EMULATORS[service]!.defaultClient;
+  const oauthApp = { 'client-id': client.clientId, 'client-secret': client.clientSecret ?? '' };
+  const api = server.url('api');
+  switch (service) {
+    case 'box':
+      return { ...oauthApp, 'api-url': `${api}/2.0`, 'upload-url': `${server.url('upload')}/api/2.0` };
+    case 'dropbox':
+      return {
+        ...oauthApp,
+        'api-url': api,
+        'content-url': server.url('content'),
+        'notify-url': server.url('notify'),
+        'auth-url': `${api}/oauth2/authorize`,
+        'token-url': `${api}/oauth2/token`,
+      };
+    case 'googledrive':
+      return {
+        ...oauthApp,
+        'api-url': `${api}/drive/v3`,
+        'upload-url': `${api}/upload/drive/v3`,
+        'auth-url': `${server.url('accounts')}/o/oauth2/v2/auth`,
+        'token-url': `${server.url('oauth2')}/token`,
+      };
+    case 'b2':
+      return { 'key-id': client.clientId, key: client.clientSecret ?? '', 'auth-url': api };
+    default:
+      throw new Error(`no remote options for the ${service} emulator`);
   }
 }

@@ -1,4 +1,4 @@
-import { CloudStorageError, isBrokenConnection } from './errors.js';
+import { CloudStorageError, ErrorCode, isBrokenConnection } from './errors.js';
 import { HttpClient } from './http/client.js';
 import { backoffDelay, sleep } from './http/retry.js';
 
@@ -93,4 +93,16 @@ export async function sendReconciled<T>(
     if (done !== undefined) return done;
     if (call.repeatable === false || attempt >= policy.maxRetries) throw failure;
   }
+}
+
+/**
+ * Whether an upload session that failed with `e` is worth keeping for a resume: the caller stopped it
+ * (interrupt, fragmentComplete), the connection broke or stalled, or the service was busy. Any other
+ * failure (a refusal, a changed source) leaves a session no one will resume: abort it where the service
+ * allows (Box DELETE, B2 b2_cancel_large_file), rather than leave it behind.
+ */
+export function keepsSessionForResume(e: unknown): boolean {
+  if (!(e instanceof CloudStorageError)) return false;
+  if (e.code === ErrorCode.Interrupted || e.code === ErrorCode.UploadAborted) return true;
+  return e.httpStatus === 429 || isOutcomeUnknown(e);
 }

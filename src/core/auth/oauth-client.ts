@@ -83,6 +83,8 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
   tokenSource: TokenSource | undefined;
 
   private inflight: Promise<void> | undefined;
+  /** The read of the token store under way (see loadFromStore). */
+  private storeLoading: Promise<void> | undefined;
   private readonly params = new OAuthParams();
   private lastRequest = '';
   private recordRequests = false;
@@ -724,11 +726,20 @@ export class OAuthClient extends OAuthState implements AuthProvider, OAuthProper
   }
 
   private async loadFromStore(): Promise<void> {
+    // Calls that start together all wait for the one read of the store (else all but the first would
+    // go on without a token).
+    if (this.storeLoading) return this.storeLoading;
     if (this.storeLoaded) return;
     this.storeLoaded = true;
     if (this.token?.accessToken || this.token?.refreshToken || !this.store) return;
-    const stored = await this.store.get();
-    if (stored?.accessToken || stored?.refreshToken) this.adopt(stored);
+    const store = this.store;
+    this.storeLoading = (async () => {
+      const stored = await store.get();
+      if (stored?.accessToken || stored?.refreshToken) this.adopt(stored);
+    })().finally(() => {
+      this.storeLoading = undefined;
+    });
+    return this.storeLoading;
   }
 
   /** Whether a token is expired or about to: within a tenth of its lifetime, at most a minute, of expiry. */

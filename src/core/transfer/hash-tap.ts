@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline, type Readable, Transform } from 'node:stream';
 import { CloudStorageError, ErrorCode } from '../errors.js';
@@ -60,6 +61,12 @@ export async function hashFilePrefix(path: string, length: number, hasher: ByteH
 /** A hash that can also say its digest (node's Hash as `(h) => h.digest('hex')`, a content hasher). */
 export interface DigestHasher extends ByteHasher {
   digest(): string;
+}
+
+/** A node:crypto hash (`sha1`, `md5`, …) as a {@link DigestHasher} with a hex digest. */
+export function hexHasher(algorithm: string): DigestHasher {
+  const hash = createHash(algorithm);
+  return { update: (b) => hash.update(b), digest: () => hash.digest('hex') };
 }
 
 /**

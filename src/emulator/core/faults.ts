@@ -66,9 +66,53 @@ export interface ArmedFault extends FaultSpec {
   remaining: number;
 }
 
+/**
+ * Faults drawn at random, repeatably: each request that no armed fault matches meets one with probability
+ * `rate`, made by `pick` from the seeded generator (the same seed and the same requests give the same
+ * faults). For soak tests, and for `cloudstorage serve` users testing their own retries.
+ */
+export interface RandomFaults {
+  /** The share of requests that meet a fault, 0–1. */
+  rate: number;
+  seed: number;
+  /** Makes the fault for one request (its matching fields are ignored). */
+  pick(random: () => number, request: FaultedRequest): FaultSpec;
+  /** Which requests may meet one (default: all). */
+  applies?(request: FaultedRequest): boolean;
+}
+
+/** What a random fault may look at: the request line and its headers (names in lower case). */
+export interface FaultedRequest {
+  method: string;
+  path: string;
+  host: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** A small, fast seeded generator (mulberry32): uniform numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export class FaultInjector {
   private faults: ArmedFault[] = [];
   private nextId = 1;
+  private random: { spec: RandomFaults; next: () => number } | undefined;
+  /** How many faults were drawn at random so far. */
+  drawn = 0;
+
+  /** Starts drawing faults at random (see {@link RandomFaults}); `undefined` stops. */
+  randomly(spec: RandomFaults | undefined): void {
+    this.random = spec ? { spec, next: seededRandom(spec.seed) } : undefined;
+    this.drawn = 0;
+  }
 
   /** Arms a fault; returns its id (for `clear`). */
   add(spec: FaultSpec): number {
@@ -86,12 +130,26 @@ export class FaultInjector {
   }
 
   /** Takes the first armed fault matching this request, counting it down. */
-  take(method: string, path: string, host: string): ArmedFault | undefined {
+  take(
+    method: string,
+    path: string,
+    host: string,
+    headers: FaultedRequest['headers'] = {},
+  ): ArmedFault | undefined {
     const i = this.faults.findIndex((f) => matches(f, method, path, host));
-    if (i < 0) return undefined;
+    if (i < 0) return this.draw({ method, path, host, headers });
     const fault = this.faults[i]!;
     if (--fault.remaining <= 0) this.faults.splice(i, 1);
     return fault;
+  }
+
+  private draw(request: FaultedRequest): ArmedFault | undefined {
+    if (!this.random) return undefined;
+    const { spec, next } = this.random;
+    if (spec.applies && !spec.applies(request)) return undefined;
+    if (next() >= spec.rate) return undefined;
+    this.drawn++;
+    return { ...spec.pick(next, request), id: this.nextId++, remaining: 0 };
   }
 }
 

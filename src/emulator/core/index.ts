@@ -6,7 +6,15 @@ export {
   BlobTooLargeError,
   type PutOptions,
 } from './blob-store.js';
-export { type ArmedFault, FaultInjector, type FaultSpec, type RequestOutcome } from './faults.js';
+export {
+  type ArmedFault,
+  type FaultedRequest,
+  FaultInjector,
+  type FaultSpec,
+  type RandomFaults,
+  type RequestOutcome,
+  seededRandom,
+} from './faults.js';
 export { contentDisposition } from './headers.js';
 export { type PublicRole, publicBaseUrl, type RequestOrigin, requestOrigin } from './public-url.js';
 export {

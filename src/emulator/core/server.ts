@@ -304,7 +304,7 @@ export class EmulatorServer {
   private async handle(host: EmulatorHost, raw: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(raw.url ?? '/', host.url);
     const method = (raw.method ?? 'GET').toUpperCase();
-    const fault = this.faults.take(method, url.pathname, host.name);
+    const fault = this.faults.take(method, url.pathname, host.name, raw.headers);
     const entry: RequestLogEntry = {
       host: host.name,
       method,

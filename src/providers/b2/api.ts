@@ -1,6 +1,7 @@
 import type { Settings } from '../../core/config.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { AuthProvider, HttpClient, HttpRequest, HttpResponse } from '../../core/http/index.js';
+import { requestRepeatingRateLimited } from '../../core/provider.js';
 import { B2ApiError, B2ErrorCode, errorBodyOf, isAuthTokenError } from './errors.js';
 import { API_VERSION, type B2SettingTable } from './settings.js';
 import type { AuthorizeAccountResponse, UploadUrl } from './wire.js';
@@ -118,15 +119,22 @@ export class B2Api {
     return parseJson<AuthorizeAccountResponse>(text, 'b2_authorize_account');
   }
 
-  /** A JSON call; its answer is also kept for the XPath settings. */
+  /**
+   * A JSON call; its answer is also kept for the XPath settings. A 429 is sent again even for a call that
+   * changes something (core requestRepeatingRateLimited): B2 did not run it.
+   */
   async call<T>(op: string, body: Record<string, unknown>, options: CallOptions): Promise<T> {
-    const response = await this.http.request({
-      method: 'POST',
-      url: await this.url(op, options.signal),
-      json: dropUndefined(body),
-      signal: options.signal,
-      idempotent: IDEMPOTENT.has(op),
-    });
+    const response = await requestRepeatingRateLimited(
+      this.http,
+      {
+        method: 'POST',
+        url: await this.url(op, options.signal),
+        json: dropUndefined(body),
+        signal: options.signal,
+        idempotent: IDEMPOTENT.has(op),
+      },
+      { maxRetries: this.settings.get('MaxRetries'), maxRetryAfter: this.settings.get('MaxRetryAfter') },
+    );
     const text = await response.text();
     this.rememberJson(text);
     return parseJson<T>(text, op);

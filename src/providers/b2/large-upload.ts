@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EncryptionRandomness } from '../../core/crypto/index.js';
-import { CloudStorageError, ErrorCode, invalidArgument, isBrokenConnection } from '../../core/errors.js';
-import { sendReconciled } from '../../core/reconcile.js';
+import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
+import { keepsSessionForResume, sendReconciled } from '../../core/reconcile.js';
 import {
   type HashedPart,
   openUploadBytes,
@@ -85,16 +85,11 @@ export function randomnessOf(plan: Plan, nonce: string): Promise<EncryptionRando
   return sessionRandomness(plan.encryption, `cloudstorage b2 large file ${nonce}`);
 }
 
-/** Whether a failed large upload is kept for a resume (interrupted, timed out, connection lost, B2 busy). */
+/** Whether a failed large upload is kept for a resume (core keepsSessionForResume, or B2's own busy codes). */
 function keepForResume(e: unknown): boolean {
-  if (!(e instanceof CloudStorageError)) return false;
-  const keep: number[] = [
-    ErrorCode.Interrupted,
-    ErrorCode.UploadAborted,
-    B2ErrorCode.TemporaryError,
-    B2ErrorCode.AuthTokenExpired,
-  ];
-  return isBrokenConnection(e) || keep.includes(Number(e.code));
+  if (keepsSessionForResume(e)) return true;
+  const keep: number[] = [B2ErrorCode.TemporaryError, B2ErrorCode.AuthTokenExpired];
+  return e instanceof CloudStorageError && keep.includes(Number(e.code));
 }
 
 /**

@@ -33,8 +33,13 @@ import {
   type BoxMetadata,
   type BoxPage,
   type BoxResource,
+  type BoxUploadedPart,
   type BoxUploadOptions,
+  type BoxUploadSession,
+  type CommitUploadSessionOptions,
+  type CreateUploadSessionOptions,
 } from './types.js';
+import * as parts from './upload-parts.js';
 import { abortUpload, pollUploadStatus, uploadFile } from './uploads.js';
 import * as users from './users.js';
 
@@ -457,6 +462,67 @@ export class Box extends CloudClient<BoxEvents, BoxSettingTable> implements BoxP
     return this.run(options, (signal) =>
       sendCustomRequest(this.ctx, httpMethod, requestPath, requestBody, options, signal),
     );
+  }
+
+  // ---- upload sessions one part at a time (beyond the reference) -------------------------------------
+
+  /**
+   * Opens an upload session for a `fileSize`-byte file named `fileName` in `parentId` (or, with
+   * `options.fileId`, for a new version of that file). Box chooses the part size. Any process may then
+   * send parts to `sessionUrl`; one commits. At least MinResumableUploadSize bytes.
+   */
+  createUploadSession(
+    fileName: string,
+    parentId: string,
+    fileSize: number,
+    options: CallOptions & CreateUploadSessionOptions = {},
+  ): Promise<BoxUploadSession> {
+    return this.run(options, (signal) =>
+      parts.createUploadSession(this.ctx, fileName, parentId, fileSize, options, signal),
+    );
+  }
+
+  /** The session at `sessionUrl` and the parts Box holds for it (609 when it is gone). */
+  getUploadSession(
+    sessionUrl: string,
+    options?: CallOptions,
+  ): Promise<{ session: BoxUploadSession; parts: BoxUploadedPart[] }> {
+    return this.run(options, (signal) => parts.getUploadSession(this.ctx, sessionUrl, signal));
+  }
+
+  /** Sends `data` as the part at `offset` of a `fileSize`-byte file, with its SHA-1 digest. */
+  uploadSessionPart(
+    sessionUrl: string,
+    offset: number,
+    fileSize: number,
+    data: Uint8Array,
+    options?: CallOptions,
+  ): Promise<BoxUploadedPart> {
+    return this.run(options, (signal) =>
+      parts.uploadSessionPart(this.ctx, sessionUrl, offset, fileSize, data, signal),
+    );
+  }
+
+  /** Every part Box holds for the session, by offset. */
+  listUploadSessionParts(sessionUrl: string, options?: CallOptions): Promise<BoxUploadedPart[]> {
+    return this.run(options, (signal) => parts.listUploadSessionParts(this.ctx, sessionUrl, signal));
+  }
+
+  /** Makes the file from all its parts, given the whole file's SHA-1 (hex); returns its id (`f:…`). */
+  commitUploadSession(
+    sessionUrl: string,
+    uploadedParts: readonly BoxUploadedPart[],
+    fileSha1: string,
+    options: CallOptions & CommitUploadSessionOptions = {},
+  ): Promise<string> {
+    return this.run(options, (signal) =>
+      parts.commitUploadSession(this.ctx, sessionUrl, uploadedParts, fileSha1, options, signal),
+    );
+  }
+
+  /** Discards a session and its parts (nothing when it is already gone). */
+  abortUploadSession(sessionUrl: string, options?: CallOptions): Promise<void> {
+    return this.run(options, (signal) => parts.abortUploadSession(this.ctx, sessionUrl, signal));
   }
 
   /** Back to the initial state: settings, properties, collections (and OAuth state per OAuthResetData). */

@@ -27,7 +27,11 @@ export {
   type BoxSharedLinkAccessValue,
   BoxSyncState,
   type BoxSyncStateValue,
+  type BoxUploadedPart,
   type BoxUploadOptions,
+  type BoxUploadSession,
+  type CommitUploadSessionOptions,
+  type CreateUploadSessionOptions,
   type MetadataListEvent,
   type ResourceListEvent,
 } from './types.js';

@@ -180,3 +180,36 @@ export interface BoxUploadOptions extends UploadOptions {
 export interface BoxDownloadOptions extends DownloadOptions {
   downloadType?: BoxDownloadTypeValue;
 }
+
+// ---- upload sessions one part at a time (Box methods beyond the reference) ----
+
+/** An upload session as Box describes it. `sessionUrl` is what every other call takes. */
+export interface BoxUploadSession {
+  /** The session's URL (`…/files/upload_sessions/<id>`): parts are PUT to it. */
+  sessionUrl: string;
+  id: string;
+  /** Every part but the last is exactly this size (Box chooses it). */
+  partSize: number;
+  totalParts: number;
+  /** ISO 8601; after it the session and its parts are gone. */
+  expiresAt: string;
+}
+
+/** A part Box holds; `commitUploadSession` takes them all. */
+export interface BoxUploadedPart {
+  partId: string;
+  offset: number;
+  size: number;
+  /** Lower-case hex. */
+  sha1: string;
+}
+
+export interface CreateUploadSessionOptions {
+  /** Upload a new version of this file (`f:…`) instead of a new file in the parent folder. */
+  fileId?: string;
+}
+
+export interface CommitUploadSessionOptions {
+  /** The file's modification time (content_modified_at); default ClientModifiedTime. */
+  modifiedAt?: Date;
+}

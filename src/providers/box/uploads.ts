@@ -14,8 +14,8 @@ import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import { sleep } from '../../core/http/retry.js';
 import { trimTrailingSlashes } from '../../core/http/url.js';
 import { encryptionInForce } from '../../core/provider.js';
-import { sendReconciled } from '../../core/reconcile.js';
-import { hashEachAttempt } from '../../core/transfer/hash-tap.js';
+import { keepsSessionForResume, sendReconciled } from '../../core/reconcile.js';
+import { hashEachAttempt, hexHasher } from '../../core/transfer/hash-tap.js';
 import {
   fileSource,
   type HashedPart,
@@ -173,7 +173,7 @@ async function simpleUpload(job: UploadJob, size: number | undefined): Promise<W
       }
     }
     const name = target.kind === 'new' ? target.name : (target.name ?? 'file');
-    const attempts = hashEachAttempt(content, () => sha1Hasher());
+    const attempts = hashEachAttempt(content, () => hexHasher('sha1'));
     const body = multipartUpload(attributesOf(job), name, attempts.open, length);
     const path = target.kind === 'new' ? '/files/content' : `/files/${target.fileId}/content`;
     const repeatable = source.repeatable || spoolDir !== undefined;
@@ -209,11 +209,6 @@ async function simpleUpload(job: UploadJob, size: number | undefined): Promise<W
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
   }
 }
-
-const sha1Hasher = () => {
-  const hash = createHash('sha1');
-  return { update: (b: Uint8Array) => hash.update(b), digest: () => hash.digest('hex') };
-};
 
 /**
  * The reconcile step of an upload whose outcome is unknown: the file at the target when it holds exactly
@@ -335,7 +330,10 @@ export function rememberSession(ctx: BoxContext, session: WireUploadSession): vo
   ctx.settings.set('UploadExpDate', session.session_expires_at ?? '', true);
 }
 
-async function createSession(job: UploadJob, size: number): Promise<WireUploadSession> {
+/** What creating and committing a session need of an upload (upload-parts.ts has no source to give). */
+export type SessionJob = Pick<UploadJob, 'ctx' | 'signal' | 'target' | 'modified'>;
+
+export async function createSession(job: SessionJob, size: number): Promise<WireUploadSession> {
   const t = job.target;
   const send = () =>
     job.ctx.api.json<WireUploadSession>({
@@ -377,6 +375,8 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
   const api = ctx.api;
   let session: WireUploadSession;
   let uploaded: Map<number, WireUploadPart>;
+  // A session this call made, and not one handed in to resume, is this call's to abort.
+  const createdHere = !state.session;
   if (state.session) {
     ({ session, parts: uploaded } = await sessionStatus(ctx, state.session, signal));
     const expected = Math.max(1, Math.ceil(size / session.part_size));
@@ -488,7 +488,9 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
     );
   } catch (e) {
     data?.destroy();
-    throw partSignal.aborted && stop.signal.aborted ? stop.signal.reason : e;
+    const error = partSignal.aborted && stop.signal.aborted ? stop.signal.reason : e;
+    if (createdHere) await abandon(job, resumeUrl, error);
+    throw error;
   }
   tracker.finish();
 
@@ -515,18 +517,35 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
       },
     },
     signal,
-  );
+  ).catch(async (e) => {
+    if (createdHere) await abandon(job, resumeUrl, e);
+    throw e;
+  });
   state.session = '';
   state.startByte = 0;
   return item;
 }
 
 /**
+ * After a session upload failed: a session no one will resume (core keepsSessionForResume says no) is
+ * deleted on Box, best effort, and forgotten; one kept for a resume stays in resumeUrl.
+ */
+async function abandon(job: UploadJob, resumeUrl: string, e: unknown): Promise<void> {
+  if (keepsSessionForResume(e)) return;
+  await job.ctx.api
+    .request({ method: 'DELETE', path: resumeUrl, signal: AbortSignal.timeout(30_000) })
+    .then((r) => r.bytes())
+    .catch(() => undefined);
+  job.state.session = '';
+  job.state.startByte = 0;
+}
+
+/**
  * Commits the session. Box may answer 202 + Retry-After while it still assembles the parts, or 400
  * `parts_mismatch` right after the last part; both are waited out and the same commit is sent again.
  */
-async function commit(
-  job: UploadJob,
+export async function commit(
+  job: SessionJob,
   session: WireUploadSession,
   resumeUrl: string,
   parts: WireUploadPart[],

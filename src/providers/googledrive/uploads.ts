@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import { sendReconciled } from '../../core/reconcile.js';
-import { hashEachAttempt } from '../../core/transfer/hash-tap.js';
+import { hashEachAttempt, hexHasher } from '../../core/transfer/hash-tap.js';
 import { openUploadBytes, uploadInput } from '../../core/transfer/index.js';
 import { seg } from './api.js';
 import type { GoogleDriveContext } from './context.js';
@@ -122,16 +122,14 @@ async function send(
   }
 }
 
-const md5Hasher = () => {
-  const hash = createHash('md5');
-  return { update: (b: Uint8Array) => hash.update(b), digest: () => hash.digest('hex') };
-};
-
 /** uploadType=media or multipart: one request whose body streams from the source. */
 async function oneRequestUpload(ctx: GoogleDriveContext, p: Plan, signal: AbortSignal): Promise<File> {
   const multipart = Object.keys(p.metadata).length > 0;
   // The media bytes from the start, through encryption, through a new MD5 for each attempt.
-  const media = hashEachAttempt(() => openUploadBytes(p.source, p.encryption), md5Hasher);
+  const media = hashEachAttempt(
+    () => openUploadBytes(p.source, p.encryption),
+    () => hexHasher('md5'),
+  );
   let body: () => Readable;
   let length: number | undefined;
   let contentType: string;

@@ -5,7 +5,7 @@ import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Client, request } from 'undici';
-import { EmulatorServer, HttpError, sendJson } from '../../../src/emulator/core/index.js';
+import { EmulatorServer, FaultInjector, HttpError, sendJson } from '../../../src/emulator/core/index.js';
 
 /** Lets the event loop run once. */
 const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
@@ -279,5 +279,39 @@ describe('EmulatorServer faults, as services fail', () => {
     await assert.rejects(pending);
     while (last().outcome === undefined) await settle();
     assert.deepEqual([last().status, last().outcome], [0, 'abandoned']);
+  });
+});
+
+describe('FaultInjector.randomly', () => {
+  it('faults about the rate of requests, the same ones for the same seed, sparing what it is told to', () => {
+    const draw = (seed: number) => {
+      const faults = new FaultInjector();
+      faults.randomly({
+        rate: 0.1,
+        seed,
+        pick: (r) => ({ status: r() < 0.5 ? 500 : 503 }),
+        applies: (req) => !req.path.includes('token'),
+      });
+      const seen: string[] = [];
+      for (let i = 0; i < 2000; i++) {
+        const f = faults.take('GET', i % 10 === 0 ? '/token' : `/item/${i}`, 'api');
+        if (f) seen.push(`${i}:${f.status}`);
+      }
+      return { seen, drawn: faults.drawn };
+    };
+    const a = draw(7);
+    assert.deepEqual(draw(7), a, 'repeatable');
+    assert.notDeepEqual(draw(8).seen, a.seen);
+    assert.ok(a.drawn > 120 && a.drawn < 240, `${a.drawn} of 1800`);
+    assert.ok(
+      a.seen.every((s) => Number(s.split(':')[0]) % 10 !== 0),
+      'spared paths never fault',
+    );
+    // An armed fault still comes first.
+    const faults = new FaultInjector();
+    faults.randomly({ rate: 0, seed: 1, pick: () => ({ status: 500 }) });
+    faults.add({ path: '/x', status: 429 });
+    assert.equal(faults.take('GET', '/x', 'api')?.status, 429);
+    assert.equal(faults.take('GET', '/x', 'api'), undefined);
   });
 });
