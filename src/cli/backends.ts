@@ -220,9 +220,18 @@ export function browserFromEnvironment(env: NodeJS.ProcessEnv = process.env): Br
   return (url) =>
     new Promise<void>((resolve, reject) => {
       const child = spawn(program!, [...args, url], { stdio: 'ignore' });
-      child.once('error', reject);
-      child.once('exit', (code) =>
-        code === 0 ? resolve() : reject(new Error(`${program} exited with ${code}`)),
-      );
+      // A browser may stay open as long as it likes: it never keeps the command from exiting.
+      child.unref();
+      const timer = setTimeout(() => resolve(), 3000);
+      timer.unref();
+      child.once('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else reject(new Error(`${program} exited with ${code}`));
+      });
     });
 }

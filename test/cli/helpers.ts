@@ -50,7 +50,7 @@ export async function startWorld(services: readonly Service[] = SERVICES): Promi
     ...process.env,
     CLOUDSTORAGE_CONFIG: config,
     // The "browser" of the sign-in: follows the auto-approved consent to the loopback redirect.
-    BROWSER: 'curl -sS -L -o /dev/null',
+    BROWSER: 'curl -sS -L --max-time 60 -o /dev/null',
     CLOUDSTORAGE_PASSWORD: '',
   };
   const server = (service: Service) => {

@@ -40,7 +40,7 @@ describe('cloudstorage serve --data', () => {
     const env = {
       ...process.env,
       CLOUDSTORAGE_CONFIG: join(dir, 'config.json'),
-      BROWSER: 'curl -sS -L -o /dev/null',
+      BROWSER: 'curl -sS -L --max-time 60 -o /dev/null',
     };
     const cli = async (...args: string[]) => {
       const out = new PassThrough();
