@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { resolve as resolvePath } from 'node:path';
 import { openInSystemBrowser } from '../core/auth/browser.js';
 import { FileTokenStore } from '../core/auth/stores/file.js';
 import type { BrowserLauncher } from '../core/auth/types.js';
@@ -18,6 +19,10 @@ export interface OptionSpec {
   required?: boolean;
   /** The constructor option of the service class it becomes. */
   classOption: string;
+  /** Not required when this other option is given (a sign-in that brings its own credentials). */
+  optionalWith?: string;
+  /** A local file: stored as an absolute path, so the remote works from any folder. */
+  path?: boolean;
 }
 
 export interface Backend {
@@ -54,11 +59,17 @@ const tokenUrl: OptionSpec = {
 export const BACKENDS: Record<Backend['type'], Backend> = {
   box: {
     type: 'box',
-    description: 'Box (OAuth 2.0, browser sign-in)',
+    description: 'Box (OAuth 2.0 browser sign-in, or a JWT app with --jwt)',
     signIn: 'oauth',
     options: [
-      clientId,
+      { ...clientId, optionalWith: 'jwt' },
       clientSecret,
+      {
+        flag: 'jwt',
+        help: "sign in as a JWT app, no browser: the config.json of Box's developer console (keep it private)",
+        classOption: 'jwtConfigFile',
+        path: true,
+      },
       { flag: 'api-url', help: 'the API base URL (for an emulator: …/2.0)', classOption: 'apiUrl' },
       {
         flag: 'upload-url',
@@ -91,11 +102,17 @@ export const BACKENDS: Record<Backend['type'], Backend> = {
   },
   googledrive: {
     type: 'googledrive',
-    description: 'Google Drive (OAuth 2.0, browser sign-in)',
+    description: 'Google Drive (OAuth 2.0 browser sign-in, or a service account with --service-account)',
     signIn: 'oauth',
     options: [
-      clientId,
+      { ...clientId, optionalWith: 'service-account' },
       clientSecret,
+      {
+        flag: 'service-account',
+        help: 'sign in as a service account, no browser: its JSON key file (keep it private)',
+        classOption: 'serviceAccountKeyFile',
+        path: true,
+      },
       { flag: 'api-url', help: 'the Drive API base URL (…/drive/v3)', classOption: 'apiUrl' },
       { flag: 'upload-url', help: 'the upload base URL (…/upload/drive/v3)', classOption: 'uploadUrl' },
       authUrl,
@@ -154,10 +171,17 @@ export function checkOptions(type: string, options: Record<string, string>): Rec
       );
   }
   for (const o of backend.options) {
-    if (o.required && !options[o.flag])
-      throw new UsageError(`A ${type} remote needs --${o.flag} (${o.help}).`);
+    if (o.required && !options[o.flag] && !(o.optionalWith && options[o.optionalWith]))
+      throw new UsageError(
+        `A ${type} remote needs --${o.flag} (${o.help})${o.optionalWith ? `, or --${o.optionalWith}` : ''}.`,
+      );
   }
-  return options;
+  const checked = { ...options };
+  for (const o of backend.options) {
+    const value = checked[o.flag];
+    if (o.path && value) checked[o.flag] = resolvePath(value);
+  }
+  return checked;
 }
 
 /** The options as `config show` prints them: secrets masked, only their length's order of magnitude shown. */

@@ -208,23 +208,17 @@ function buildProgram(io: SessionIo, setExit: (code: number) => void): Command {
     )
     .argument('<name>', 'the name to use in name:path')
     .argument('<type>', Object.keys(BACKENDS).join(', '))
-    .option('--service-account <file>', 'sign in with a service-account key file (not yet)')
-    .option('--jwt <file>', 'sign in with a JWT app config file (not yet)')
     .option('--setting <name=value>', "a config setting of the service's class (repeatable)", collect, []);
   for (const spec of allOptionSpecs()) add.option(`--${spec.flag} <value>`, spec.help);
   add.action(
     run(async (s, name: string, type: string, o: Record<string, string>) => {
-      const { serviceAccount, jwt, setting, ...rest } = o as Record<string, string> & { setting: string[] };
+      const { setting, ...rest } = o as Record<string, string> & { setting: string[] };
       const given: Record<string, string> = {};
       for (const spec of allOptionSpecs()) {
         const key = spec.flag.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
         if (rest[key] !== undefined) given[spec.flag] = rest[key]!;
       }
-      await configCommands.configAdd(s, name, type, given, {
-        ...(serviceAccount ? { serviceAccount } : {}),
-        ...(jwt ? { jwt } : {}),
-        settings: setting,
-      });
+      await configCommands.configAdd(s, name, type, given, { settings: setting });
     }),
   );
   config

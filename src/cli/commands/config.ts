@@ -15,15 +15,13 @@ export async function configAdd(
   name: string,
   type: string,
   given: Record<string, string>,
-  flags: { serviceAccount?: string; jwt?: string; settings?: string[] },
+  flags: { settings?: string[] },
 ): Promise<void> {
   checkRemoteName(name);
   const backend = backendFor(type);
-  if (flags.serviceAccount || flags.jwt)
-    throw new UsageError(
-      `Signing in with ${flags.serviceAccount ? 'a service-account file' : 'a JWT'} is not supported by the command yet; sign in with the browser (omit the flag).`,
-    );
   const options = checkOptions(type, given);
+  // A JWT app or a service account signs in with its key file: no browser.
+  const byKeyFile = backend.options.some((o) => o.path && options[o.flag]);
   const config = await session.loadConfig();
   if (config.remotes[name])
     throw new UsageError(
@@ -38,7 +36,7 @@ export async function configAdd(
     openBrowser: session.openBrowser,
   });
   try {
-    if (backend.signIn === 'oauth')
+    if (backend.signIn === 'oauth' && !byKeyFile)
       session.out.notice(`Signing in to ${type}: a browser opens (or the URL to open is printed).`);
     await client.authorize();
   } catch (e) {
