@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { EncryptionRandomness, EncryptionSettings } from '../crypto/index.js';
-import { ByteReader } from './byte-reader.js';
+import { ByteReader, FileReader, type FragmentReader } from './byte-reader.js';
 import type { UploadSource } from './source.js';
 import { openUploadBytes } from './upload-bytes.js';
 
@@ -36,6 +36,8 @@ export interface Fragment {
 
 export interface FragmentFeedOptions {
   source: UploadSource;
+  /** The local file `source` reads, when it is one: hashed with positioned reads. */
+  localFile?: string | undefined;
   /** The data's size as sent (the ciphertext's when encrypting), when known. */
   size: number | undefined;
   fragmentSize: number;
@@ -66,7 +68,7 @@ export class FragmentFeed {
 
   private constructor(
     private readonly options: FragmentFeedOptions,
-    private readonly reader: ByteReader,
+    private readonly reader: FragmentReader,
     private readonly ranges: boolean,
   ) {}
 
@@ -74,8 +76,12 @@ export class FragmentFeed {
   static async open(options: FragmentFeedOptions): Promise<{ feed: FragmentFeed; skipped: number }> {
     const { source, encryption } = options;
     const ranges = source.repeatable && !encryption;
-    const stream = ranges ? source.open(0) : openUploadBytes(source, encryption, options.randomness);
-    const feed = new FragmentFeed(options, new ByteReader(stream), ranges);
+    // A local file is hashed with positioned reads into one buffer, not through a stream of fresh chunks.
+    const reader: FragmentReader =
+      ranges && options.localFile
+        ? await FileReader.open(options.localFile)
+        : new ByteReader(ranges ? source.open(0) : openUploadBytes(source, encryption, options.randomness));
+    const feed = new FragmentFeed(options, reader, ranges);
     try {
       const skipped = await feed.pass(options.from);
       return { feed, skipped };

@@ -29,7 +29,8 @@ import type { CommitInfo, FileMetadata, UploadSessionStartResult, WriteMode } fr
  *
  * Every byte sent goes through the Dropbox content hash as it streams (after encryption: the hash is of
  * what Dropbox stores), and the result must match the `content_hash` Dropbox reports, else error 612.
- * A session holds one fragment in memory at a time.
+ * A session reads one fragment ahead of the one being sent (FragmentFeed): from a plain file, fragments are
+ * sent from their ranges of the file and none is in memory; from a stream, at most two are.
  */
 
 /** At most this many `incorrect_offset` corrections in one call before giving up (a server going in circles). */
@@ -264,6 +265,7 @@ async function uploadInSession(
     // Read one fragment ahead of the one being sent; from a plain file each is sent from its range.
     const opened = await FragmentFeed.open({
       source: plan.source,
+      localFile: plan.localFile,
       size: plan.size,
       fragmentSize,
       from: position,

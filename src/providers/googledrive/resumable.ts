@@ -243,6 +243,7 @@ export async function resumableUpload(
     // Read one chunk ahead of the one being sent; from a plain file each is sent from its range.
     const opened = await FragmentFeed.open({
       source: p.source,
+      localFile: p.localFile,
       size: p.size,
       fragmentSize,
       from: position,

@@ -67,43 +67,50 @@ function chunked(bytes: Buffer): Readable {
 
 describe('FragmentFeed', () => {
   it('from a file: fragments are hashed on the way and sent from their ranges, none is in memory', async () => {
-    const rec = recorder();
-    const source = await fileSource(path);
-    const { feed, skipped } = await FragmentFeed.open({
-      source,
-      size: data.length,
-      fragmentSize: FRAGMENT,
-      from: 0,
-      hashing: rec.hashing,
-    });
-    assert.equal(skipped, 0);
-    const seen: Fragment[] = [];
-    for (;;) {
-      const fragment = await feed.next();
-      if (fragment.length === 0) break;
-      seen.push(fragment);
-      const body = fragment.body();
-      assert.equal(typeof body, 'function', 'a file fragment is a factory over its range');
-      assert.deepEqual(await bytesOf(body), data.subarray(fragment.start, fragment.start + fragment.length));
-      // A cut fragment (the service has its beginning) is the rest of the range.
-      const cut = fragment.start + 1000;
+    // With localFile the hashing pass reads the file by position; without, through the source's stream.
+    for (const localFile of [path, undefined]) {
+      const rec = recorder();
+      const source = await fileSource(path);
+      const { feed, skipped } = await FragmentFeed.open({
+        source,
+        localFile,
+        size: data.length,
+        fragmentSize: FRAGMENT,
+        from: 0,
+        hashing: rec.hashing,
+      });
+      assert.equal(skipped, 0);
+      const seen: Fragment[] = [];
+      for (;;) {
+        const fragment = await feed.next();
+        if (fragment.length === 0) break;
+        seen.push(fragment);
+        const body = fragment.body();
+        assert.equal(typeof body, 'function', 'a file fragment is a factory over its range');
+        assert.deepEqual(
+          await bytesOf(body),
+          data.subarray(fragment.start, fragment.start + fragment.length),
+        );
+        // A cut fragment (the service has its beginning) is the rest of the range.
+        const cut = fragment.start + 1000;
+        assert.deepEqual(
+          await bytesOf(fragment.body(cut)),
+          data.subarray(cut, fragment.start + fragment.length),
+        );
+        if (fragment.last) break;
+      }
+      feed.close();
       assert.deepEqual(
-        await bytesOf(fragment.body(cut)),
-        data.subarray(cut, fragment.start + fragment.length),
+        seen.map((f) => [f.start, f.length, f.last, f.hash]),
+        [
+          [0, FRAGMENT, false, 'fragment-1'],
+          [FRAGMENT, FRAGMENT, false, 'fragment-2'],
+          [2 * FRAGMENT, FRAGMENT, false, 'fragment-3'],
+          [3 * FRAGMENT, data.length - 3 * FRAGMENT, true, 'fragment-4'],
+        ],
       );
-      if (fragment.last) break;
+      assert.equal(rec.whole.digest('hex'), createHash('sha256').update(data).digest('hex'));
     }
-    feed.close();
-    assert.deepEqual(
-      seen.map((f) => [f.start, f.length, f.last, f.hash]),
-      [
-        [0, FRAGMENT, false, 'fragment-1'],
-        [FRAGMENT, FRAGMENT, false, 'fragment-2'],
-        [2 * FRAGMENT, FRAGMENT, false, 'fragment-3'],
-        [3 * FRAGMENT, data.length - 3 * FRAGMENT, true, 'fragment-4'],
-      ],
-    );
-    assert.equal(rec.whole.digest('hex'), createHash('sha256').update(data).digest('hex'));
   });
 
   it('reads the next fragment while the current one is out, from a file and from a stream', async () => {
@@ -157,6 +164,7 @@ describe('FragmentFeed', () => {
       const from = 1_000_001;
       const { feed, skipped } = await FragmentFeed.open({
         source,
+        ...(source.repeatable ? { localFile: path } : {}),
         size: data.length,
         fragmentSize: FRAGMENT,
         from,
