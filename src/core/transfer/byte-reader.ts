@@ -4,8 +4,7 @@ import { CloudStorageError, ErrorCode } from '../errors.js';
 
 /**
  * Pulls exact amounts out of a stream: `take(n)` gives the next n bytes as one buffer (fewer only at the
- * end), `skip(n)` passes over n bytes. An upload session sends its fragments with it, so at most one
- * fragment is in memory whatever the file size.
+ * end), `skip(n)` passes over n bytes. Upload sessions read their fragments with it (FragmentFeed).
  */
 export class ByteReader {
   private readonly iterator: AsyncIterator<Uint8Array>;
@@ -76,8 +75,8 @@ export class ByteReader {
 }
 
 /**
- * The same over a local file, read with positioned reads straight into the caller's buffer: no stream, no
- * intermediate chunks to collect, so an upload session from a file holds its one fragment and little else.
+ * The same over a local file, read with positioned reads straight into the caller's buffer (`skip`: into
+ * one reused scratch buffer): no stream, no fresh chunk per read, so hashing a file leaves no garbage.
  */
 export class FileReader {
   position = 0;

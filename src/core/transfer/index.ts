@@ -1,5 +1,6 @@
 export { fixedSizeParts, readAhead, runParallel } from './chunks.js';
 export { deliverBody } from './deliver.js';
+export { type Fragment, FragmentFeed, type FragmentFeedOptions, type FragmentHashing } from './fragments.js';
 export { DROPBOX_HASH_BLOCK, DropboxContentHasher, HashingStream, type HashName, hashBytes } from './hash.js';
 export { type ChunkObserver, type HashedPart, rangeParts, spooledParts } from './hashed-parts.js';
 export { sessionRandomness } from './session-randomness.js';

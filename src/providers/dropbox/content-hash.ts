@@ -19,8 +19,10 @@ export class SessionHasher {
   private partial: Hash | undefined;
   private partialFill = 0;
   private finished: string | undefined;
+  /** The content hash of the fragment being fed, when it started on a block boundary. */
+  private own: Hash | undefined;
 
-  /** Feeds bytes that are not sent as a fragment of their own (the skipped prefix of a resume). */
+  /** Feeds bytes: those of the fragment begun, or bytes not sent as a fragment (a resume's prefix). */
   update(data: Uint8Array): void {
     let offset = 0;
     while (offset < data.length) {
@@ -42,20 +44,23 @@ export class SessionHasher {
    * comment), else undefined.
    */
   fragment(data: Uint8Array, last: boolean): string | undefined {
-    const aligned = this.partial === undefined && (data.length % DROPBOX_HASH_BLOCK === 0 || last);
-    if (!aligned) {
-      this.update(data);
-      return undefined;
-    }
-    const own = createHash('sha256');
-    for (let at = 0; at < data.length; at += DROPBOX_HASH_BLOCK) {
-      const digest = createHash('sha256')
-        .update(data.subarray(at, Math.min(data.length, at + DROPBOX_HASH_BLOCK)))
-        .digest();
-      own.update(digest);
-      this.overall.update(digest);
-    }
-    this.position += data.length;
+    this.begin();
+    this.update(data);
+    return this.end(data.length, last);
+  }
+
+  /** A fragment starts here: its bytes follow through `update`, then `end` gives its own hash. */
+  begin(): void {
+    this.own = this.partial === undefined ? createHash('sha256') : undefined;
+  }
+
+  /** The fragment begun last ends after `length` bytes; its own content hash when it could be had. */
+  end(length: number, last: boolean): string | undefined {
+    const own = this.own;
+    this.own = undefined;
+    if (!own || !(length % DROPBOX_HASH_BLOCK === 0 || last)) return undefined;
+    // It started on a block boundary: its blocks are the file's, their digests went to both hashes.
+    if (last && this.partial && this.partialFill > 0) this.closePartial(own);
     return own.digest('hex');
   }
 
@@ -72,8 +77,10 @@ export class SessionHasher {
     return this.finished;
   }
 
-  private closePartial(): void {
-    this.overall.update(this.partial!.digest());
+  private closePartial(own = this.own): void {
+    const digest = this.partial!.digest();
+    this.overall.update(digest);
+    own?.update(digest);
     this.partial = undefined;
     this.partialFill = 0;
   }

@@ -3,7 +3,7 @@ import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import type { ProgressTracker } from '../../core/http/index.js';
 import { checkStartByte, encryptionInForce } from '../../core/provider.js';
 import { sendReconciled } from '../../core/reconcile.js';
-import { ByteReader, FileReader, type FragmentReader } from '../../core/transfer/byte-reader.js';
+import { type Fragment, FragmentFeed } from '../../core/transfer/fragments.js';
 import { hashEachAttempt } from '../../core/transfer/hash-tap.js';
 import {
   DropboxContentHasher,
@@ -29,7 +29,8 @@ import type { CommitInfo, FileMetadata, UploadSessionStartResult, WriteMode } fr
  *
  * Every byte sent goes through the Dropbox content hash as it streams (after encryption: the hash is of
  * what Dropbox stores), and the result must match the `content_hash` Dropbox reports, else error 612.
- * A session holds one fragment in memory at a time.
+ * A session reads one fragment ahead of the one being sent (FragmentFeed): from a plain file, fragments are
+ * sent from their ranges of the file and none is in memory; from a stream, at most two are.
  */
 
 /** At most this many `incorrect_offset` corrections in one call before giving up (a server going in circles). */
@@ -240,7 +241,7 @@ async function uploadInSession(
     : undefined;
 
   let offset = state.startByte;
-  let reader: FragmentReader | undefined;
+  let feed: FragmentFeed | undefined;
   let hasher = new SessionHasher();
   const tracker: ProgressTracker = ctx.http.createProgress({
     direction: 0,
@@ -251,24 +252,37 @@ async function uploadInSession(
 
   /** Opens the data again and reads up to `position` through the hash. */
   const rewind = async (position: number) => {
-    reader?.close();
-    if (reader && !plan.source.repeatable) {
+    if (feed && !plan.source.repeatable) {
       throw new CloudStorageError(
         ErrorCode.CannotResume,
         `Dropbox has the upload only up to byte ${position}, before what this stream can give again; upload from the start with a new stream (clear uploadSessionId and startByte).`,
       );
     }
-    // A plain local file is read straight into the fragment buffer; anything else streams.
-    reader =
-      plan.localFile && !plan.encryption
-        ? await FileReader.open(plan.localFile)
-        : new ByteReader(openUploadBytes(plan.source, plan.encryption, randomness));
-    hasher = new SessionHasher();
-    const skipped = await reader.skip(position, (b) => hasher.update(b));
-    if (skipped < position) {
+    feed?.close();
+    feed = undefined;
+    const h = new SessionHasher();
+    hasher = h;
+    // Read one fragment ahead of the one being sent; from a plain file each is sent from its range.
+    const opened = await FragmentFeed.open({
+      source: plan.source,
+      localFile: plan.localFile,
+      size: plan.size,
+      fragmentSize,
+      from: position,
+      hashing: {
+        skipped: (b) => h.update(b),
+        begin: () => h.begin(),
+        update: (b) => h.update(b),
+        end: (length, last) => h.end(length, last),
+      },
+      encryption: plan.encryption,
+      randomness,
+    });
+    feed = opened.feed;
+    if (opened.skipped < position) {
       throw new CloudStorageError(
         ErrorCode.CannotResume,
-        `Cannot resume at byte ${position}: the data to upload has only ${skipped} bytes.`,
+        `Cannot resume at byte ${position}: the data to upload has only ${opened.skipped} bytes.`,
       );
     }
   };
@@ -276,53 +290,45 @@ async function uploadInSession(
   tracker.start();
   try {
     await rewind(offset);
-    let pending: Buffer | undefined;
-    let pendingHash: string | undefined;
+    /** The fragment being sent, from `offset` (a part of it when Dropbox has its beginning already). */
+    let pending: Fragment | undefined;
     let corrections = 0;
-    let scratch: Buffer | undefined;
     for (;;) {
       if (!pending) {
-        // One buffer for every fragment: memory stays at one fragment whatever the file size.
-        const left = plan.size === undefined ? fragmentSize : plan.size - reader!.position;
-        scratch ??= Buffer.allocUnsafe(Math.max(1, Math.min(fragmentSize, left)));
-        const part = await reader!.take(fragmentSize, scratch);
-        if (part.length === 0) break;
-        const last = part.length < fragmentSize || (plan.size !== undefined && reader!.position >= plan.size);
-        pendingHash = hasher.fragment(part, last);
-        pending = part;
+        pending = await feed!.next();
+        if (pending.length === 0) break;
       }
-      const body = pending;
+      const fragmentEnd = pending.start + pending.length;
+      const length = fragmentEnd - offset;
+      const hash = offset === pending.start ? pending.hash : undefined;
       try {
         await ctx.api.upload<null>(
           'files/upload_session/append_v2',
           {
             cursor: { session_id: sessionId, offset },
             close: false,
-            ...(pendingHash ? { content_hash: pendingHash } : {}),
+            ...(hash ? { content_hash: hash } : {}),
           },
           // The offset in the cursor makes a repeated append harmless: Dropbox answers incorrect_offset.
-          { signal, body, length: body.length, idempotent: true, progress: { tracker } },
+          { signal, body: pending.body(offset), length, idempotent: true, progress: { tracker } },
         );
       } catch (e) {
         const correct = correctOffsetOf(e);
         if (correct === undefined) throw e;
         if (++corrections > MAX_OFFSET_CORRECTIONS) throw e;
-        const readEnd = offset + body.length;
-        if (correct === readEnd && body.length > 0) {
+        if (correct === fragmentEnd && length > 0) {
           // This fragment did arrive (an earlier attempt whose answer was lost): carry on as after success.
-        } else if (correct >= offset && correct < readEnd) {
-          pending = body.subarray(correct - offset);
-          pendingHash = undefined;
+        } else if (correct >= offset && correct < fragmentEnd) {
           offset = correct;
           publish(sessionId, offset);
           continue;
-        } else if (correct > readEnd) {
+        } else if (correct > fragmentEnd) {
           pending = undefined;
-          const skipped = await reader!.skip(correct - readEnd, (b) => hasher.update(b));
-          if (skipped < correct - readEnd) {
+          const reached = await feed!.skipTo(correct);
+          if (reached < correct) {
             throw new CloudStorageError(
               ErrorCode.CannotResume,
-              `Dropbox says the upload session has ${correct} bytes, more than the ${readEnd + skipped} bytes of this data: this session holds another upload. Clear uploadSessionId and startByte and upload again.`,
+              `Dropbox says the upload session has ${correct} bytes, more than the ${reached} bytes of this data: this session holds another upload. Clear uploadSessionId and startByte and upload again.`,
             );
           }
           offset = correct;
@@ -336,7 +342,7 @@ async function uploadInSession(
           continue;
         }
       }
-      offset += body.length;
+      offset = fragmentEnd;
       pending = undefined;
       publish(sessionId, offset);
       const event = client.emit('fragmentComplete', {
@@ -375,7 +381,7 @@ async function uploadInSession(
     publish('', 0);
     return metadata.id;
   } finally {
-    reader?.close();
+    feed?.close();
   }
 }
 

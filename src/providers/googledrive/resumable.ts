@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import type { HttpResponse, ProgressTracker } from '../../core/http/index.js';
 import { backoffDelay, sleep } from '../../core/http/retry.js';
 import { sendReconciled } from '../../core/reconcile.js';
-import { ByteReader, FileReader, type FragmentReader } from '../../core/transfer/byte-reader.js';
-import { openUploadBytes, sessionRandomness, type UploadSessionState } from '../../core/transfer/index.js';
+import { type Fragment, FragmentFeed } from '../../core/transfer/fragments.js';
+import { sessionRandomness, type UploadSessionState } from '../../core/transfer/index.js';
 import type { GoogleDriveContext } from './context.js';
 import { GoogleDriveApiError, isRateLimited } from './errors.js';
 import { checkMd5, type Plan, RESULT_FIELDS } from './upload-plan.js';
@@ -82,7 +83,7 @@ async function putToSession(
   ctx: GoogleDriveContext,
   sessionUrl: string,
   contentRange: string,
-  body: Buffer | undefined,
+  body: { bytes: Uint8Array | (() => Readable); length: number } | undefined,
   signal: AbortSignal,
   tracker?: ProgressTracker,
 ): Promise<SessionStatus> {
@@ -91,7 +92,7 @@ async function putToSession(
       method: 'PUT',
       path: sessionUrl,
       headers: { 'Content-Range': contentRange },
-      body: body ?? new Uint8Array(0),
+      body: body?.bytes ?? new Uint8Array(0),
       bodyLength: body?.length ?? 0,
       okStatus: (s) => s === 200 || s === 201 || s === 308,
       followRedirects: 0,
@@ -226,26 +227,35 @@ export async function resumableUpload(
     ? await sessionRandomness(p.encryption, `cloudstorage googledrive upload session ${uploadId}`)
     : undefined;
 
-  let reader: FragmentReader | undefined;
+  let feed: FragmentFeed | undefined;
   let md5 = createHash('md5');
   const rewind = async (position: number) => {
-    if (reader && !p.source.repeatable) {
+    if (feed && !p.source.repeatable) {
       throw new CloudStorageError(
         ErrorCode.CannotResume,
         `Drive has the upload only up to byte ${position}, before what this stream can give again; upload from the start with a new stream (clear resumeUrl and startByte).`,
       );
     }
-    reader?.close();
-    reader =
-      p.localFile && !p.encryption
-        ? await FileReader.open(p.localFile)
-        : new ByteReader(openUploadBytes(p.source, p.encryption, randomness));
-    md5 = createHash('md5');
-    const skipped = await reader.skip(position, (b) => md5.update(b));
-    if (skipped < position) {
+    feed?.close();
+    feed = undefined;
+    const hash = createHash('md5');
+    md5 = hash;
+    // Read one chunk ahead of the one being sent; from a plain file each is sent from its range.
+    const opened = await FragmentFeed.open({
+      source: p.source,
+      localFile: p.localFile,
+      size: p.size,
+      fragmentSize,
+      from: position,
+      hashing: { skipped: (b) => hash.update(b), update: (b) => hash.update(b) },
+      encryption: p.encryption,
+      randomness,
+    });
+    feed = opened.feed;
+    if (opened.skipped < position) {
       throw new CloudStorageError(
         ErrorCode.CannotResume,
-        `Cannot resume at byte ${position}: the data to upload has only ${skipped} bytes.`,
+        `Cannot resume at byte ${position}: the data to upload has only ${opened.skipped} bytes.`,
       );
     }
   };
@@ -257,51 +267,29 @@ export async function resumableUpload(
   });
   const fragmentCount = p.size === undefined ? -1 : Math.max(1, Math.ceil(p.size / fragmentSize));
   let failures = 0;
-  let prefetch: Promise<{ part: Buffer; last: boolean }> | undefined;
-  const dropPrefetch = async () => {
-    if (prefetch) await prefetch.catch(() => undefined);
-    prefetch = undefined;
-  };
   tracker.start();
   try {
     await rewind(offset);
-    let pending: Buffer | undefined;
+    /** The chunk being sent, from `pendingStart` (a part of it when Drive has its beginning already). */
+    let pending: Fragment | undefined;
     let pendingStart = offset;
     let ended = false;
-    // Two buffers: the next chunk is read (and hashed) while the current one is on the wire, so the
-    // disk and the network overlap. Memory: 2 × FragmentSize, whatever the file size.
-    const bufferSize =
-      p.size === undefined ? fragmentSize : Math.max(1, Math.min(fragmentSize, p.size - offset));
-    const buffers = [Buffer.allocUnsafe(bufferSize), Buffer.allocUnsafe(bufferSize)];
-    let turn = 0;
-    const readChunk = async () => {
-      const into = buffers[turn]!;
-      turn ^= 1;
-      const part = await reader!.take(fragmentSize, into);
-      md5.update(part);
-      const last = part.length < fragmentSize || (p.size !== undefined && reader!.position >= p.size);
-      return { part, last };
-    };
     for (;;) {
       if (!pending && !ended) {
-        const { part, last } = await (prefetch ?? readChunk());
-        prefetch = undefined;
+        const next = await feed!.next();
         pendingStart = offset;
-        if (part.length > 0) pending = part;
-        ended = last;
-      }
-      if (pending && !ended && !prefetch) {
-        prefetch = readChunk();
-        prefetch.catch(() => undefined);
+        if (next.length > 0) pending = next;
+        ended = next.last;
       }
       const isLast = ended;
+      const pendingEnd = pending ? pending.start + pending.length : offset;
       let contentRange: string;
-      let body: Buffer | undefined;
+      let body: { bytes: Uint8Array | (() => Readable); length: number } | undefined;
       if (pending) {
-        const end = pendingStart + pending.length - 1;
+        const end = pendingEnd - 1;
         const total = isLast ? String(end + 1) : p.size !== undefined ? String(p.size) : '*';
         contentRange = `bytes ${pendingStart}-${end}/${total}`;
-        body = pending;
+        body = { bytes: pending.body(pendingStart), length: pendingEnd - pendingStart };
       } else {
         // Nothing left to send (an unknown-size stream ending on a chunk boundary, or empty data): finish.
         contentRange = `bytes */${offset}`;
@@ -320,16 +308,11 @@ export async function resumableUpload(
           }),
           signal,
         );
-        status = await querySession(
-          ctx,
-          session,
-          isLast && pending ? pendingStart + pending.length : p.size,
-          signal,
-        );
+        status = await querySession(ctx, session, isLast && pending ? pendingEnd : p.size, signal);
       }
       if (status.complete) {
         tracker.finish();
-        const sent = pending ? pendingStart + pending.length : offset;
+        const sent = pendingEnd;
         if (p.size !== undefined && sent !== p.size) {
           throw new CloudStorageError(
             ErrorCode.StreamError,
@@ -341,16 +324,14 @@ export async function resumableUpload(
         return status.file;
       }
       const committed = status.committed;
-      const readEnd = pending ? pendingStart + pending.length : offset;
+      const readEnd = pendingEnd;
       if (committed === readEnd) {
         pending = undefined;
       } else if (pending && committed >= pendingStart && committed < readEnd) {
-        pending = pending.subarray(committed - pendingStart);
         pendingStart = committed;
       } else if (committed < pendingStart) {
         pending = undefined;
         ended = false;
-        await dropPrefetch();
         await rewind(committed);
       } else {
         throw new CloudStorageError(
@@ -383,7 +364,6 @@ export async function resumableUpload(
       }
     }
   } finally {
-    await dropPrefetch();
-    reader?.close();
+    feed?.close();
   }
 }
