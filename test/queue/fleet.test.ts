@@ -92,6 +92,10 @@ describe('queue: three worker processes, faults and a SIGKILL', () => {
     // still being planned, so a mark taken after the enqueueing could miss every Box part.
     const firstRequest = fleet.boxServer.requestLog.length;
     const firstB2Request = fleet.b2Server.requestLog.length;
+    // Two part answers lost for sure, armed before anything is enqueued: only workers send parts, and they
+    // may send every Box part while B2's copy is still being planned (the schedule below may hit none).
+    fleet.boxServer.faults.add({ method: 'PUT', path: '/upload_sessions/', resetAfterBytes: 1, times: 2 });
+    fleet.b2Server.faults.add({ path: '/b2_upload_part/', resetAfterBytes: 1, times: 2 });
     const plan = await enqueueCopy(
       { name: 'src', remote: planner.src!, path: '' },
       { name: 'box', remote: planner.box!, path: 'fleet' },
@@ -115,9 +119,6 @@ describe('queue: three worker processes, faults and a SIGKILL', () => {
     assert.equal(toB2.files, SMALL_FILES / 10 + 3);
     assert.equal(toB2.partedFiles, 3);
     const faultedFrom = fleet.boxServer.requestLog.length;
-    // Two part answers lost for sure (the schedule below may or may not hit a part upload).
-    fleet.boxServer.faults.add({ method: 'PUT', path: '/upload_sessions/', resetAfterBytes: 1, times: 2 });
-    fleet.b2Server.faults.add({ path: '/b2_upload_part/', resetAfterBytes: 1, times: 2 });
     const b2Faults = injectFaults(fleet.b2Server, 0.05, [
       { status: 500 },
       { status: 503 },
