@@ -9,8 +9,8 @@
  *   BENCH_SIZE_MB=128 BENCH_ROUNDS=1 npx tsx bench/cli-copy.ts
  */
 import { spawnSync } from 'node:child_process';
-import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +27,7 @@ import {
   startEmulatorProcess,
   stopEmulatorProcess,
 } from './lib/emulator-process.js';
+import { curlRelayScript, makeRandomFile } from './lib/input.js';
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const MiB = 1024 * 1024;
@@ -79,17 +80,6 @@ async function writeConfig(path: string, e: Endpoints, fragmentMiB: number): Pro
   await new FileTokenStore(tokenPath(path, 'googledrive')).set({ accessToken: e.googledrive.token });
 }
 
-async function makeInput(path: string, bytes: number): Promise<void> {
-  const out = createWriteStream(path);
-  const block = Buffer.alloc(4 * MiB);
-  for (let written = 0; written < bytes; written += block.length) {
-    randomFillSync(block);
-    if (!out.write(block.subarray(0, Math.min(block.length, bytes - written))))
-      await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  await new Promise<void>((r, j) => out.end((e?: Error | null) => (e ? j(e) : r())));
-}
-
 async function sha1File(path: string): Promise<string> {
   const h = createHash('sha1');
   for await (const c of createReadStream(path)) h.update(c as Buffer);
@@ -106,16 +96,9 @@ async function run(env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
   return Buffer.concat(chunks).toString();
 }
 
-/** The curl baseline: the Dropbox download to a file, then a Drive upload of that file. */
+/** The curl baseline for these endpoints. */
 function curlScript(e: Endpoints, file: string): string[] {
-  return [
-    '-c',
-    [
-      'set -e',
-      `curl -sS --fail -X POST '${e.dropbox.content}/2/files/download' -H 'Authorization: Bearer ${e.dropbox.token}' -H 'Dropbox-API-Arg: {"path":"/bench/source.bin"}' -o '${file}'`,
-      `curl -sS --fail -o /dev/null -X POST '${e.googledrive.api}/upload/drive/v3/files?uploadType=media' -H 'Authorization: Bearer ${e.googledrive.token}' -H 'Content-Type: application/octet-stream' -T '${file}'`,
-    ].join('\n'),
-  ];
+  return curlRelayScript(e.dropbox, e.googledrive, file);
 }
 
 async function main(): Promise<void> {
@@ -137,7 +120,7 @@ async function main(): Promise<void> {
   try {
     await writeConfig(config, endpoints, fragmentMiB);
     const source = join(dir, 'source.bin');
-    await makeInput(source, bytes);
+    await makeRandomFile(source, bytes);
     const want = await sha1File(source);
     await run(env, 'copyto', source, 'dropbox:bench/source.bin');
     const runs: Measurement[] = [];

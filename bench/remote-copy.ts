@@ -36,7 +36,7 @@ import {
   startEmulatorProcess,
   stopEmulatorProcess,
 } from './lib/emulator-process.js';
-import { makeRandomFile } from './lib/input.js';
+import { curlRelayScript, makeRandomFile } from './lib/input.js';
 import { formatTable, type Measurement, measureProcess } from './lib/measure.js';
 
 const MiB = 1024 * 1024;
@@ -99,17 +99,9 @@ async function remoteCopy(e: Endpoints, fragmentMiB: number): Promise<void> {
   process.stdout.write(`${JSON.stringify({ seconds })}\n`);
 }
 
-/** The curl baseline: a download to a file, then an upload of that file (one shell script, one process tree). */
+/** The curl baseline for these endpoints. */
 function curlScript(e: Endpoints, file: string): string[] {
-  const download = [
-    `curl -sS --fail -X POST '${e.dropbox.content}/2/files/download'`,
-    `-H 'Authorization: Bearer ${e.dropbox.token}' -H 'Dropbox-API-Arg: {"path":"/bench/source.bin"}' -o '${file}'`,
-  ].join(' ');
-  const upload = [
-    `curl -sS --fail -o /dev/null -X POST '${e.drive.api}/upload/drive/v3/files?uploadType=media'`,
-    `-H 'Authorization: Bearer ${e.drive.token}' -H 'Content-Type: application/octet-stream' -T '${file}'`,
-  ].join(' ');
-  return ['-c', `set -e\n${download}\n${upload}\n`];
+  return curlRelayScript(e.dropbox, e.drive, file);
 }
 
 async function main(): Promise<void> {
