@@ -1,6 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
-import { Transform, type Writable } from 'node:stream';
+import { PassThrough, Transform, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import {
   CiphertextTempFile,
@@ -14,7 +13,9 @@ import type {
   HttpErrorInfo,
   HttpRequest,
 } from '../../core/http/index.js';
+import { STREAM_BUFFER_BYTES } from '../../core/stream-buffer.js';
 import { hashFilePrefix, hashTap } from '../../core/transfer/hash-tap.js';
+import { type StreamingHash, streamingHash } from '../../core/transfer/hash-thread.js';
 import { type DownloadTarget, openDownloadSink } from '../../core/transfer/index.js';
 import { trimSlash } from './api.js';
 import type { B2Context } from './context.js';
@@ -219,12 +220,12 @@ function sha1Mismatch(ctx: B2Context, name: string, expected: string, computed: 
 async function receive(
   call: Call,
   offset: number,
-  hash: Hash,
+  hash: StreamingHash | undefined,
   transforms: Transform[],
   destination: Writable,
   end: boolean,
 ): Promise<HttpDownloadResult> {
-  const tap = hashTap(hash);
+  const tap = hash ? hashTap(hash) : new PassThrough({ highWaterMark: STREAM_BUFFER_BYTES });
   // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
   const chain = (pipeline as (...streams: any[]) => Promise<void>)(tap, ...transforms, destination, { end });
   chain.catch(() => {});
@@ -246,18 +247,18 @@ async function plainDownload(call: Call): Promise<B2DownloadResult> {
   const { ctx, destination, startByte } = call;
   const inPlace = destination.kind === 'file' && (startByte > 0 || !(await exists(destination.path)));
   const sink = await openDownloadSink(targetOf(call), destination.kind === 'file' ? startByte : 0);
-  const hash = createHash('sha1');
   // The SHA-1 covers the whole file only when every byte passes through here (or is on disk already).
   const checkable = startByte === 0 || destination.kind === 'file';
+  const hash = checkable ? streamingHash('sha1') : undefined;
   try {
-    if (checkable && startByte > 0 && destination.kind === 'file') {
+    if (hash && startByte > 0 && destination.kind === 'file') {
       await hashFilePrefix(destination.path, startByte, hash);
     }
     const result = await receive(call, startByte, hash, [], sink.writable, false);
     const file = fileFromHeaders(result.headers);
     const expected = expectedSha1(result.headers);
-    if (checkable && expected) {
-      const computed = hash.digest('hex');
+    if (hash && expected) {
+      const computed = await hash.digest();
       if (computed !== expected) {
         await sink.abort();
         if (inPlace && destination.kind === 'file') await rm(destination.path, { force: true });
@@ -279,6 +280,8 @@ async function plainDownload(call: Call): Promise<B2DownloadResult> {
   } catch (e) {
     await sink.abort().catch(() => {});
     throw e;
+  } finally {
+    hash?.release();
   }
 }
 
@@ -342,8 +345,20 @@ async function rangedDownload(
  * on the fly (no resume: the reference resumes encrypted downloads only to a localFile).
  */
 async function encryptedDownload(call: Call, settings: EncryptionSettings): Promise<B2DownloadResult> {
+  const hash = streamingHash('sha1');
+  try {
+    return await receiveEncrypted(call, settings, hash);
+  } finally {
+    hash.release();
+  }
+}
+
+async function receiveEncrypted(
+  call: Call,
+  settings: EncryptionSettings,
+  hash: StreamingHash,
+): Promise<B2DownloadResult> {
   const { ctx, destination, startByte } = call;
-  const hash = createHash('sha1');
   if (destination.kind === 'file') {
     if (startByte === 0 && !call.overwrite && (await exists(destination.path))) {
       throw new CloudStorageError(
@@ -368,7 +383,7 @@ async function encryptedDownload(call: Call, settings: EncryptionSettings): Prom
     }
     const file = fileFromHeaders(result.headers);
     const expected = expectedSha1(result.headers);
-    const computed = hash.digest('hex');
+    const computed = await hash.digest();
     if (expected && expected !== computed) {
       await temp.discard();
       ctx.settings.set('DownloadTempFile', '');
@@ -393,7 +408,7 @@ async function encryptedDownload(call: Call, settings: EncryptionSettings): Prom
     const result = await receive(call, 0, hash, [createDecryptStream(settings)], sink.writable, true);
     const file = fileFromHeaders(result.headers);
     const expected = expectedSha1(result.headers);
-    const computed = hash.digest('hex');
+    const computed = await hash.digest();
     if (expected && expected !== computed) throw sha1Mismatch(ctx, file.name, expected, computed);
     const data = await sink.commit();
     if (data) ctx.client.resourceData = data;

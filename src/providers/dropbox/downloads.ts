@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import type { Transform, Writable } from 'node:stream';
+import { PassThrough, type Transform, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { CiphertextTempFile, createDecryptStream, type EncryptionSettings } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
@@ -11,8 +11,10 @@ import {
   enumMember,
   localPathExists,
 } from '../../core/provider.js';
+import { STREAM_BUFFER_BYTES } from '../../core/stream-buffer.js';
 import { hashFilePrefix, hashTap } from '../../core/transfer/hash-tap.js';
-import { type DownloadTarget, DropboxContentHasher, openDownloadSink } from '../../core/transfer/index.js';
+import { type StreamingHash, streamingHash } from '../../core/transfer/hash-thread.js';
+import { type DownloadTarget, openDownloadSink } from '../../core/transfer/index.js';
 import { ACCEPTS, address } from './addressing.js';
 import { parseResultHeader } from './api.js';
 import { type DropboxContext, dateFormat } from './context.js';
@@ -160,18 +162,20 @@ async function plainDownload(
   const sink = await openDownloadSink(destination, destination.kind === 'file' ? startByte : 0);
   // A new file (or a resumed one) is written in place: on a hash mismatch it must be removed.
   const inPlace = destination.kind === 'file' && (startByte > 0 || sink.createdNew);
-  const hasher = new DropboxContentHasher();
   // The hash covers the whole file only when every byte passes through here (or is on disk already).
   const checkable = options.expectedHash !== undefined && (startByte === 0 || destination.kind === 'file');
+  const hasher = checkable
+    ? streamingHash('dropbox', { expectedBytes: resource.size || undefined })
+    : undefined;
   try {
-    if (checkable && startByte > 0 && destination.kind === 'file') {
+    if (hasher && startByte > 0 && destination.kind === 'file') {
       await hashFilePrefix(destination.path, startByte, hasher);
     }
     const request = await ctx.api.downloadRequest(route, arg, signal);
     const result = await receive(ctx, request, startByte, hasher, [], sink.writable, false);
-    if (checkable) {
+    if (hasher) {
       const expected = options.expectedHash!(result.headers);
-      const computed = hasher.digest();
+      const computed = await hasher.digest();
       if (expected !== undefined && expected !== computed) {
         await sink.abort();
         if (inPlace && destination.kind === 'file') await rm(destination.path, { force: true });
@@ -197,6 +201,8 @@ async function plainDownload(
       await rm(destination.path, { force: true });
     }
     throw e;
+  } finally {
+    hasher?.release();
   }
 }
 
@@ -209,12 +215,12 @@ async function receive(
   ctx: DropboxContext,
   request: HttpRequest,
   offset: number,
-  hasher: DropboxContentHasher,
+  hasher: StreamingHash | undefined,
   transforms: Transform[],
   destination: Writable,
   end: boolean,
 ): Promise<HttpDownloadResult> {
-  const tap = hashTap(hasher);
+  const tap = hasher ? hashTap(hasher) : new PassThrough({ highWaterMark: STREAM_BUFFER_BYTES });
   // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
   const chain = (pipeline as (...streams: any[]) => Promise<void>)(tap, ...transforms, destination, { end });
   chain.catch(() => {});
@@ -257,9 +263,25 @@ async function encryptedDownload(
   settings: EncryptionSettings,
   expectedHash: (headers: Record<string, string>) => string | undefined,
 ): Promise<DownloadResult> {
-  const { ctx, signal, destination, startByte } = call;
+  const { ctx, signal } = call;
   const request = await ctx.api.downloadRequest('files/download', { path }, signal);
-  const hasher = new DropboxContentHasher();
+  const hasher = streamingHash('dropbox', { expectedBytes: resource.size || undefined });
+  try {
+    return await receiveEncrypted(call, request, resource, settings, expectedHash, hasher);
+  } finally {
+    hasher.release();
+  }
+}
+
+async function receiveEncrypted(
+  call: Call,
+  request: HttpRequest,
+  resource: DropboxResource,
+  settings: EncryptionSettings,
+  expectedHash: (headers: Record<string, string>) => string | undefined,
+  hasher: StreamingHash,
+): Promise<DownloadResult> {
+  const { ctx, destination, startByte } = call;
   if (destination.kind === 'file') {
     if (startByte === 0 && !destination.overwrite && (await localPathExists(destination.path))) {
       throw new CloudStorageError(
@@ -283,7 +305,7 @@ async function encryptedDownload(
       throw e;
     }
     const expected = expectedHash(result.headers);
-    const computed = hasher.digest();
+    const computed = await hasher.digest();
     if (expected !== undefined && expected !== computed) {
       await temp.discard();
       ctx.settings.set('DownloadTempFile', '');
@@ -316,7 +338,7 @@ async function encryptedDownload(
       true,
     );
     const expected = expectedHash(result.headers);
-    const computed = hasher.digest();
+    const computed = await hasher.digest();
     if (expected !== undefined && expected !== computed)
       throw hashMismatch(ctx, resource, expected, computed);
     const data = await sink.commit();

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { rm, stat } from 'node:fs/promises';
-import type { Transform, Writable } from 'node:stream';
+import { PassThrough, type Transform, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import {
   CiphertextTempFile,
@@ -10,7 +9,9 @@ import {
 } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import type { DownloadResult as HttpDownloadResult, HttpRequest } from '../../core/http/index.js';
+import { STREAM_BUFFER_BYTES } from '../../core/stream-buffer.js';
 import { hashFilePrefix, hashTap } from '../../core/transfer/hash-tap.js';
+import { type StreamingHash, streamingHash } from '../../core/transfer/hash-thread.js';
 import { type DownloadTarget, openDownloadSink } from '../../core/transfer/index.js';
 import { seg } from './api.js';
 import type { GoogleDriveContext } from './context.js';
@@ -179,13 +180,13 @@ async function receive(
   call: Call,
   request: HttpRequest,
   offset: number,
-  md5: { update(b: Uint8Array): unknown },
+  md5: StreamingHash | undefined,
   transforms: Transform[],
   destination: Writable,
   end: boolean,
   ranges: boolean,
 ): Promise<HttpDownloadResult> {
-  const tap = hashTap(md5);
+  const tap = md5 ? hashTap(md5) : new PassThrough({ highWaterMark: STREAM_BUFFER_BYTES });
   // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
   const chain = (pipeline as (...streams: any[]) => Promise<void>)(tap, ...transforms, destination, { end });
   chain.catch(() => {});
@@ -220,14 +221,14 @@ async function plainDownload(
         : { kind: 'bytes' };
   const inPlace = destination.kind === 'file' && (startByte > 0 || !(await exists(destination.path)));
   const sink = await openDownloadSink(target, destination.kind === 'file' ? startByte : 0);
-  const md5 = createHash('md5');
   const checkable = expectedMd5 !== undefined && (startByte === 0 || destination.kind === 'file');
+  const md5 = checkable ? streamingHash('md5') : undefined;
   try {
-    if (checkable && startByte > 0 && destination.kind === 'file')
+    if (md5 && startByte > 0 && destination.kind === 'file')
       await hashFilePrefix(destination.path, startByte, md5);
     const result = await receive(call, request, startByte, md5, [], sink.writable, false, ranges);
-    if (checkable) {
-      const computed = md5.digest('hex');
+    if (md5) {
+      const computed = await md5.digest();
       if (computed !== expectedMd5) {
         await sink.abort();
         if (inPlace && destination.kind === 'file') await rm(destination.path, { force: true });
@@ -250,6 +251,8 @@ async function plainDownload(
     // Without ranges there is no resuming: a new file cut short must not stay behind looking complete.
     if (!ranges && inPlace && destination.kind === 'file') await rm(destination.path, { force: true });
     throw e;
+  } finally {
+    md5?.release();
   }
 }
 
@@ -264,8 +267,22 @@ async function encryptedDownload(
   expectedMd5: string | undefined,
   settings: EncryptionSettings,
 ): Promise<Omit<DownloadResult, 'mimeType'>> {
+  const md5 = streamingHash('md5');
+  try {
+    return await receiveEncrypted(call, request, expectedMd5, settings, md5);
+  } finally {
+    md5.release();
+  }
+}
+
+async function receiveEncrypted(
+  call: Call,
+  request: HttpRequest,
+  expectedMd5: string | undefined,
+  settings: EncryptionSettings,
+  md5: StreamingHash,
+): Promise<Omit<DownloadResult, 'mimeType'>> {
   const { ctx, destination, startByte } = call;
-  const md5 = createHash('md5');
   if (destination.kind === 'file') {
     if (startByte === 0 && !call.overwrite && (await exists(destination.path))) {
       throw new CloudStorageError(
@@ -294,7 +311,7 @@ async function encryptedDownload(
       ctx.settings.set('DownloadTempFile', await temp.keep());
       throw e;
     }
-    const computed = md5.digest('hex');
+    const computed = await md5.digest();
     if (expectedMd5 !== undefined && expectedMd5 !== computed) {
       await temp.discard();
       ctx.settings.set('DownloadTempFile', '');
@@ -328,7 +345,7 @@ async function encryptedDownload(
       true,
       true,
     );
-    const computed = md5.digest('hex');
+    const computed = await md5.digest();
     if (expectedMd5 !== undefined && expectedMd5 !== computed) throw hashMismatch(ctx, expectedMd5, computed);
     const data = await sink.commit();
     if (data) ctx.client.resourceData = data;

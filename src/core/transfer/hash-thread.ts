@@ -1,0 +1,356 @@
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { DropboxContentHasher } from './hash.js';
+
+/** The digests a {@link StreamingHash} computes: node's `md5`, `sha1`, `sha256`, and Dropbox's content hash. */
+export type StreamingHashName = 'md5' | 'sha1' | 'sha256' | 'dropbox';
+
+/**
+ * A digest of bytes handed on in order, computed on a worker thread when one is free (so a download that
+ * checks its hash does not spend its own thread hashing) and on the calling thread otherwise. Either way
+ * the bytes are taken at once or copied: the caller may reuse or pass on a buffer as soon as `update`
+ * returns (or its promise resolves).
+ *
+ * Call `digest()` once at the end, or `release()` to give up; both free the thread.
+ */
+export interface StreamingHash {
+  /** Hands on bytes. Returns a promise only when the thread is behind and the caller must wait for room. */
+  update(data: Uint8Array): Promise<void> | undefined;
+  /** Lowercase hex digest of every byte handed on. */
+  digest(): Promise<string>;
+  /** Gives the hash up (a failed download): frees its thread. Safe to call after `digest()` and twice. */
+  release(): void;
+  /** Whether the hash runs on a worker thread (for tests and benchmarks). */
+  readonly offThread: boolean;
+}
+
+export interface StreamingHashOptions {
+  /**
+   * How many bytes are coming, when known: below {@link THREAD_MIN_BYTES} the hash stays on this thread,
+   * where a few kilobytes cost less than a round trip to another one.
+   */
+  expectedBytes?: number;
+}
+
+/** Below this many expected bytes, a hash is computed on the calling thread. */
+export const THREAD_MIN_BYTES = 1024 * 1024;
+
+/** Bytes of the ring each hashing thread reads from (shared memory, one ring per thread). */
+const RING_BYTES = 4 * 1024 * 1024;
+
+// Slots of the control array shared with a hashing thread.
+const FILL = 0; // bytes written to the ring and not hashed yet
+const STATE = 1; // 0 running, 1 the writer is done, 2 the job is given up
+const WRITES = 2; // bumped by the writer after every change (the thread waits on it)
+const READS = 3; // bumped by the thread after it has hashed bytes (the writer waits on it for room)
+const SLEEPING = 4; // 1 while the thread waits for bytes: only then does the writer need to wake it
+
+/**
+ * The writer wakes a sleeping thread once this many bytes are waiting (or at the end): one wake-up per
+ * megabyte instead of one per network chunk. A thread that is awake takes every byte as soon as it is in.
+ */
+const WAKE_BYTES = RING_BYTES / 4;
+
+/** `Atomics.waitAsync` (in Node since 16; in TypeScript's lib only from ES2024). */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      array: Int32Array,
+      index: number,
+      value: number,
+      timeout: number,
+    ): { async: boolean; value: Promise<unknown> | string };
+  }
+).waitAsync;
+
+const RUNNING = 0;
+const DONE = 1;
+const ABANDONED = 2;
+
+/**
+ * The thread's program, run with `eval` so that it needs no file of its own next to the compiled module
+ * (the package can be bundled, and tests run the TypeScript source). One job at a time: hash the ring's
+ * bytes as the writer adds them, until the writer is done (post the digest) or gives up.
+ */
+const THREAD_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const ring = new Uint8Array(workerData.ring);
+const ctrl = new Int32Array(workerData.ctrl);
+const BLOCK = 4 * 1024 * 1024;
+function hasher(name) {
+  if (name !== 'dropbox') {
+    const h = createHash(name);
+    return { update: (b) => h.update(b), digest: () => h.digest('hex') };
+  }
+  const overall = createHash('sha256');
+  let block = createHash('sha256');
+  let fill = 0;
+  return {
+    update(b) {
+      for (let off = 0; off < b.length; ) {
+        if (fill === BLOCK) { overall.update(block.digest()); block = createHash('sha256'); fill = 0; }
+        const take = Math.min(BLOCK - fill, b.length - off);
+        block.update(b.subarray(off, off + take));
+        fill += take;
+        off += take;
+      }
+    },
+    digest() {
+      if (fill > 0) overall.update(block.digest());
+      return overall.digest('hex');
+    },
+  };
+}
+parentPort.on('message', (job) => {
+  const h = hasher(job.algorithm);
+  let pos = 0;
+  for (;;) {
+    const seen = Atomics.load(ctrl, ${WRITES});
+    const fill = Atomics.load(ctrl, ${FILL});
+    if (fill > 0) {
+      for (let left = fill; left > 0; ) {
+        const n = Math.min(left, ring.length - pos);
+        h.update(ring.subarray(pos, pos + n));
+        pos = (pos + n) % ring.length;
+        left -= n;
+      }
+      Atomics.sub(ctrl, ${FILL}, fill);
+      Atomics.add(ctrl, ${READS}, 1);
+      Atomics.notify(ctrl, ${READS});
+      continue;
+    }
+    const state = Atomics.load(ctrl, ${STATE});
+    if (state === ${ABANDONED}) { parentPort.postMessage({ id: job.id }); return; }
+    if (state === ${DONE}) { parentPort.postMessage({ id: job.id, digest: h.digest() }); return; }
+    Atomics.store(ctrl, ${SLEEPING}, 1);
+    if (Atomics.load(ctrl, ${FILL}) === 0 && Atomics.load(ctrl, ${STATE}) === ${RUNNING}) {
+      Atomics.wait(ctrl, ${WRITES}, seen);
+    }
+    Atomics.store(ctrl, ${SLEEPING}, 0);
+  }
+});
+`;
+
+/** A hashing thread with its ring; one job at a time. */
+class HashThread {
+  readonly ring = new Uint8Array(new SharedArrayBuffer(RING_BYTES));
+  readonly ctrl = new Int32Array(new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT));
+  private readonly worker: Worker;
+  private job:
+    | { id: number; resolve: (digest: string | undefined) => void; reject: (e: Error) => void }
+    | undefined;
+  private nextId = 0;
+  broken = false;
+
+  constructor() {
+    this.worker = new Worker(THREAD_SOURCE, {
+      eval: true,
+      workerData: { ring: this.ring.buffer, ctrl: this.ctrl.buffer },
+      // None of the process's flags: its loaders (tsx, a test runner's) and --input-type=module would
+      // slow the start or make the CommonJS source fail.
+      execArgv: [],
+      // The thread only hashes: a small heap is enough.
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+    });
+    // An idle thread must not keep the process alive; a thread with a job is waited for by its caller.
+    this.worker.unref();
+    this.worker.on('message', (m: { id: number; digest?: string }) => {
+      const job = this.job;
+      if (!job || job.id !== m.id) return;
+      this.job = undefined;
+      this.worker.unref();
+      job.resolve(m.digest);
+    });
+    const fail = (err: Error) => {
+      this.broken = true;
+      const job = this.job;
+      this.job = undefined;
+      job?.reject(err);
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => fail(new Error(`the hashing thread exited (code ${code})`)));
+  }
+
+  get busy(): boolean {
+    return this.job !== undefined;
+  }
+
+  /** Starts a job; resolves with its digest (undefined when it was given up). */
+  start(algorithm: StreamingHashName): Promise<string | undefined> {
+    Atomics.store(this.ctrl, FILL, 0);
+    Atomics.store(this.ctrl, STATE, RUNNING);
+    const id = ++this.nextId;
+    const result = new Promise<string | undefined>((resolve, reject) => {
+      this.job = { id, resolve, reject };
+    });
+    this.worker.ref();
+    this.worker.postMessage({ id, algorithm });
+    return result;
+  }
+
+  /** Tells the thread that bytes are in (or that the job is done or given up), waking it if it sleeps. */
+  signal(state?: number): void {
+    if (state !== undefined) Atomics.store(this.ctrl, STATE, state);
+    Atomics.add(this.ctrl, WRITES, 1);
+    if (Atomics.load(this.ctrl, SLEEPING) === 1) Atomics.notify(this.ctrl, WRITES);
+  }
+}
+
+const pool: HashThread[] = [];
+let poolLimit = Math.max(1, availableParallelism() - 1);
+
+/**
+ * How many hashing threads the process may keep (default: one fewer than the CPUs, at least one); 0 hashes
+ * everything on the calling thread. Threads above a lowered limit are left to finish their job.
+ */
+export function setHashThreads(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new RangeError('the hashing thread limit is a whole number ≥ 0');
+  poolLimit = limit;
+}
+
+function idleThread(): HashThread | undefined {
+  for (let i = pool.length - 1; i >= 0; i--) {
+    if (pool[i]!.broken) pool.splice(i, 1);
+  }
+  const idle = pool.find((t) => !t.busy);
+  if (idle) return idle;
+  if (pool.length >= poolLimit) return undefined;
+  try {
+    const thread = new HashThread();
+    pool.push(thread);
+    return thread;
+  } catch {
+    // No worker threads here (a restricted runtime): hash on this thread.
+    poolLimit = 0;
+    return undefined;
+  }
+}
+
+/** A {@link StreamingHash}: on a free hashing thread, or on this one when none is free or it is not worth it. */
+export function streamingHash(
+  algorithm: StreamingHashName,
+  options: StreamingHashOptions = {},
+): StreamingHash {
+  const small = options.expectedBytes !== undefined && options.expectedBytes < THREAD_MIN_BYTES;
+  const thread = small || poolLimit === 0 ? undefined : idleThread();
+  return thread ? new ThreadedHash(thread, algorithm) : new InlineHash(algorithm);
+}
+
+class InlineHash implements StreamingHash {
+  readonly offThread = false;
+  private readonly hash: { update(data: Uint8Array): unknown; digest(): string };
+
+  constructor(algorithm: StreamingHashName) {
+    if (algorithm === 'dropbox') this.hash = new DropboxContentHasher();
+    else {
+      const h = createHash(algorithm);
+      this.hash = { update: (d) => h.update(d), digest: () => h.digest('hex') };
+    }
+  }
+
+  update(data: Uint8Array): undefined {
+    this.hash.update(data);
+    return undefined;
+  }
+
+  digest(): Promise<string> {
+    return Promise.resolve(this.hash.digest());
+  }
+
+  release(): void {}
+}
+
+class ThreadedHash implements StreamingHash {
+  readonly offThread = true;
+  private readonly result: Promise<string | undefined>;
+  private writePos = 0;
+  /** Bytes put in the ring since the thread was last told. */
+  private untold = 0;
+  private finished = false;
+  /** The copies waiting for room in the ring, in order (the bytes of later updates queue behind them). */
+  private pending: Promise<void> = Promise.resolve();
+  private queued = 0;
+
+  constructor(
+    private readonly thread: HashThread,
+    algorithm: StreamingHashName,
+  ) {
+    this.result = thread.start(algorithm);
+    this.result.catch(() => {});
+  }
+
+  update(data: Uint8Array): Promise<void> | undefined {
+    if (this.finished) throw new Error('update after digest() or release()');
+    let rest: Uint8Array | undefined = data;
+    if (this.queued === 0) {
+      rest = this.copy(data);
+      if (rest === undefined) return undefined;
+    }
+    const waiting = rest;
+    this.queued++;
+    this.pending = this.pending
+      .then(() => this.copyWaiting(waiting))
+      .finally(() => {
+        this.queued--;
+      });
+    return this.pending;
+  }
+
+  async digest(): Promise<string> {
+    await this.pending;
+    if (this.finished) throw new Error('digest() after release()');
+    this.finished = true;
+    this.thread.signal(DONE);
+    const digest = await this.result;
+    if (digest === undefined) throw new Error('the hashing thread gave the job up');
+    return digest;
+  }
+
+  release(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.thread.signal(ABANDONED);
+  }
+
+  /** Copies what fits into the ring; returns the bytes that did not fit (undefined when all did). */
+  private copy(data: Uint8Array): Uint8Array | undefined {
+    const { ring, ctrl } = this.thread;
+    let offset = 0;
+    while (offset < data.length) {
+      const room = ring.length - Atomics.load(ctrl, FILL);
+      if (room === 0) {
+        this.tell();
+        return data.subarray(offset);
+      }
+      const n = Math.min(room, data.length - offset, ring.length - this.writePos);
+      ring.set(data.subarray(offset, offset + n), this.writePos);
+      this.writePos = (this.writePos + n) % ring.length;
+      offset += n;
+      Atomics.add(ctrl, FILL, n);
+      this.untold += n;
+    }
+    if (this.untold >= WAKE_BYTES) this.tell();
+    return undefined;
+  }
+
+  private tell(): void {
+    this.untold = 0;
+    this.thread.signal();
+  }
+
+  private async copyWaiting(data: Uint8Array): Promise<void> {
+    const { ctrl } = this.thread;
+    for (let rest: Uint8Array | undefined = data; rest !== undefined; ) {
+      const reads = Atomics.load(ctrl, READS);
+      if (Atomics.load(ctrl, FILL) === this.thread.ring.length) {
+        if (this.thread.broken) throw new Error('the hashing thread stopped');
+        const wait = waitAsync(ctrl, READS, reads, 1000);
+        if (wait.async) await wait.value;
+      }
+      rest = this.copy(rest);
+    }
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * core streamingHash: digests computed on a worker thread from a shared ring, or on the calling thread,
+ * equal node's own (and Dropbox's content hash) for any chunking, when the caller reuses its buffers,
+ * when jobs are given up, when more jobs run than there are threads; and an idle thread does not keep the
+ * process alive.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { afterEach, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { DropboxContentHasher } from '../../src/core/transfer/hash.js';
+import {
+  type StreamingHash,
+  type StreamingHashName,
+  setHashThreads,
+  streamingHash,
+  THREAD_MIN_BYTES,
+} from '../../src/core/transfer/hash-thread.js';
+
+const MiB = 1024 * 1024;
+
+function expected(name: StreamingHashName, data: Uint8Array): string {
+  if (name === 'dropbox') return new DropboxContentHasher().update(data).digest();
+  return createHash(name).update(data).digest('hex');
+}
+
+/** Feeds `data` in pieces of the given sizes (cycled), waiting whenever the hash asks to. */
+async function feed(hash: StreamingHash, data: Uint8Array, sizes: number[]): Promise<void> {
+  for (let offset = 0, i = 0; offset < data.length; i++) {
+    const n = Math.min(sizes[i % sizes.length]!, data.length - offset);
+    const wait = hash.update(data.subarray(offset, offset + n));
+    if (wait) await wait;
+    offset += n;
+  }
+}
+
+describe('streamingHash', () => {
+  afterEach(() => setHashThreads(1));
+
+  for (const name of ['md5', 'sha1', 'sha256', 'dropbox'] as const) {
+    it(`${name}: off the thread, over more than the ring, in odd and large pieces`, async () => {
+      setHashThreads(1);
+      // 4 MiB ring: 13 MiB with pieces of 1 byte, 64 KiB + 3, 6 MiB (bigger than the ring) and 0 bytes.
+      const data = randomBytes(13 * MiB + 5);
+      const hash = streamingHash(name);
+      assert.equal(hash.offThread, true);
+      await feed(hash, data, [1, 65536 + 3, 6 * MiB, 0, 4 * MiB]);
+      assert.equal(await hash.digest(), expected(name, data));
+    });
+  }
+
+  it('the empty input hashes as nothing', async () => {
+    for (const name of ['md5', 'sha1', 'dropbox'] as const) {
+      const hash = streamingHash(name);
+      assert.equal(await hash.digest(), expected(name, new Uint8Array(0)));
+    }
+  });
+
+  it('copies the bytes: a caller that refills its buffer after each update still gets the right digest', async () => {
+    const buffer = Buffer.alloc(256 * 1024);
+    const all: Buffer[] = [];
+    const hash = streamingHash('sha256');
+    assert.equal(hash.offThread, true);
+    for (let i = 0; i < 64; i++) {
+      buffer.fill(i * 7 + 1);
+      all.push(Buffer.from(buffer));
+      const wait = hash.update(buffer);
+      if (wait) await wait;
+    }
+    assert.equal(await hash.digest(), expected('sha256', Buffer.concat(all)));
+  });
+
+  it('updates not awaited queue in order', async () => {
+    const data = randomBytes(12 * MiB);
+    const hash = streamingHash('sha1');
+    const waits: Array<Promise<void> | undefined> = [];
+    for (let offset = 0; offset < data.length; offset += MiB)
+      waits.push(hash.update(data.subarray(offset, offset + MiB)));
+    assert.ok(
+      waits.some((w) => w !== undefined),
+      'twelve MiB at once overfill a 4 MiB ring',
+    );
+    assert.equal(await hash.digest(), expected('sha1', data));
+  });
+
+  it('a released job frees its thread for the next one, which starts from nothing', async () => {
+    const first = streamingHash('md5');
+    assert.equal(first.offThread, true);
+    await feed(first, randomBytes(5 * MiB), [MiB]);
+    first.release();
+    first.release();
+    const data = randomBytes(3 * MiB);
+    // The thread is free once it has seen the release: at most a moment later.
+    let second = streamingHash('md5');
+    for (let i = 0; !second.offThread && i < 100; i++) {
+      second.release();
+      await new Promise((r) => setTimeout(r, 10));
+      second = streamingHash('md5');
+    }
+    assert.equal(second.offThread, true);
+    await feed(second, data, [100_000]);
+    assert.equal(await second.digest(), expected('md5', data));
+    assert.throws(() => second.update(data), /after digest/);
+  });
+
+  it('more jobs than threads: the others hash on this thread, every digest right', async () => {
+    setHashThreads(1);
+    const inputs = Array.from({ length: 4 }, () => randomBytes(2 * MiB + 17));
+    const hashes = inputs.map(() => streamingHash('sha1'));
+    assert.deepEqual(
+      hashes.map((h) => h.offThread),
+      [true, false, false, false],
+    );
+    await Promise.all(hashes.map((h, i) => feed(h, inputs[i]!, [64 * 1024])));
+    const digests = await Promise.all(hashes.map((h) => h.digest()));
+    assert.deepEqual(
+      digests,
+      inputs.map((d) => expected('sha1', d)),
+    );
+  });
+
+  it('small inputs and a limit of 0 stay on this thread', async () => {
+    const small = streamingHash('sha1', { expectedBytes: THREAD_MIN_BYTES - 1 });
+    assert.equal(small.offThread, false);
+    small.update(Buffer.from('abc'));
+    assert.equal(await small.digest(), expected('sha1', Buffer.from('abc')));
+    setHashThreads(0);
+    const data = randomBytes(3 * MiB);
+    const inline = streamingHash('dropbox');
+    assert.equal(inline.offThread, false);
+    await feed(inline, data, [MiB - 1]);
+    assert.equal(await inline.digest(), expected('dropbox', data));
+    assert.throws(() => setHashThreads(-1), RangeError);
+  });
+
+  it('a process whose hashing thread is idle exits by itself', () => {
+    const module = fileURLToPath(new URL('../../src/core/transfer/hash-thread.ts', import.meta.url));
+    const script = `
+      import { streamingHash } from ${JSON.stringify(module)};
+      const h = streamingHash('sha1');
+      h.update(new Uint8Array(3 << 20));
+      console.log(h.offThread, await h.digest());
+    `;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(run.error, undefined, 'the process did not exit within 60 s');
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(
+      run.stdout.trim(),
+      `true ${createHash('sha1')
+        .update(new Uint8Array(3 << 20))
+        .digest('hex')}`,
+    );
+  });
+});
