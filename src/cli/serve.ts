@@ -50,6 +50,8 @@ interface SavedState {
  */
 export async function startEmulators(options: ServeOptions): Promise<RunningEmulators> {
   const servers: Array<{ service: string; server: EmulatorServer; emulator: ServiceEmulator }> = [];
+  /** The server being set up: stopped too when its set-up fails (its timers, any listener it opened). */
+  let starting: EmulatorServer | undefined;
   let port = options.port;
   try {
     for (const service of options.services) {
@@ -64,16 +66,18 @@ export async function startEmulators(options: ServeOptions): Promise<RunningEmul
         port,
         ...(data ? { dataDir: join(data, 'blobs'), consecutivePorts: true } : {}),
       });
+      starting = server;
       const emulator = entry.create({ autoApprove: options.autoApprove });
       emulator.install(server);
       registerSignIns(emulator, options);
       if (data) await loadState(service, emulator, server, data);
       await server.start();
       servers.push({ service, server, emulator });
+      starting = undefined;
       if (port) port = data ? port + PORTS_PER_SERVICE : 0;
     }
   } catch (e) {
-    await Promise.all(servers.map((s) => s.server.stop()));
+    await Promise.all([...servers.map((s) => s.server.stop()), starting?.stop()]);
     throw e;
   }
   return {

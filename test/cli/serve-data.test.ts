@@ -4,6 +4,7 @@
  * copied before are there with the same bytes.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { main } from '../../src/cli/main.js';
 import { remoteOptionsFor, startEmulators } from '../../src/cli/serve.js';
-import { MIXED, makeTree, SERVICES } from './helpers.js';
+import { MIXED, makeTree, ROOT, SERVICES, TSX } from './helpers.js';
 
 /** A free port with room for the 40 consecutive ports four services take. */
 async function freeBasePort(): Promise<number> {
@@ -99,5 +100,57 @@ describe('cloudstorage serve --data', () => {
     } finally {
       await second.stop();
     }
+  });
+
+  it('a start that fails on a port in use leaves nothing open: the process exits by itself', async () => {
+    // In a child process, so that a listener left open shows as a process that does not exit (the old
+    // code: the test above retries on EADDRINUSE, and its test process then never exited).
+    const dir = await mkdtemp(join(tmpdir(), 'serve-data-'));
+    dirs.push(dir);
+    const script = `
+      import { createServer } from 'node:net';
+      import { startEmulators } from ${JSON.stringify(join(ROOT, 'src/cli/serve.js'))};
+      const listen = (port) => new Promise((resolve, reject) => {
+        const s = createServer().once('error', reject).listen(port, '127.0.0.1', () => resolve(s));
+      });
+      const close = (s) => new Promise((resolve) => s.close(() => resolve()));
+      for (let attempt = 0; ; attempt++) {
+        const probe = await listen(0);
+        const base = probe.address().port;
+        await close(probe);
+        if (base + 40 >= 65535) continue;
+        // Dropbox's second host (box takes base .. base + 9): box and Dropbox's first host listen first.
+        const blocker = await listen(base + 11).catch((e) => {
+          if (e.code !== 'EADDRINUSE' || attempt === 10) throw e;
+        });
+        if (!blocker) continue;
+        try {
+          await startEmulators({
+            services: ${JSON.stringify(SERVICES)}, autoApprove: true, port: base,
+            dataDir: ${JSON.stringify(join(dir, 'data'))},
+          });
+          console.log('started');
+        } catch (e) {
+          console.log(e.code);
+        }
+        await close(blocker);
+        break;
+      }
+    `;
+    const child = spawn(process.execPath, ['--import', TSX, '--input-type=module', '-e', script], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => (output += c));
+    child.stderr.on('data', (c: Buffer) => (output += c));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('exit', (c, s) => resolve([c, s])),
+    );
+    clearTimeout(killer);
+    assert.equal(signal, null, `the child did not exit within 30 s (killed); output: ${output}`);
+    assert.equal(code, 0, output);
+    assert.equal(output.trim(), 'EADDRINUSE');
   });
 });

@@ -259,45 +259,63 @@ export class EmulatorServer {
     this.closers.push(closer);
   }
 
+  /**
+   * Opens every host's listener. When one cannot listen (EADDRINUSE on a fixed port), the ones already
+   * listening are closed before the error is thrown: a failed start leaves no listener open (nothing would
+   * ever close it, and it would keep the process alive).
+   */
   async start(): Promise<this> {
     if (this.hosts.size === 0) this.host('api');
     let first = true;
     let next = this.options.port ?? 0;
-    for (const h of this.hosts.values()) {
-      const listener = (req: IncomingMessage, res: ServerResponse) => void this.handle(h, req, res);
-      const server = this.options.tls
-        ? createHttpsServer(this.options.tls, listener)
-        : createHttpServer(listener);
-      server.keepAliveTimeout = 5_000;
-      const port = first || (this.options.consecutivePorts && next) ? next : 0;
-      if (next) next++;
-      first = false;
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, LOOPBACK, () => resolve());
-      });
-      const { port: actual } = server.address() as AddressInfo;
-      h.server = server;
-      h.url = `${this.options.tls ? 'https' : 'http'}://${LOOPBACK}:${actual}`;
+    try {
+      for (const h of this.hosts.values()) {
+        const listener = (req: IncomingMessage, res: ServerResponse) => void this.handle(h, req, res);
+        const server = this.options.tls
+          ? createHttpsServer(this.options.tls, listener)
+          : createHttpServer(listener);
+        server.keepAliveTimeout = 5_000;
+        const port = first || (this.options.consecutivePorts && next) ? next : 0;
+        if (next) next++;
+        first = false;
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, LOOPBACK, () => resolve());
+        });
+        const { port: actual } = server.address() as AddressInfo;
+        h.server = server;
+        h.url = `${this.options.tls ? 'https' : 'http'}://${LOOPBACK}:${actual}`;
+      }
+    } catch (e) {
+      await this.closeListeners();
+      for (const h of this.hosts.values()) h.url = '';
+      throw e;
     }
     this.started = true;
     return this;
+  }
+
+  /** Closes every host's listener and its connections (their URLs stay, for messages after stop). */
+  private async closeListeners(): Promise<void> {
+    await Promise.all(
+      [...this.hosts.values()].map(
+        (h) =>
+          new Promise<void>((resolve) => {
+            const server = h.server;
+            h.server = undefined;
+            if (!server) return resolve();
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
   }
 
   async stop(): Promise<void> {
     this.started = false;
     for (const end of [...this.delays]) end();
     for (const close of this.closers.splice(0)) await close();
-    await Promise.all(
-      [...this.hosts.values()].map(
-        (h) =>
-          new Promise<void>((resolve) => {
-            if (!h.server) return resolve();
-            h.server.close(() => resolve());
-            h.server.closeAllConnections();
-          }),
-      ),
-    );
+    await this.closeListeners();
     await this.blobs.close();
   }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { request } from 'undici';
@@ -145,6 +146,54 @@ describe('EmulatorServer', () => {
     assert.equal(dl.statusCode, 503);
     await dl.body.dump();
     assert.equal(server.faults.pending, 0);
+  });
+});
+
+/** Listens on 127.0.0.1:`port` (0: a free one); rejects with the listen error (EADDRINUSE). */
+function listenOn(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(port, '127.0.0.1', () => resolve(s));
+  });
+}
+
+const closeServer = (s: Server) => new Promise<void>((resolve) => s.close(() => resolve()));
+
+describe('EmulatorServer start on a port in use', () => {
+  it('closes the listeners it had opened, so nothing keeps the process alive; a later start works', async () => {
+    // A free port P whose next one, P + 1, this test holds: the second host cannot listen.
+    let base = 0;
+    let blocker: Server | undefined;
+    for (let attempt = 0; !blocker; attempt++) {
+      const probe = await listenOn(0);
+      base = (probe.address() as { port: number }).port;
+      await closeServer(probe);
+      if (base >= 65535) continue;
+      blocker = await listenOn(base + 1).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EADDRINUSE' || attempt === 10) throw e;
+        return undefined;
+      });
+    }
+    const server = new EmulatorServer({ port: base, consecutivePorts: true });
+    server.host('api').router.get('/ping', (_req, res) => sendJson(res, 200, {}));
+    server.host('upload');
+    try {
+      await assert.rejects(server.start(), { code: 'EADDRINUSE' });
+      // The first host listened on P before the second failed; it is closed again (the old code left it
+      // open: nothing could ever close it, and the process never exited).
+      await closeServer(await listenOn(base));
+      assert.throws(() => server.url('api'), /not listening/);
+      await closeServer(blocker);
+      await server.start();
+      assert.equal(server.url('upload'), `http://127.0.0.1:${base + 1}`);
+      const res = await request(`${server.url('api')}/ping`);
+      assert.equal(res.statusCode, 200);
+      await res.body.dump();
+    } finally {
+      if (blocker.listening) await closeServer(blocker);
+      await server.stop();
+    }
   });
 });
 
