@@ -50,6 +50,27 @@ describe('streamingHash', () => {
     });
   }
 
+  for (const threads of [1, 0]) {
+    it(`part digests (${threads ? 'off the thread' : 'on this thread'}): the SHA-1 of every part, the last shorter, next to the whole digest`, async () => {
+      setHashThreads(threads);
+      const partSize = MiB + 7;
+      const data = randomBytes(5 * partSize + 3);
+      const hash = streamingHash('sha256', { partSize });
+      assert.equal(hash.offThread, threads > 0);
+      // Asked for before its bytes are in: answers once they are.
+      const early = hash.part(0);
+      await feed(hash, data, [300_001, 2 * MiB]);
+      assert.equal(await early, createHash('sha1').update(data.subarray(0, partSize)).digest('hex'));
+      const digest = await hash.digest();
+      assert.equal(digest, expected('sha256', data));
+      for (let i = 1; i <= 5; i++) {
+        const slice = data.subarray(i * partSize, Math.min(data.length, (i + 1) * partSize));
+        assert.equal(await hash.part(i), createHash('sha1').update(slice).digest('hex'), `part ${i}`);
+      }
+      await assert.rejects(hash.part(6), /no such part/);
+    });
+  }
+
   it('the empty input hashes as nothing', async () => {
     for (const name of ['md5', 'sha1', 'dropbox'] as const) {
       const hash = streamingHash(name);

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { DropboxContentHasher } from './hash.js';
 
 /** The digests a {@link StreamingHash} computes: node's `md5`, `sha1`, `sha256`, and Dropbox's content hash. */
 export type StreamingHashName = 'md5' | 'sha1' | 'sha256' | 'dropbox';
@@ -19,6 +18,12 @@ export interface StreamingHash {
   update(data: Uint8Array): Promise<void> | undefined;
   /** Lowercase hex digest of every byte handed on. */
   digest(): Promise<string>;
+  /**
+   * With `partSize`: the SHA-1 (hex) of part `index` (0-based) of that many bytes, once its bytes are in; the
+   * last, shorter part's at `digest()`. Each part's digest is handed out once. Rejects for a part past the
+   * end, and after `release()`.
+   */
+  part(index: number): Promise<string>;
   /** Gives the hash up (a failed download): frees its thread. Safe to call after `digest()` and twice. */
   release(): void;
   /** Whether the hash runs on a worker thread (for tests and benchmarks). */
@@ -31,6 +36,8 @@ export interface StreamingHashOptions {
    * where a few kilobytes cost less than a round trip to another one.
    */
   expectedBytes?: number;
+  /** Also the SHA-1 of every part of this many bytes (see {@link StreamingHash.part}); 0 or absent: none. */
+  partSize?: number;
 }
 
 /** Below this many expected bytes, a hash is computed on the calling thread. */
@@ -69,21 +76,20 @@ const DONE = 1;
 const ABANDONED = 2;
 
 /**
- * The thread's program, run with `eval` so that it needs no file of its own next to the compiled module
- * (the package can be bundled, and tests run the TypeScript source). One job at a time: hash the ring's
- * bytes as the writer adds them, until the writer is done (post the digest) or gives up.
+ * How a job hashes, as JavaScript source: run by the hashing threads and, through `new Function`, by this
+ * thread when no hashing thread is free, so both compute the digests with the same code.
+ * `jobHasher(createHash, job, onPart)` returns `{ update(bytes), digest() }`: the digest (hex) of
+ * `job.algorithm` over every byte (`dropbox`: SHA-256 of the SHA-256 of each 4 MiB block), and, when
+ * `job.partSize` > 0, `onPart(index, hex)` with the SHA-1 of each part of that size as soon as it is complete
+ * (the last, shorter part at `digest()`).
  */
-const THREAD_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const ring = new Uint8Array(workerData.ring);
-const ctrl = new Int32Array(workerData.ctrl);
-const BLOCK = 4 * 1024 * 1024;
-function hasher(name) {
+const HASHING_SOURCE = `
+function plainHasher(createHash, name) {
   if (name !== 'dropbox') {
     const h = createHash(name);
     return { update: (b) => h.update(b), digest: () => h.digest('hex') };
   }
+  const BLOCK = 4 * 1024 * 1024;
   const overall = createHash('sha256');
   let block = createHash('sha256');
   let fill = 0;
@@ -103,8 +109,45 @@ function hasher(name) {
     },
   };
 }
+function jobHasher(createHash, job, onPart) {
+  const whole = plainHasher(createHash, job.algorithm);
+  const size = job.partSize || 0;
+  if (size <= 0) return whole;
+  let part = createHash('sha1');
+  let fill = 0;
+  let index = 0;
+  return {
+    update(b) {
+      whole.update(b);
+      for (let off = 0; off < b.length; ) {
+        const take = Math.min(size - fill, b.length - off);
+        part.update(b.subarray(off, off + take));
+        fill += take;
+        off += take;
+        if (fill === size) { onPart(index++, part.digest('hex')); part = createHash('sha1'); fill = 0; }
+      }
+    },
+    digest() {
+      if (fill > 0) onPart(index++, part.digest('hex'));
+      return whole.digest();
+    },
+  };
+}
+`;
+
+/**
+ * The thread's program, run with `eval` so that it needs no file of its own next to the compiled module
+ * (the package can be bundled, and tests run the TypeScript source). One job at a time: hash the ring's
+ * bytes as the writer adds them, until the writer is done (post the digest) or gives up.
+ */
+const THREAD_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const ring = new Uint8Array(workerData.ring);
+const ctrl = new Int32Array(workerData.ctrl);
+${HASHING_SOURCE}
 parentPort.on('message', (job) => {
-  const h = hasher(job.algorithm);
+  const h = jobHasher(createHash, job, (part, digest) => parentPort.postMessage({ id: job.id, part, digest }));
   let pos = 0;
   for (;;) {
     const seen = Atomics.load(ctrl, ${WRITES});
@@ -133,14 +176,33 @@ parentPort.on('message', (job) => {
 });
 `;
 
+interface JobHasher {
+  update(data: Uint8Array): void;
+  digest(): string;
+}
+type JobHasherFactory = (
+  hash: typeof createHash,
+  job: { algorithm: StreamingHashName; partSize?: number },
+  onPart: (index: number, digest: string) => void,
+) => JobHasher;
+
+/** {@link HASHING_SOURCE} for this thread. */
+const jobHasher = new Function(`${HASHING_SOURCE}\nreturn jobHasher;`)() as JobHasherFactory;
+
+/** What a thread's job reports to its hash. */
+interface JobListener {
+  id: number;
+  onPart(index: number, digest: string): void;
+  onEnd(digest: string | undefined): void;
+  onFailure(err: Error): void;
+}
+
 /** A hashing thread with its ring; one job at a time. */
 class HashThread {
   readonly ring = new Uint8Array(new SharedArrayBuffer(RING_BYTES));
   readonly ctrl = new Int32Array(new SharedArrayBuffer(5 * Int32Array.BYTES_PER_ELEMENT));
   private readonly worker: Worker;
-  private job:
-    | { id: number; resolve: (digest: string | undefined) => void; reject: (e: Error) => void }
-    | undefined;
+  private job: JobListener | undefined;
   private nextId = 0;
   broken = false;
 
@@ -156,18 +218,22 @@ class HashThread {
     });
     // An idle thread must not keep the process alive; a thread with a job is waited for by its caller.
     this.worker.unref();
-    this.worker.on('message', (m: { id: number; digest?: string }) => {
+    this.worker.on('message', (m: { id: number; part?: number; digest?: string }) => {
       const job = this.job;
       if (!job || job.id !== m.id) return;
+      if (m.part !== undefined) {
+        job.onPart(m.part, m.digest!);
+        return;
+      }
       this.job = undefined;
       this.worker.unref();
-      job.resolve(m.digest);
+      job.onEnd(m.digest);
     });
     const fail = (err: Error) => {
       this.broken = true;
       const job = this.job;
       this.job = undefined;
-      job?.reject(err);
+      job?.onFailure(err);
     };
     this.worker.on('error', fail);
     this.worker.on('exit', (code) => fail(new Error(`the hashing thread exited (code ${code})`)));
@@ -177,17 +243,14 @@ class HashThread {
     return this.job !== undefined;
   }
 
-  /** Starts a job; resolves with its digest (undefined when it was given up). */
-  start(algorithm: StreamingHashName): Promise<string | undefined> {
+  /** Starts a job; `listener` hears its part digests and its end. */
+  start(algorithm: StreamingHashName, partSize: number, listener: Omit<JobListener, 'id'>): void {
     Atomics.store(this.ctrl, FILL, 0);
     Atomics.store(this.ctrl, STATE, RUNNING);
     const id = ++this.nextId;
-    const result = new Promise<string | undefined>((resolve, reject) => {
-      this.job = { id, resolve, reject };
-    });
+    this.job = { id, ...listener };
     this.worker.ref();
-    this.worker.postMessage({ id, algorithm });
-    return result;
+    this.worker.postMessage({ id, algorithm, partSize });
   }
 
   /** Tells the thread that bytes are in (or that the job is done or given up), waking it if it sleeps. */
@@ -234,38 +297,95 @@ export function streamingHash(
   algorithm: StreamingHashName,
   options: StreamingHashOptions = {},
 ): StreamingHash {
+  const partSize = options.partSize ?? 0;
+  if (!Number.isSafeInteger(partSize) || partSize < 0)
+    throw new RangeError('partSize must be a whole number ≥ 0');
   const small = options.expectedBytes !== undefined && options.expectedBytes < THREAD_MIN_BYTES;
   const thread = small || poolLimit === 0 ? undefined : idleThread();
-  return thread ? new ThreadedHash(thread, algorithm) : new InlineHash(algorithm);
+  return thread ? new ThreadedHash(thread, algorithm, partSize) : new InlineHash(algorithm, partSize);
+}
+
+/** The part digests of a hash as they come, and who waits for which. */
+class PartDigests {
+  private readonly known = new Map<number, string>();
+  private readonly waiting = new Map<
+    number,
+    Array<{ resolve: (d: string) => void; reject: (e: Error) => void }>
+  >();
+  private closed: Error | undefined;
+
+  add(index: number, digest: string): void {
+    this.known.set(index, digest);
+    for (const w of this.waiting.get(index) ?? []) w.resolve(digest);
+    this.waiting.delete(index);
+  }
+
+  get(index: number): Promise<string> {
+    const digest = this.known.get(index);
+    if (digest !== undefined) {
+      // Handed out once: the map does not grow with the number of parts.
+      this.known.delete(index);
+      return Promise.resolve(digest);
+    }
+    if (this.closed) return Promise.reject(this.closed);
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(index) ?? [];
+      list.push({
+        resolve: (d) => {
+          this.known.delete(index);
+          resolve(d);
+        },
+        reject,
+      });
+      this.waiting.set(index, list);
+    });
+  }
+
+  /** No more parts: whoever still waits hears `why`. */
+  close(why: Error): void {
+    this.closed = why;
+    for (const list of this.waiting.values()) for (const w of list) w.reject(why);
+    this.waiting.clear();
+  }
 }
 
 class InlineHash implements StreamingHash {
   readonly offThread = false;
-  private readonly hash: { update(data: Uint8Array): unknown; digest(): string };
+  private readonly hash: JobHasher;
+  private readonly parts = new PartDigests();
+  private result: string | undefined;
 
-  constructor(algorithm: StreamingHashName) {
-    if (algorithm === 'dropbox') this.hash = new DropboxContentHasher();
-    else {
-      const h = createHash(algorithm);
-      this.hash = { update: (d) => h.update(d), digest: () => h.digest('hex') };
-    }
+  constructor(algorithm: StreamingHashName, partSize: number) {
+    this.hash = jobHasher(createHash, { algorithm, partSize }, (i, d) => this.parts.add(i, d));
   }
 
   update(data: Uint8Array): undefined {
+    if (this.result !== undefined) throw new Error('update after digest()');
     this.hash.update(data);
     return undefined;
   }
 
-  digest(): Promise<string> {
-    return Promise.resolve(this.hash.digest());
+  part(index: number): Promise<string> {
+    return this.parts.get(index);
   }
 
-  release(): void {}
+  digest(): Promise<string> {
+    if (this.result === undefined) {
+      this.result = this.hash.digest();
+      this.parts.close(new Error('no such part: the data ended before it'));
+    }
+    return Promise.resolve(this.result);
+  }
+
+  release(): void {
+    this.parts.close(new Error('the hash was released'));
+  }
 }
 
 class ThreadedHash implements StreamingHash {
   readonly offThread = true;
   private readonly result: Promise<string | undefined>;
+  private readonly parts = new PartDigests();
   private writePos = 0;
   /** Bytes put in the ring since the thread was last told. */
   private untold = 0;
@@ -277,8 +397,25 @@ class ThreadedHash implements StreamingHash {
   constructor(
     private readonly thread: HashThread,
     algorithm: StreamingHashName,
+    partSize: number,
   ) {
-    this.result = thread.start(algorithm);
+    this.result = new Promise<string | undefined>((resolve, reject) => {
+      thread.start(algorithm, partSize, {
+        onPart: (index, digest) => this.parts.add(index, digest),
+        onEnd: (digest) => {
+          this.parts.close(
+            new Error(
+              digest === undefined ? 'the hash was released' : 'no such part: the data ended before it',
+            ),
+          );
+          resolve(digest);
+        },
+        onFailure: (err) => {
+          this.parts.close(err);
+          reject(err);
+        },
+      });
+    });
     this.result.catch(() => {});
   }
 
@@ -297,6 +434,12 @@ class ThreadedHash implements StreamingHash {
         this.queued--;
       });
     return this.pending;
+  }
+
+  part(index: number): Promise<string> {
+    // The thread may be asleep with the part's last bytes in the ring.
+    if (!this.finished && this.untold > 0) this.tell();
+    return this.parts.get(index);
   }
 
   async digest(): Promise<string> {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { createExclusive, discardPendingWrites, tempPathFor } from '../atomic-file.js';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 import { STREAM_BUFFER_BYTES } from '../stream-buffer.js';
+import { streamingHash } from './hash-thread.js';
 import type { UploadSource } from './source.js';
 
 /**
@@ -23,48 +23,55 @@ export interface HashedPart {
   release(): Promise<void>;
 }
 
-/** The whole data's bytes as they are read, in order (a whole-file digest next to the parts' ones). */
-export type ChunkObserver = (chunk: Uint8Array) => void;
+/** Hears the SHA-1 (hex) of the whole data once the last part is cut (a commit's whole-file digest). */
+export type WholeSha1 = (sha1Hex: string) => void;
 
 /**
  * The parts of a repeatable source (a file, bytes) of exactly `partSize` bytes (the last may be shorter),
  * hashed in one read front to back; each part is sent later from its own range, so nothing is buffered.
+ * The part and whole-data SHA-1s are computed on a hashing thread when one is free (core streamingHash):
+ * this thread only reads and copies.
  */
 export async function* rangeParts(
   source: UploadSource,
   partSize: number,
-  observe?: ChunkObserver,
+  whole?: WholeSha1,
 ): AsyncGenerator<HashedPart> {
   if (partSize <= 0) throw new RangeError('partSize must be positive');
+  const hash = streamingHash('sha1', {
+    partSize,
+    ...(source.size !== undefined ? { expectedBytes: source.size } : {}),
+  });
+  let index = 0;
   let start = 0;
-  let length = 0;
-  let hash = createHash('sha1');
-  const cut = (): HashedPart => {
+  let fill = 0;
+  const cut = async (length: number): Promise<HashedPart> => {
     const from = start;
     const to = start + length;
-    const part = {
+    start = to;
+    return {
       length,
-      sha1: hash.digest('hex'),
+      sha1: await hash.part(index++),
       open: () => source.open(from, to),
       release: async () => {},
     };
-    start = to;
-    length = 0;
-    hash = createHash('sha1');
-    return part;
   };
-  for await (const chunk of source.open(0) as AsyncIterable<Uint8Array>) {
-    observe?.(chunk);
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take = Math.min(partSize - length, chunk.length - offset);
-      hash.update(chunk.subarray(offset, offset + take));
-      length += take;
-      offset += take;
-      if (length === partSize) yield cut();
+  try {
+    for await (const chunk of source.open(0) as AsyncIterable<Uint8Array>) {
+      const wait = hash.update(chunk);
+      if (wait) await wait;
+      fill += chunk.length;
+      while (fill >= partSize) {
+        fill -= partSize;
+        yield await cut(partSize);
+      }
     }
+    const digest = await hash.digest();
+    if (fill > 0) yield await cut(fill);
+    whole?.(digest);
+  } finally {
+    hash.release();
   }
-  if (length > 0) yield cut();
 }
 
 /**
@@ -82,10 +89,13 @@ export async function* spooledParts(
   source: AsyncIterable<Uint8Array> | Readable,
   partSize: number,
   dir = '',
-  observe?: ChunkObserver,
+  whole?: WholeSha1,
 ): AsyncGenerator<HashedPart> {
   if (partSize <= 0) throw new RangeError('partSize must be positive');
   const folder = dir || tmpdir();
+  // The parts' and the whole data's SHA-1s, on a hashing thread when one is free.
+  const hash = streamingHash('sha1', { partSize });
+  let index = 0;
   let filling: PartWriter | undefined;
   // Parts handed out and not released yet: when the consumer stops early (a failed upload), they go too.
   const outstanding = new Set<HashedPart>();
@@ -103,7 +113,8 @@ export async function* spooledParts(
   };
   try {
     for await (const chunk of source as AsyncIterable<Uint8Array>) {
-      observe?.(chunk);
+      const wait = hash.update(chunk);
+      if (wait) await wait;
       let offset = 0;
       while (offset < chunk.length) {
         filling ??= await PartWriter.create(folder);
@@ -111,19 +122,22 @@ export async function* spooledParts(
         await filling.write(chunk.subarray(offset, offset + take));
         offset += take;
         if (filling.length === partSize) {
-          const part = handOut(await filling.finish());
+          const part = handOut(await filling.finish(await hash.part(index++)));
           filling = undefined;
           yield part;
         }
       }
     }
+    const digest = await hash.digest();
     if (filling && filling.length > 0) {
-      const part = handOut(await filling.finish());
+      const part = handOut(await filling.finish(await hash.part(index++)));
       filling = undefined;
       yield part;
     }
+    whole?.(digest);
     completed = true;
   } finally {
+    hash.release();
     await filling?.discard();
     if (!completed) await Promise.all([...outstanding].map((part) => part.release()));
   }
@@ -132,7 +146,6 @@ export async function* spooledParts(
 /** The temporary file of the part being filled. */
 class PartWriter {
   length = 0;
-  private readonly hash = createHash('sha1');
 
   private constructor(
     private readonly path: string,
@@ -154,7 +167,6 @@ class PartWriter {
   }
 
   async write(bytes: Uint8Array): Promise<void> {
-    this.hash.update(bytes);
     this.length += bytes.length;
     if (this.stream.write(bytes)) return;
     await new Promise<void>((resolve, reject) => {
@@ -171,13 +183,13 @@ class PartWriter {
     });
   }
 
-  async finish(): Promise<HashedPart> {
+  /** Closes the file; `sha1` is the part's digest (hex), computed by the caller's hash. */
+  async finish(sha1: string): Promise<HashedPart> {
     await new Promise<void>((resolve, reject) => {
       this.stream.once('error', (err) => reject(this.failure(err)));
       this.stream.end(() => resolve());
     });
     const { path, length } = this;
-    const sha1 = this.hash.digest('hex');
     let released: Promise<void> | undefined;
     return {
       length,

@@ -2,7 +2,14 @@ export { fixedSizeParts, readAhead, runParallel } from './chunks.js';
 export { deliverBody } from './deliver.js';
 export { type Fragment, FragmentFeed, type FragmentFeedOptions, type FragmentHashing } from './fragments.js';
 export { DROPBOX_HASH_BLOCK, DropboxContentHasher, HashingStream, type HashName, hashBytes } from './hash.js';
-export { type ChunkObserver, type HashedPart, rangeParts, spooledParts } from './hashed-parts.js';
+export {
+  type StreamingHash,
+  type StreamingHashName,
+  type StreamingHashOptions,
+  setHashThreads,
+  streamingHash,
+} from './hash-thread.js';
+export { type HashedPart, rangeParts, spooledParts, type WholeSha1 } from './hashed-parts.js';
 export { sessionRandomness } from './session-randomness.js';
 export { type DownloadSink, type DownloadTarget, openDownloadSink } from './sink.js';
 export {

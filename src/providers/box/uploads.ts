@@ -401,8 +401,10 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
     const sessionId = session.id || sessionIdOf(resumeUrl);
     randomness = await sessionRandomness(encryption, `cloudstorage box upload session ${sessionId}`);
   }
-  const whole = createHash('sha1');
-  const observe = (chunk: Uint8Array) => whole.update(chunk);
+  let wholeSha1 = '';
+  const observe = (sha1Hex: string) => {
+    wholeSha1 = sha1Hex;
+  };
   const partSize = session.part_size;
   const data = source.repeatable && !encryption ? undefined : openUploadBytes(source, encryption, randomness);
   const concurrency = ctx.settings.get('UploadConcurrency');
@@ -494,7 +496,7 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
   }
   tracker.finish();
 
-  const digest = whole.digest();
+  const digest = Buffer.from(wholeSha1, 'hex');
   const item = await sendReconciled(
     ctx.http,
     {
