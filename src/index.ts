@@ -32,6 +32,7 @@ export {
 export { CloudStorageError, ErrorCode, isCloudStorageError } from './core/errors.js';
 export type * from './core/events.js';
 export { JsonXPath } from './core/json-xpath.js';
+export { setHashThreads } from './core/transfer/hash-thread.js';
 export * as b2 from './providers/b2/index.js';
 export { B2ApiError, B2ErrorCode, BackblazeB2, type BackblazeB2Options } from './providers/b2/index.js';
 export * as box from './providers/box/index.js';

@@ -20,7 +20,10 @@ const [storePath, logPath, name, rounds, staleMs, firstHoldMs] = process.argv.sl
 ];
 const store = new FileTokenStore(storePath, { staleLockMs: Number(staleMs), lockTimeoutMs: 120_000 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const stamp = () => (performance.timeOrigin + performance.now()).toFixed(3);
+// The wall clock, which every process reads alike. (performance.timeOrigin is fixed per process at its start
+// and can be tens of milliseconds off between processes: a holder then seemed to enter before the previous
+// one had left, in the right order in the log.)
+const stamp = () => String(Date.now());
 
 for (let i = 0; i < Number(rounds); i++) {
   await store.withRefreshLock(async () => {
