@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { afterEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DropboxContentHasher } from '../../src/core/transfer/hash.js';
 import {
@@ -36,7 +36,8 @@ async function feed(hash: StreamingHash, data: Uint8Array, sizes: number[]): Pro
 }
 
 describe('streamingHash', () => {
-  afterEach(() => setHashThreads(1));
+  // One thread, whatever the machine's CPUs (the default is one fewer than those).
+  beforeEach(() => setHashThreads(1));
 
   for (const name of ['md5', 'sha1', 'sha256', 'dropbox'] as const) {
     it(`${name}: off the thread, over more than the ring, in odd and large pieces`, async () => {
@@ -158,7 +159,8 @@ describe('streamingHash', () => {
   it('a process whose hashing thread is idle exits by itself', () => {
     const module = fileURLToPath(new URL('../../src/core/transfer/hash-thread.ts', import.meta.url));
     const script = `
-      import { streamingHash } from ${JSON.stringify(module)};
+      import { setHashThreads, streamingHash } from ${JSON.stringify(module)};
+      setHashThreads(1);
       const h = streamingHash('sha1');
       h.update(new Uint8Array(3 << 20));
       console.log(h.offThread, await h.digest());

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { Agent, type Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 import type { CoreEvents, TypedEmitter } from '../events.js';
 import type { Redactor } from '../redact.js';
@@ -20,6 +20,7 @@ import {
   verifyServer,
 } from './tls.js';
 import { httpConnect, type TunnelReply } from './tunnel.js';
+import { Agent, Pool } from './undici.js';
 
 /** An HTTP proxy (the reference `proxy_*` properties), resolved from the connection options. */
 export interface ProxyConfig {

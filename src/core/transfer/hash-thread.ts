@@ -262,10 +262,11 @@ class HashThread {
 }
 
 const pool: HashThread[] = [];
-let poolLimit = Math.max(1, availableParallelism() - 1);
+// One CPU: no thread (it would only add the copying and the switches).
+let poolLimit = availableParallelism() - 1;
 
 /**
- * How many hashing threads the process may keep (default: one fewer than the CPUs, at least one); 0 hashes
+ * How many hashing threads the process may keep (default: one fewer than the CPUs, so none on one CPU); 0 hashes
  * everything on the calling thread. Threads above a lowered limit are left to finish their job.
  */
 export function setHashThreads(limit: number): void {
