@@ -1,13 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import {
-  enqueueCopy,
-  enqueueSync,
-  type QueueConnection,
-  queueStatus,
-  runWorker,
-  type TransferStatus,
-  waitForTransfer,
-} from '../../queue/index.js';
+import type { QueueConnection, TransferStatus } from '../../queue/index.js';
 import type { Remote } from '../../remote/types.js';
 import { withServiceParts } from '../../remote/with-parts.js';
 import { openRemote } from '../adapters.js';
@@ -16,6 +8,12 @@ import { CommandError, ExitCode, UsageError } from '../errors.js';
 import { parseLocation } from '../locations.js';
 import { formatBytes } from '../output.js';
 import type { Session } from '../session.js';
+
+/**
+ * The queue (BullMQ, ioredis), loaded by the commands that use it: every other command, and
+ * `cloudstorage --version`, starts without it.
+ */
+const queueModule = () => import('../../queue/index.js');
 
 /**
  * The distributed queue on the command line: `queue copy|sync SRC DST --queue redis://…` plans and
@@ -86,6 +84,7 @@ async function enqueue(
     ...(flags.partThreshold ? { partThreshold: flags.partThreshold } : {}),
     signal: session.signal,
   };
+  const { enqueueCopy, enqueueSync, waitForTransfer } = await queueModule();
   const t = await (mode === 'sync' ? enqueueSync : enqueueCopy)(src, dst, options);
   session.out.notice(
     `Transfer ${t.id}: ${t.files} file${t.files === 1 ? '' : 's'} (${formatBytes(t.bytes)}) enqueued${t.partedFiles ? `, ${t.partedFiles} in ${t.parts} parts` : ''}; ${t.skipped} already there${mode === 'sync' ? `; ${t.deletes} to delete after the copies` : ''}.`,
@@ -149,6 +148,7 @@ async function worker(
   }
   const remotes = await workerRemotes(session);
   try {
+    const { runWorker } = await queueModule();
     const running = await runWorker({
       connection,
       remotes,
@@ -176,6 +176,7 @@ async function worker(
 }
 
 async function status(session: Session, flags: { queue?: string; queueName?: string; transfer?: string }) {
+  const { queueStatus } = await queueModule();
   const s = await queueStatus(connectionOf(flags), flags.transfer ? { transfer: flags.transfer } : {});
   if (session.options.json) {
     session.out.data(JSON.stringify(s));
