@@ -126,6 +126,28 @@ describe('streamingHash', () => {
     assert.throws(() => second.update(data), /after digest/);
   });
 
+  it('bytes still queued when a hash is released never reach the next job on the same thread', async () => {
+    for (let round = 0; round < 5; round++) {
+      const first = streamingHash('sha1');
+      assert.equal(first.offThread, true);
+      const junk = randomBytes(12 * MiB);
+      // Not awaited: 8 MiB wait for room in the 4 MiB ring when the hash is given up.
+      for (let offset = 0; offset < junk.length; offset += MiB)
+        first.update(junk.subarray(offset, offset + MiB));
+      first.release();
+      let second = streamingHash('sha1');
+      for (let i = 0; !second.offThread && i < 200; i++) {
+        second.release();
+        await new Promise((r) => setImmediate(r));
+        second = streamingHash('sha1');
+      }
+      assert.equal(second.offThread, true);
+      const data = randomBytes(6 * MiB);
+      await feed(second, data, [256 * 1024]);
+      assert.equal(await second.digest(), expected('sha1', data), `round ${round}`);
+    }
+  });
+
   it('more jobs than threads: the others hash on this thread, every digest right', async () => {
     setHashThreads(1);
     const inputs = Array.from({ length: 4 }, () => randomBytes(2 * MiB + 17));

@@ -391,6 +391,7 @@ class ThreadedHash implements StreamingHash {
   /** Bytes put in the ring since the thread was last told. */
   private untold = 0;
   private finished = false;
+  private released = false;
   /** The copies waiting for room in the ring, in order (the bytes of later updates queue behind them). */
   private pending: Promise<void> = Promise.resolve();
   private queued = 0;
@@ -456,11 +457,16 @@ class ThreadedHash implements StreamingHash {
   release(): void {
     if (this.finished) return;
     this.finished = true;
+    this.released = true;
     this.thread.signal(ABANDONED);
   }
 
-  /** Copies what fits into the ring; returns the bytes that did not fit (undefined when all did). */
+  /**
+   * Copies what fits into the ring; returns the bytes that did not fit (undefined when all did). After
+   * `release()` it copies nothing: the thread may already hash another job's bytes from the same ring.
+   */
   private copy(data: Uint8Array): Uint8Array | undefined {
+    if (this.released) return undefined;
     const { ring, ctrl } = this.thread;
     let offset = 0;
     while (offset < data.length) {
