@@ -35,6 +35,17 @@ async function feed(hash: StreamingHash, data: Uint8Array, sizes: number[]): Pro
   }
 }
 
+/** A hash on the thread, once the thread has seen the previous test's job end (at most a moment later). */
+async function threaded(name: StreamingHashName): Promise<StreamingHash> {
+  for (let i = 0; i < 500; i++) {
+    const hash = streamingHash(name);
+    if (hash.offThread) return hash;
+    hash.release();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the hashing thread stayed busy');
+}
+
 describe('streamingHash', () => {
   // One thread, whatever the machine's CPUs (the default is one fewer than those).
   beforeEach(() => setHashThreads(1));
@@ -95,7 +106,7 @@ describe('streamingHash', () => {
 
   it('updates not awaited queue in order', async () => {
     const data = randomBytes(12 * MiB);
-    const hash = streamingHash('sha1');
+    const hash = await threaded('sha1');
     const waits: Array<Promise<void> | undefined> = [];
     for (let offset = 0; offset < data.length; offset += MiB)
       waits.push(hash.update(data.subarray(offset, offset + MiB)));
@@ -107,8 +118,7 @@ describe('streamingHash', () => {
   });
 
   it('a released job frees its thread for the next one, which starts from nothing', async () => {
-    const first = streamingHash('md5');
-    assert.equal(first.offThread, true);
+    const first = await threaded('md5');
     await feed(first, randomBytes(5 * MiB), [MiB]);
     first.release();
     first.release();
@@ -128,8 +138,7 @@ describe('streamingHash', () => {
 
   it('bytes still queued when a hash is released never reach the next job on the same thread', async () => {
     for (let round = 0; round < 5; round++) {
-      const first = streamingHash('sha1');
-      assert.equal(first.offThread, true);
+      const first = await threaded('sha1');
       const junk = randomBytes(12 * MiB);
       // Not awaited: 8 MiB wait for room in the 4 MiB ring when the hash is given up.
       for (let offset = 0; offset < junk.length; offset += MiB)
@@ -151,7 +160,9 @@ describe('streamingHash', () => {
   it('more jobs than threads: the others hash on this thread, every digest right', async () => {
     setHashThreads(1);
     const inputs = Array.from({ length: 4 }, () => randomBytes(2 * MiB + 17));
-    const hashes = inputs.map(() => streamingHash('sha1'));
+    (await threaded('sha1')).release();
+    await new Promise((r) => setTimeout(r, 200));
+    const hashes = [await threaded('sha1'), ...inputs.slice(1).map(() => streamingHash('sha1'))];
     assert.deepEqual(
       hashes.map((h) => h.offThread),
       [true, false, false, false],
