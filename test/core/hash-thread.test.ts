@@ -35,6 +35,20 @@ async function feed(hash: StreamingHash, data: Uint8Array, sizes: number[]): Pro
   }
 }
 
+/**
+ * A hash on the hashing thread, once the thread is free: a job given up is let go by the thread a moment
+ * later (after it has drained the ring, or started, for the first job of the process).
+ */
+async function threaded(name: StreamingHashName): Promise<StreamingHash> {
+  for (let i = 0; i < 500; i++) {
+    const hash = streamingHash(name);
+    if (hash.offThread) return hash;
+    hash.release();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('the hashing thread stayed busy for 5 s');
+}
+
 describe('streamingHash', () => {
   // One thread, whatever the machine's CPUs (the default is one fewer than those).
   beforeEach(() => setHashThreads(1));
@@ -95,7 +109,7 @@ describe('streamingHash', () => {
 
   it('updates not awaited queue in order', async () => {
     const data = randomBytes(12 * MiB);
-    const hash = streamingHash('sha1');
+    const hash = await threaded('sha1');
     const waits: Array<Promise<void> | undefined> = [];
     for (let offset = 0; offset < data.length; offset += MiB)
       waits.push(hash.update(data.subarray(offset, offset + MiB)));
@@ -107,19 +121,13 @@ describe('streamingHash', () => {
   });
 
   it('a released job frees its thread for the next one, which starts from nothing', async () => {
-    const first = streamingHash('md5');
-    assert.equal(first.offThread, true);
+    const first = await threaded('md5');
     await feed(first, randomBytes(5 * MiB), [MiB]);
     first.release();
     first.release();
     const data = randomBytes(3 * MiB);
     // The thread is free once it has seen the release: at most a moment later.
-    let second = streamingHash('md5');
-    for (let i = 0; !second.offThread && i < 100; i++) {
-      second.release();
-      await new Promise((r) => setTimeout(r, 10));
-      second = streamingHash('md5');
-    }
+    const second = await threaded('md5');
     assert.equal(second.offThread, true);
     await feed(second, data, [100_000]);
     assert.equal(await second.digest(), expected('md5', data));
@@ -128,19 +136,13 @@ describe('streamingHash', () => {
 
   it('bytes still queued when a hash is released never reach the next job on the same thread', async () => {
     for (let round = 0; round < 5; round++) {
-      const first = streamingHash('sha1');
-      assert.equal(first.offThread, true);
+      const first = await threaded('sha1');
       const junk = randomBytes(12 * MiB);
       // Not awaited: 8 MiB wait for room in the 4 MiB ring when the hash is given up.
       for (let offset = 0; offset < junk.length; offset += MiB)
         first.update(junk.subarray(offset, offset + MiB));
       first.release();
-      let second = streamingHash('sha1');
-      for (let i = 0; !second.offThread && i < 200; i++) {
-        second.release();
-        await new Promise((r) => setImmediate(r));
-        second = streamingHash('sha1');
-      }
+      const second = await threaded('sha1');
       assert.equal(second.offThread, true);
       const data = randomBytes(6 * MiB);
       await feed(second, data, [256 * 1024]);
@@ -151,7 +153,7 @@ describe('streamingHash', () => {
   it('more jobs than threads: the others hash on this thread, every digest right', async () => {
     setHashThreads(1);
     const inputs = Array.from({ length: 4 }, () => randomBytes(2 * MiB + 17));
-    const hashes = inputs.map(() => streamingHash('sha1'));
+    const hashes = [await threaded('sha1'), ...inputs.slice(1).map(() => streamingHash('sha1'))];
     assert.deepEqual(
       hashes.map((h) => h.offThread),
       [true, false, false, false],
