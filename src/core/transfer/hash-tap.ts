@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { pipeline, type Readable, Transform } from 'node:stream';
+import { PassThrough, pipeline, type Readable, Transform } from 'node:stream';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 
 /**
@@ -23,9 +23,10 @@ const COALESCE_BYTES = 1024 * 1024;
 /**
  * A pass-through that feeds every byte to a hash on the way to a download's destination, chunk by chunk as
  * they come (a file sink writes the queued chunks with one `writev`, so joining them here would only copy
- * every byte once more).
+ * every byte once more). Without a hasher (nothing to check), a plain pass-through.
  */
-export function hashTap(hasher: ByteHasher): Transform {
+export function hashTap(hasher: ByteHasher | undefined): Transform {
+  if (!hasher) return new PassThrough({ highWaterMark: 4 * COALESCE_BYTES });
   return new Transform({
     highWaterMark: 4 * COALESCE_BYTES,
     transform(chunk: Buffer, _enc, done) {
@@ -38,7 +39,7 @@ export function hashTap(hasher: ByteHasher): Transform {
 
 /**
  * A pass-through that hashes the bytes of an upload and hands them on in chunks of about 1 MiB (a stream
- * of small chunks is sent with a sixteenth of the socket writes; chunks of 1 MiB or more pass as they are).
+ * of small chunks is sent with a sixteenth of the socket writes; a chunk of 1 MiB or more passes as it is).
  */
 function coalescingHashTap(hasher: ByteHasher): Transform {
   let parts: Buffer[] = [];
@@ -52,11 +53,6 @@ function coalescingHashTap(hasher: ByteHasher): Transform {
   return new Transform({
     highWaterMark: 4 * COALESCE_BYTES,
     transform(chunk: Buffer, _enc, done) {
-      if (fill === 0 && chunk.length >= COALESCE_BYTES) {
-        hasher.update(chunk);
-        done(null, chunk);
-        return;
-      }
       hasher.update(chunk);
       parts.push(chunk);
       fill += chunk.length;

@@ -176,7 +176,7 @@ parentPort.on('message', (job) => {
 });
 `;
 
-interface JobHasher {
+export interface JobHasher {
   update(data: Uint8Array): void;
   digest(): string;
 }
@@ -188,6 +188,11 @@ type JobHasherFactory = (
 
 /** {@link HASHING_SOURCE} for this thread. */
 const jobHasher = new Function(`${HASHING_SOURCE}\nreturn jobHasher;`)() as JobHasherFactory;
+
+/** A hash computed on the calling thread, with the same code as the hashing threads (hex digest). */
+export function inlineHasher(algorithm: StreamingHashName): JobHasher {
+  return jobHasher(createHash, { algorithm }, () => {});
+}
 
 /** What a thread's job reports to its hash. */
 interface JobListener {
@@ -304,6 +309,20 @@ export function streamingHash(
   const small = options.expectedBytes !== undefined && options.expectedBytes < THREAD_MIN_BYTES;
   const thread = small || poolLimit === 0 ? undefined : idleThread();
   return thread ? new ThreadedHash(thread, algorithm, partSize) : new InlineHash(algorithm, partSize);
+}
+
+/** Runs `use` with a new {@link streamingHash} and releases the hash afterwards, whatever happens. */
+export async function withStreamingHash<T>(
+  algorithm: StreamingHashName,
+  options: StreamingHashOptions,
+  use: (hash: StreamingHash) => Promise<T>,
+): Promise<T> {
+  const hash = streamingHash(algorithm, options);
+  try {
+    return await use(hash);
+  } finally {
+    hash.release();
+  }
 }
 
 /** The part digests of a hash as they come, and who waits for which. */

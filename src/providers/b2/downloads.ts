@@ -1,5 +1,5 @@
 import { rm, stat } from 'node:fs/promises';
-import { PassThrough, Transform, type Writable } from 'node:stream';
+import { Transform, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import {
   CiphertextTempFile,
@@ -13,9 +13,8 @@ import type {
   HttpErrorInfo,
   HttpRequest,
 } from '../../core/http/index.js';
-import { STREAM_BUFFER_BYTES } from '../../core/stream-buffer.js';
 import { hashFilePrefix, hashTap } from '../../core/transfer/hash-tap.js';
-import { type StreamingHash, streamingHash } from '../../core/transfer/hash-thread.js';
+import { type StreamingHash, streamingHash, withStreamingHash } from '../../core/transfer/hash-thread.js';
 import { type DownloadTarget, openDownloadSink } from '../../core/transfer/index.js';
 import { trimSlash } from './api.js';
 import type { B2Context } from './context.js';
@@ -225,7 +224,7 @@ async function receive(
   destination: Writable,
   end: boolean,
 ): Promise<HttpDownloadResult> {
-  const tap = hash ? hashTap(hash) : new PassThrough({ highWaterMark: STREAM_BUFFER_BYTES });
+  const tap = hashTap(hash);
   // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
   const chain = (pipeline as (...streams: any[]) => Promise<void>)(tap, ...transforms, destination, { end });
   chain.catch(() => {});
@@ -345,12 +344,7 @@ async function rangedDownload(
  * on the fly (no resume: the reference resumes encrypted downloads only to a localFile).
  */
 async function encryptedDownload(call: Call, settings: EncryptionSettings): Promise<B2DownloadResult> {
-  const hash = streamingHash('sha1');
-  try {
-    return await receiveEncrypted(call, settings, hash);
-  } finally {
-    hash.release();
-  }
+  return withStreamingHash('sha1', {}, (hash) => receiveEncrypted(call, settings, hash));
 }
 
 async function receiveEncrypted(

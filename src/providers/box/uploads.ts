@@ -401,8 +401,9 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
     const sessionId = session.id || sessionIdOf(resumeUrl);
     randomness = await sessionRandomness(encryption, `cloudstorage box upload session ${sessionId}`);
   }
+  // The whole data's SHA-1 for the commit, from the same read that hashes the parts.
   let wholeSha1 = '';
-  const observe = (sha1Hex: string) => {
+  const onWholeSha1 = (sha1Hex: string) => {
     wholeSha1 = sha1Hex;
   };
   const partSize = session.part_size;
@@ -411,8 +412,8 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
   // The next parts are hashed (and spooled) while the current ones are sent.
   const hashed = readAhead(
     data
-      ? spooledParts(data, partSize, ctx.settings.get('TempPath'), observe)
-      : rangeParts(source, partSize, observe),
+      ? spooledParts(data, partSize, ctx.settings.get('TempPath'), onWholeSha1)
+      : rangeParts(source, partSize, onWholeSha1),
     concurrency,
     (part) => part.release(),
   );

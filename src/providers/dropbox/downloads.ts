@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { PassThrough, type Transform, type Writable } from 'node:stream';
+import type { Transform, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { CiphertextTempFile, createDecryptStream, type EncryptionSettings } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
@@ -11,9 +11,8 @@ import {
   enumMember,
   localPathExists,
 } from '../../core/provider.js';
-import { STREAM_BUFFER_BYTES } from '../../core/stream-buffer.js';
 import { hashFilePrefix, hashTap } from '../../core/transfer/hash-tap.js';
-import { type StreamingHash, streamingHash } from '../../core/transfer/hash-thread.js';
+import { type StreamingHash, streamingHash, withStreamingHash } from '../../core/transfer/hash-thread.js';
 import { type DownloadTarget, openDownloadSink } from '../../core/transfer/index.js';
 import { ACCEPTS, address } from './addressing.js';
 import { parseResultHeader } from './api.js';
@@ -220,7 +219,7 @@ async function receive(
   destination: Writable,
   end: boolean,
 ): Promise<HttpDownloadResult> {
-  const tap = hasher ? hashTap(hasher) : new PassThrough({ highWaterMark: STREAM_BUFFER_BYTES });
+  const tap = hashTap(hasher);
   // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
   const chain = (pipeline as (...streams: any[]) => Promise<void>)(tap, ...transforms, destination, { end });
   chain.catch(() => {});
@@ -265,12 +264,9 @@ async function encryptedDownload(
 ): Promise<DownloadResult> {
   const { ctx, signal } = call;
   const request = await ctx.api.downloadRequest('files/download', { path }, signal);
-  const hasher = streamingHash('dropbox', { expectedBytes: resource.size || undefined });
-  try {
-    return await receiveEncrypted(call, request, resource, settings, expectedHash, hasher);
-  } finally {
-    hasher.release();
-  }
+  return withStreamingHash('dropbox', { expectedBytes: resource.size || undefined }, (hasher) =>
+    receiveEncrypted(call, request, resource, settings, expectedHash, hasher),
+  );
 }
 
 async function receiveEncrypted(

@@ -1,5 +1,5 @@
 import { rm, stat } from 'node:fs/promises';
-import { PassThrough, type Transform, type Writable } from 'node:stream';
+import type { Transform, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import {
   CiphertextTempFile,
@@ -9,9 +9,8 @@ import {
 } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import type { DownloadResult as HttpDownloadResult, HttpRequest } from '../../core/http/index.js';
-import { STREAM_BUFFER_BYTES } from '../../core/stream-buffer.js';
 import { hashFilePrefix, hashTap } from '../../core/transfer/hash-tap.js';
-import { type StreamingHash, streamingHash } from '../../core/transfer/hash-thread.js';
+import { type StreamingHash, streamingHash, withStreamingHash } from '../../core/transfer/hash-thread.js';
 import { type DownloadTarget, openDownloadSink } from '../../core/transfer/index.js';
 import { seg } from './api.js';
 import type { GoogleDriveContext } from './context.js';
@@ -186,7 +185,7 @@ async function receive(
   end: boolean,
   ranges: boolean,
 ): Promise<HttpDownloadResult> {
-  const tap = md5 ? hashTap(md5) : new PassThrough({ highWaterMark: STREAM_BUFFER_BYTES });
+  const tap = hashTap(md5);
   // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
   const chain = (pipeline as (...streams: any[]) => Promise<void>)(tap, ...transforms, destination, { end });
   chain.catch(() => {});
@@ -267,12 +266,7 @@ async function encryptedDownload(
   expectedMd5: string | undefined,
   settings: EncryptionSettings,
 ): Promise<Omit<DownloadResult, 'mimeType'>> {
-  const md5 = streamingHash('md5');
-  try {
-    return await receiveEncrypted(call, request, expectedMd5, settings, md5);
-  } finally {
-    md5.release();
-  }
+  return withStreamingHash('md5', {}, (md5) => receiveEncrypted(call, request, expectedMd5, settings, md5));
 }
 
 async function receiveEncrypted(
