@@ -325,46 +325,36 @@ export async function withStreamingHash<T>(
   }
 }
 
-/** The part digests of a hash as they come, and who waits for which. */
+/** The part digests of a hash as they come, each handed out once (to whoever asked, or asks later). */
 class PartDigests {
   private readonly known = new Map<number, string>();
-  private readonly waiting = new Map<
-    number,
-    Array<{ resolve: (d: string) => void; reject: (e: Error) => void }>
-  >();
+  private readonly waiting = new Map<number, { resolve: (d: string) => void; reject: (e: Error) => void }>();
   private closed: Error | undefined;
 
   add(index: number, digest: string): void {
-    this.known.set(index, digest);
-    for (const w of this.waiting.get(index) ?? []) w.resolve(digest);
+    const waiter = this.waiting.get(index);
+    if (!waiter) {
+      this.known.set(index, digest);
+      return;
+    }
     this.waiting.delete(index);
+    waiter.resolve(digest);
   }
 
   get(index: number): Promise<string> {
     const digest = this.known.get(index);
     if (digest !== undefined) {
-      // Handed out once: the map does not grow with the number of parts.
       this.known.delete(index);
       return Promise.resolve(digest);
     }
     if (this.closed) return Promise.reject(this.closed);
-    return new Promise((resolve, reject) => {
-      const list = this.waiting.get(index) ?? [];
-      list.push({
-        resolve: (d) => {
-          this.known.delete(index);
-          resolve(d);
-        },
-        reject,
-      });
-      this.waiting.set(index, list);
-    });
+    return new Promise((resolve, reject) => this.waiting.set(index, { resolve, reject }));
   }
 
   /** No more parts: whoever still waits hears `why`. */
   close(why: Error): void {
     this.closed = why;
-    for (const list of this.waiting.values()) for (const w of list) w.reject(why);
+    for (const waiter of this.waiting.values()) waiter.reject(why);
     this.waiting.clear();
   }
 }
