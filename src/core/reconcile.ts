@@ -97,11 +97,13 @@ export async function sendReconciled<T>(
 
 /**
  * Whether an upload session that failed with `e` is worth keeping for a resume: the caller stopped it
- * (interrupt, fragmentComplete), the connection broke or stalled, or the service was busy. Any other
- * failure (a refusal, a changed source) leaves a session no one will resume: abort it where the service
- * allows (Box DELETE, B2 b2_cancel_large_file), rather than leave it behind.
+ * (interrupt, fragmentComplete, or the call's `signal`, whose reason surfaces as is from inside a call),
+ * the connection broke or stalled, or the service was busy. Any other failure (a refusal, a changed source)
+ * leaves a session no one will resume: abort it where the service allows (Box DELETE, B2
+ * b2_cancel_large_file), rather than leave it behind.
  */
-export function keepsSessionForResume(e: unknown): boolean {
+export function keepsSessionForResume(e: unknown, signal?: AbortSignal): boolean {
+  if (signal?.aborted) return true;
   if (!(e instanceof CloudStorageError)) return false;
   if (e.code === ErrorCode.Interrupted || e.code === ErrorCode.UploadAborted) return true;
   return e.httpStatus === 429 || isOutcomeUnknown(e);

@@ -63,6 +63,9 @@ worker.worker.on('active', (job) => {
   if (!values.quiet)
     process.stdout.write(`${JSON.stringify({ id: job.id, name: job.name, state: 'active' })}\n`);
 });
+worker.worker.on('lockRenewalFailed', (ids) => {
+  if (!values.quiet) process.stdout.write(`${JSON.stringify({ ids, state: 'lockLost' })}\n`);
+});
 process.stdout.write('READY\n');
 
 let stopping = false;

@@ -118,6 +118,13 @@ export async function runWorker(options: WorkerOptions): Promise<QueueWorker> {
     }
     options.onJob?.({ id: job.id ?? '', name: job.name, state: 'failed', willRetry, error: error.message });
   });
+  // A job whose lock could not be renewed (this process was starved, or Redis was slow) may already be
+  // another worker's: stop it here rather than run it twice at once.
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const id of jobIds) {
+      worker.cancelJob(id, `job ${id} lost its lock: another worker may run it`);
+    }
+  });
   // Errors of the connection are retried by BullMQ; without a listener Node would throw them.
   worker.on('error', () => undefined);
   await worker.waitUntilReady();

@@ -70,4 +70,13 @@ describe('sendReconciled (reconcile before repeat)', () => {
     assert.equal(keepsSessionForResume(status(400)), false);
     assert.equal(keepsSessionForResume(new CloudStorageError(ErrorCode.CannotResume, 'changed')), false);
   });
+
+  it("keeps a session whose call the caller's signal stopped, whatever error surfaced first", () => {
+    const stop = new AbortController();
+    stop.abort();
+    // Inside a call an abort surfaces as the signal's reason (a DOMException here), not yet error 301.
+    assert.equal(keepsSessionForResume(stop.signal.reason, stop.signal), true);
+    assert.equal(keepsSessionForResume(status(400), stop.signal), true);
+    assert.equal(keepsSessionForResume(stop.signal.reason, new AbortController().signal), false);
+  });
 });

@@ -86,8 +86,8 @@ export function randomnessOf(plan: Plan, nonce: string): Promise<EncryptionRando
 }
 
 /** Whether a failed large upload is kept for a resume (core keepsSessionForResume, or B2's own busy codes). */
-function keepForResume(e: unknown): boolean {
-  if (keepsSessionForResume(e)) return true;
+function keepForResume(e: unknown, signal: AbortSignal): boolean {
+  if (keepsSessionForResume(e, signal)) return true;
   const keep: number[] = [B2ErrorCode.TemporaryError, B2ErrorCode.AuthTokenExpired];
   return e instanceof CloudStorageError && keep.includes(Number(e.code));
 }
@@ -379,7 +379,7 @@ export async function largeUpload(
     state.startByte = 0;
     return finished.fileId ?? fileId;
   } catch (e) {
-    if (!keepForResume(e)) {
+    if (!keepForResume(e, signal)) {
       await ctx.api
         .call('b2_cancel_large_file', { fileId }, { signal: AbortSignal.timeout(30_000) })
         .catch(() => undefined);

@@ -534,7 +534,7 @@ async function resumableUpload(job: UploadJob, size: number): Promise<WireItem> 
  * deleted on Box, best effort, and forgotten; one kept for a resume stays in resumeUrl.
  */
 async function abandon(job: UploadJob, resumeUrl: string, e: unknown): Promise<void> {
-  if (keepsSessionForResume(e)) return;
+  if (keepsSessionForResume(e, job.signal)) return;
   await job.ctx.api
     .request({ method: 'DELETE', path: resumeUrl, signal: AbortSignal.timeout(30_000) })
     .then((r) => r.bytes())
