@@ -111,9 +111,9 @@ async function main(): Promise<void> {
   const bytes = Math.round(sizeMiB * 1024 * 1024);
   const dir = await mkdtemp(join(process.env.BENCH_DIR ?? tmpdir(), 'cs-bench-crypto-'));
   const self = fileURLToPath(import.meta.url);
+  // The worker runs as this file does: plain Node on dist-bench/ (the built library), tsx on the sources.
   const libArgs = (format: string, direction: string, input: string, output: string) => [
-    '--import',
-    'tsx',
+    ...process.execArgv,
     self,
     'worker',
     format,
