@@ -12,6 +12,8 @@ export interface DownloadOptions {
   maxResumes?: number;
   /** End the sink (and wait until it has flushed) when the download is complete. Default true. */
   end?: boolean;
+  /** Called with the first response's headers before any of its body reaches the sink. */
+  onResponse?: (headers: Record<string, string>) => void;
 }
 
 export interface DownloadResult {
@@ -86,6 +88,12 @@ export async function downloadTo(
         first = response;
         const tag = response.headers.etag;
         if (tag && !tag.startsWith('W/')) etag = tag;
+        try {
+          options.onResponse?.(response.headers);
+        } catch (err) {
+          response.body.destroy();
+          throw err;
+        }
       }
       try {
         await pour(

@@ -23,14 +23,22 @@ const COALESCE_BYTES = 1024 * 1024;
 /**
  * A pass-through that feeds every byte to a hash on the way to a download's destination, chunk by chunk as
  * they come (a file sink writes the queued chunks with one `writev`, so joining them here would only copy
- * every byte once more). Without a hasher (nothing to check), a plain pass-through.
+ * every byte once more). Without a hasher (nothing to check), a plain pass-through. A function is asked
+ * for the hasher when the first bytes arrive (a download that learns from its answer's headers whether
+ * there is anything to check); if it gives none, the bytes pass unhashed.
  */
-export function hashTap(hasher: ByteHasher | undefined): Transform {
+export function hashTap(hasher: ByteHasher | (() => ByteHasher | undefined) | undefined): Transform {
   if (!hasher) return new PassThrough({ highWaterMark: 4 * COALESCE_BYTES });
+  let chosen: ByteHasher | undefined | null = typeof hasher === 'function' ? null : hasher;
   return new Transform({
     highWaterMark: 4 * COALESCE_BYTES,
     transform(chunk: Buffer, _enc, done) {
-      const wait = feed(hasher, chunk);
+      if (chosen === null) chosen = (hasher as () => ByteHasher | undefined)();
+      if (!chosen) {
+        done(null, chunk);
+        return;
+      }
+      const wait = feed(chosen, chunk);
       if (wait) wait.then(() => done(null, chunk), done);
       else done(null, chunk);
     },

@@ -219,18 +219,27 @@ function sha1Mismatch(ctx: B2Context, name: string, expected: string, computed: 
 async function receive(
   call: Call,
   offset: number,
-  hash: StreamingHash | undefined,
+  hash: StreamingHash | undefined | ((headers: Record<string, string>) => StreamingHash | undefined),
   transforms: Transform[],
   destination: Writable,
   end: boolean,
 ): Promise<HttpDownloadResult> {
-  const tap = hashTap(hash);
+  // A function chooses the hash from the answer's headers, before its first byte.
+  let chosen = typeof hash === 'function' ? undefined : hash;
+  const onResponse =
+    typeof hash === 'function'
+      ? (headers: Record<string, string>) => {
+          chosen = hash(headers);
+        }
+      : undefined;
+  const tap = hashTap(onResponse ? () => chosen : chosen);
   // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
   const chain = (pipeline as (...streams: any[]) => Promise<void>)(tap, ...transforms, destination, { end });
   chain.catch(() => {});
   try {
     const result = await call.ctx.http.download({ ...call.request, progress: { direction: 1 } }, tap, {
       offset,
+      ...(onResponse ? { onResponse } : {}),
     });
     await chain;
     return result;
@@ -246,14 +255,23 @@ async function plainDownload(call: Call): Promise<B2DownloadResult> {
   const { ctx, destination, startByte } = call;
   const inPlace = destination.kind === 'file' && (startByte > 0 || !(await exists(destination.path)));
   const sink = await openDownloadSink(targetOf(call), destination.kind === 'file' ? startByte : 0);
-  // The SHA-1 covers the whole file only when every byte passes through here (or is on disk already).
-  const checkable = startByte === 0 || destination.kind === 'file';
-  const hash = checkable ? streamingHash('sha1') : undefined;
+  // The SHA-1 covers the whole file only when every byte passes through here (or is on disk already). A
+  // resumed file's bytes on disk are hashed before the request; a download from the start hashes only
+  // when the answer names a SHA-1 to check (a large file's is "none").
+  const resumedFile = startByte > 0 && destination.kind === 'file';
+  let hash = resumedFile ? streamingHash('sha1') : undefined;
   try {
-    if (hash && startByte > 0 && destination.kind === 'file') {
-      await hashFilePrefix(destination.path, startByte, hash);
-    }
-    const result = await receive(call, startByte, hash, [], sink.writable, false);
+    if (hash && destination.kind === 'file') await hashFilePrefix(destination.path, startByte, hash);
+    const result = await receive(
+      call,
+      startByte,
+      startByte === 0
+        ? (headers) => (hash = expectedSha1(headers) ? streamingHash('sha1') : undefined)
+        : hash,
+      [],
+      sink.writable,
+      false,
+    );
     const file = fileFromHeaders(result.headers);
     const expected = expectedSha1(result.headers);
     if (hash && expected) {

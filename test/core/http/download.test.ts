@@ -119,6 +119,26 @@ describe('download()', () => {
     assert.equal(sha256(Buffer.concat(chunks)), sha256(data.subarray(offset)));
   });
 
+  it("tells onResponse the first answer's headers before any of its body reaches the sink", async () => {
+    const { client } = makeClient();
+    const { Writable } = await import('node:stream');
+    const order: string[] = [];
+    let bytes = 0;
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        if (bytes === 0) order.push('first byte');
+        bytes += (chunk as Buffer).length;
+        cb();
+      },
+    });
+    const result = await client.download({ method: 'GET', url: `${server.url}/plain` }, sink, {
+      onResponse: (headers) => order.push(`headers ${headers['content-length']}`),
+    });
+    assert.equal(bytes, data.length);
+    assert.deepEqual(order, [`headers ${data.length}`, 'first byte']);
+    assert.equal(result.headers['content-length'], String(data.length));
+  });
+
   it('fails clearly, without corrupting data, when the server ignores Range', async () => {
     const { client } = makeClient();
     const target = join(dir, 'norange.bin');

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import { CloudStorageError, ErrorCode } from '../../../src/core/errors.js';
+import { hashTap } from '../../../src/core/transfer/hash-tap.js';
 import {
   DROPBOX_HASH_BLOCK,
   DropboxContentHasher,
@@ -74,6 +75,45 @@ describe('Dropbox content hash', () => {
       });
       assert.equal(streamed.digests.dropbox, expected, `size ${size}`);
     }
+  });
+});
+
+describe('hashTap', () => {
+  const through = async (tap: import('node:stream').Transform, data: Buffer[]) => {
+    const out: Buffer[] = [];
+    await pipeline(Readable.from(data), tap, async (source: AsyncIterable<Buffer>) => {
+      for await (const c of source) out.push(c);
+    });
+    return Buffer.concat(out);
+  };
+  const data = [randomBytes(70_000), randomBytes(3), randomBytes(200_000)];
+
+  it('asks a chooser for its hasher once, at the first bytes, and hashes every byte with it', async () => {
+    const hash = createHash('sha1');
+    let asked = 0;
+    const out = await through(
+      hashTap(() => {
+        asked++;
+        return hash;
+      }),
+      data,
+    );
+    assert.equal(asked, 1);
+    assert.ok(out.equals(Buffer.concat(data)));
+    assert.equal(hash.digest('hex'), createHash('sha1').update(Buffer.concat(data)).digest('hex'));
+  });
+
+  it('passes the bytes unhashed when the chooser gives no hasher', async () => {
+    let asked = 0;
+    const out = await through(
+      hashTap(() => {
+        asked++;
+        return undefined;
+      }),
+      data,
+    );
+    assert.equal(asked, 1);
+    assert.ok(out.equals(Buffer.concat(data)));
   });
 });
 
