@@ -224,22 +224,19 @@ async function receive(
   destination: Writable,
   end: boolean,
 ): Promise<HttpDownloadResult> {
-  // A function chooses the hash from the answer's headers, before its first byte.
+  // A function chooses the hash from the answer's headers, which come before its first byte.
   let chosen = typeof hash === 'function' ? undefined : hash;
-  const onResponse =
-    typeof hash === 'function'
-      ? (headers: Record<string, string>) => {
-          chosen = hash(headers);
-        }
-      : undefined;
-  const tap = hashTap(onResponse ? () => chosen : chosen);
+  const onResponse = (headers: Record<string, string>) => {
+    if (typeof hash === 'function') chosen = hash(headers);
+  };
+  const tap = hashTap(() => chosen);
   // biome-ignore lint/suspicious/noExplicitAny: pipeline's typings cannot express a variable-length chain
   const chain = (pipeline as (...streams: any[]) => Promise<void>)(tap, ...transforms, destination, { end });
   chain.catch(() => {});
   try {
     const result = await call.ctx.http.download({ ...call.request, progress: { direction: 1 } }, tap, {
       offset,
-      ...(onResponse ? { onResponse } : {}),
+      onResponse,
     });
     await chain;
     return result;

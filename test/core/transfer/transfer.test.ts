@@ -87,32 +87,31 @@ describe('hashTap', () => {
     return Buffer.concat(out);
   };
   const data = [randomBytes(70_000), randomBytes(3), randomBytes(200_000)];
+  /** A chooser that gives `hasher` and counts how often it was asked. */
+  const chooser = <T>(hasher: T) => {
+    const c = {
+      asked: 0,
+      choose: () => {
+        c.asked++;
+        return hasher;
+      },
+    };
+    return c;
+  };
 
   it('asks a chooser for its hasher once, at the first bytes, and hashes every byte with it', async () => {
     const hash = createHash('sha1');
-    let asked = 0;
-    const out = await through(
-      hashTap(() => {
-        asked++;
-        return hash;
-      }),
-      data,
-    );
-    assert.equal(asked, 1);
+    const c = chooser(hash);
+    const out = await through(hashTap(c.choose), data);
+    assert.equal(c.asked, 1);
     assert.ok(out.equals(Buffer.concat(data)));
     assert.equal(hash.digest('hex'), createHash('sha1').update(Buffer.concat(data)).digest('hex'));
   });
 
   it('passes the bytes unhashed when the chooser gives no hasher', async () => {
-    let asked = 0;
-    const out = await through(
-      hashTap(() => {
-        asked++;
-        return undefined;
-      }),
-      data,
-    );
-    assert.equal(asked, 1);
+    const c = chooser(undefined);
+    const out = await through(hashTap(c.choose), data);
+    assert.equal(c.asked, 1);
     assert.ok(out.equals(Buffer.concat(data)));
   });
 });
