@@ -7,6 +7,7 @@ import { parseBool } from '../config.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../errors.js';
 import type { CoreEvents, TypedEmitter } from '../events.js';
 import { Redactor } from '../redact.js';
+import { chunksOf } from '../stream-buffer.js';
 import { type PreparedBody, prepareBody } from './body.js';
 import { extraCAsFromSettings, socketFromSettings, tlsFromSettings } from './connection-settings.js';
 import { Deadline } from './deadline.js';
@@ -651,7 +652,9 @@ export class HttpClient {
     this.events.emit('startTransfer', { direction: 0 });
     const throttle = throttledUpload(this.settings.get('MaxTransferRate'), op.signal);
     let sent = 0;
-    for await (const piece of source) {
+    // A stream's chunks are taken as they come: Node's iterator would join the ones it holds (a copy).
+    const pieces = source instanceof Readable ? chunksOf<Uint8Array | string>(source) : source;
+    for await (const piece of pieces) {
       const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
       if (chunk.length === 0) continue;
       sent += chunk.length;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { chunksOf } from '../../core/stream-buffer.js';
 
 /**
  * The multipart/form-data body of a Box simple upload: the `attributes` part (JSON) first, as Box
@@ -36,7 +37,7 @@ export function multipartUpload(
       return Readable.from(
         (async function* () {
           yield head;
-          for await (const chunk of body) yield chunk as Buffer;
+          yield* chunksOf(body);
           yield tail;
         })(),
         { objectMode: false },

@@ -173,8 +173,10 @@ async function simpleUpload(job: UploadJob, size: number | undefined): Promise<W
       }
     }
     const name = target.kind === 'new' ? target.name : (target.name ?? 'file');
-    const attempts = hashEachAttempt(content, () => hexHasher('sha1'));
-    const body = multipartUpload(attributesOf(job), name, attempts.open, length);
+    // With the SHA-1 in Content-MD5, Box keeps an upload only if the bytes it got hash to it, so the hash of
+    // the first pass is that of what was sent; without it, each attempt hashes what it sends.
+    const attempts = sha1 === undefined ? hashEachAttempt(content, () => hexHasher('sha1')) : undefined;
+    const body = multipartUpload(attributesOf(job), name, attempts?.open ?? content, length);
     const path = target.kind === 'new' ? '/files/content' : `/files/${target.fileId}/content`;
     const repeatable = source.repeatable || spoolDir !== undefined;
     // Not safe to repeat blindly: after an unknown outcome, the file Box holds under this name says
@@ -201,7 +203,7 @@ async function simpleUpload(job: UploadJob, size: number | undefined): Promise<W
                   : formatId('folder', target.folderId),
             }),
           ),
-        reconcile: () => storedUpload(ctx, target, attempts.sent(), signal),
+        reconcile: () => storedUpload(ctx, target, sha1 ?? attempts?.sent(), signal),
       },
       signal,
     );
