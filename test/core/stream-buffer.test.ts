@@ -13,7 +13,8 @@ describe('chunksOf', () => {
     const got: Buffer[] = [];
     for await (const chunk of chunksOf(stream)) got.push(chunk);
     assert.equal(got.length, sent.length);
-    got.forEach((chunk, i) => assert.equal(chunk, sent[i], `chunk ${i} is the very buffer pushed`));
+    for (const [i, chunk] of got.entries())
+      assert.equal(chunk, sent[i], `chunk ${i} is the very buffer pushed`);
   });
 
   it('pauses the stream while the chunks it holds wait for the consumer', async () => {
@@ -44,13 +45,18 @@ describe('chunksOf', () => {
 
     const closed = new PassThrough();
     setImmediate(() => closed.destroy());
-    await assert.rejects(async () => {
-      for await (const _ of chunksOf(closed));
-    }, (e: NodeJS.ErrnoException) => e.code === 'ERR_STREAM_PREMATURE_CLOSE');
+    await assert.rejects(
+      async () => {
+        for await (const _ of chunksOf(closed));
+      },
+      (e: NodeJS.ErrnoException) => e.code === 'ERR_STREAM_PREMATURE_CLOSE',
+    );
   });
 
   it('destroys the stream when the loop is left early, and leaves a finished stream alone', async () => {
-    const stream = Readable.from([Buffer.from('a'), Buffer.from('b'), Buffer.from('c')], { objectMode: false });
+    const stream = Readable.from([Buffer.from('a'), Buffer.from('b'), Buffer.from('c')], {
+      objectMode: false,
+    });
     for await (const _ of chunksOf(stream)) break;
     assert.equal(stream.destroyed, true);
 
