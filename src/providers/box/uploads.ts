@@ -181,7 +181,7 @@ async function simpleUpload(job: UploadJob, size: number | undefined): Promise<W
     const repeatable = source.repeatable || spoolDir !== undefined;
     // Not safe to repeat blindly: after an unknown outcome, the file Box holds under this name says
     // whether this upload made it (core sendReconciled).
-    return await sendReconciled(
+    const item = await sendReconciled(
       ctx.http,
       {
         repeatable,
@@ -207,9 +207,24 @@ async function simpleUpload(job: UploadJob, size: number | undefined): Promise<W
       },
       signal,
     );
+    checkStoredSha1(item, sha1 ?? attempts?.sent());
+    return item;
   } finally {
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The end-to-end check of a simple upload, as the Dropbox and Google Drive uploads make theirs: the SHA-1
+ * Box reports for the file it stored must be the one of the bytes sent (hashed on the way), else the bytes
+ * changed between this process and Box's storage, and the upload is error 612.
+ */
+function checkStoredSha1(item: WireItem, sent: string | undefined): void {
+  if (!item.sha1 || !sent || item.sha1.toLowerCase() === sent) return;
+  throw new CloudStorageError(
+    ErrorCode.StreamError,
+    `Box stored ${item.name ?? `file ${item.id}`} with SHA-1 ${item.sha1}, but the data sent hashes to ${sent}: the stored file is not what was sent. Upload it again.`,
+  );
 }
 
 /**

@@ -11,6 +11,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../../../src/core/errors.js';
 import { type Box, BoxErrorCode } from '../../../src/providers/box/index.js';
+import { startTamperProxy } from '../../helpers/tamper-proxy.js';
 import { type BoxEnv, rejectsWithCode, sha1, startBoxEnv } from './helpers.js';
 
 describe('Box class: simple transfers', () => {
@@ -23,6 +24,26 @@ describe('Box class: simple transfers', () => {
     box = env.box();
   });
   after(() => env.close());
+
+  it('bytes corrupted on the way: Box stores other bytes than sent, error 612', async () => {
+    const proxy = await startTamperProxy(env.emulator.urls.upload);
+    try {
+      const t = env.box({ uploadUrl: `${proxy.url}/api/2.0` });
+      // Past the multipart head: a byte of the file itself.
+      proxy.arm({ path: /^\/api\/2\.0\/files\/content/, body: 'request', at: 900 });
+      const err = await rejectsWithCode(t.uploadFile('corrupt.bin', '', { data: randomBytes(5000) }), 612);
+      assert.equal(proxy.corrupted, 1);
+      assert.match(
+        err.message,
+        /corrupt\.bin with SHA-1 [0-9a-f]{40}, but the data sent hashes to [0-9a-f]{40}: the stored file is not what was sent/,
+      );
+      // The same path untouched passes the check.
+      const id = await t.uploadFile('intact.bin', '', { data: content });
+      assert.equal((await t.getResourceInfo(id)).hash, sha1(content));
+    } finally {
+      await proxy.close();
+    }
+  });
 
   it('uploads from localFile, bytes and streams; HashSimpleUploads sends the SHA-1', async () => {
     const path = join(env.dir, 'source.bin');
