@@ -8,6 +8,7 @@
  *
  *   npm run bench                          # every benchmark, 64 MiB files
  *   npm run bench -- box dropbox           # some of them
+ *   npm run bench -- platform              # curl, plain node:http, plain undici and the class, same endpoints
  *   BENCH_SIZE_MB=4096 npm run bench -- b2 # sizes and rounds by environment variable, as each file says
  *
  * Defaults here (each overridable): BENCH_SIZE_MB=64, BENCH_ROUNDS=1, BENCH_PART_MB=16 (B2 parts),
@@ -75,6 +76,19 @@ const BENCHMARKS: Benchmark[] = [
       transfer('B2 simple upload', 'class simple upload', 'curl simple upload'),
       transfer('B2 large file (parallel parts)', 'class large upload', 'curl large upload'),
       transfer('B2 download', 'class download', 'curl download'),
+    ],
+  },
+  {
+    // What Node itself reaches on the same endpoints: the ceiling under the class's ratios (bench/platform.ts).
+    name: 'platform',
+    script: 'platform.js',
+    pairs: [
+      transfer('Node http download, no library', 'Node http download', 'curl download'),
+      transfer('undici download, no library', 'undici download', 'curl download'),
+      transfer('Box class download / undici', 'class download', 'undici download'),
+      transfer('Node http upload, no library', 'Node http upload', 'curl upload'),
+      transfer('undici upload, no library', 'undici upload', 'curl upload'),
+      transfer('Box class upload / undici', 'class upload', 'undici upload'),
     ],
   },
   {
@@ -165,10 +179,20 @@ async function loadCost(): Promise<string[]> {
       bytes: 0,
     },
   );
+  // The service's own entry point (`cloudstorage/box`), which loads no other service.
+  const boxOnly = join(here, '..', 'dist', 'providers', 'box', 'index.js');
+  const one = await measureProcess(
+    'import cloudstorage/box + new Box()',
+    process.execPath,
+    ['--input-type=module', '-e', `const { Box } = await import(${JSON.stringify(boxOnly)}); new Box();`],
+    { bytes: 0 },
+  );
   const cpu = (m: Measurement) => `${m.cpuSeconds?.toFixed(2) ?? '-'} s CPU`;
+  const above = (m: Measurement) => `${(m.peakRssMiB - bare.peakRssMiB).toFixed(0)} MiB above bare node`;
   return [
     `bare node: ${bare.peakRssMiB.toFixed(0)} MiB peak RSS, ${cpu(bare)}`,
-    `import the package from dist/ and create a Box: ${loaded.peakRssMiB.toFixed(0)} MiB peak RSS, ${cpu(loaded)} (${(loaded.peakRssMiB - bare.peakRssMiB).toFixed(0)} MiB above bare node)`,
+    `import the package from dist/ and create a Box: ${loaded.peakRssMiB.toFixed(0)} MiB peak RSS, ${cpu(loaded)} (${above(loaded)})`,
+    `import cloudstorage/box only and create a Box: ${one.peakRssMiB.toFixed(0)} MiB peak RSS, ${cpu(one)} (${above(one)})`,
   ];
 }
 

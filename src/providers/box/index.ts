@@ -1,6 +1,7 @@
 /**
  * The Box class and its public types.
  */
+export { CloudStorageError, ErrorCode, isCloudStorageError } from '../../core/errors.js';
 export type { CustomRequestOptions, CustomResponse, DownloadResult } from '../../core/provider.js';
 export { Box, type BoxOptions, type BoxProperties } from './box.js';
 export { BoxErrorCode } from './errors.js';

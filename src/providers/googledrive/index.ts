@@ -1,6 +1,7 @@
 /**
  * The GoogleDrive class and its public types.
  */
+export { CloudStorageError, ErrorCode, isCloudStorageError } from '../../core/errors.js';
 
 export { GoogleDriveApiError } from './errors.js';
 export {
