@@ -1,4 +1,4 @@
-import { finished, type Readable } from 'node:stream';
+import { finished, Readable } from 'node:stream';
 
 /**
  * How many bytes a stream on a transfer path holds before it pushes back (its highWaterMark). Node's
@@ -65,4 +65,24 @@ export async function* chunksOf<T = Buffer>(stream: Readable, ahead = 2): AsyncG
     stopWatching();
     if (!ended && !stream.destroyed) stream.destroy();
   }
+}
+
+/**
+ * A stream of `head`, then the chunks of `body` as they come (none joined), then `tail`: the body of a
+ * multipart request around a file's bytes. Destroying it destroys `body`.
+ */
+export function framedStream(head: Buffer, body: Readable, tail: Buffer): Readable {
+  const framed = Readable.from(
+    (async function* () {
+      yield head;
+      yield* chunksOf(body);
+      yield tail;
+    })(),
+    { objectMode: false, highWaterMark: STREAM_BUFFER_BYTES },
+  );
+  // Stopped before the body was read to its end (even before it began): the body is not needed any more.
+  framed.once('close', () => {
+    if (!body.readableEnded && !body.destroyed) body.destroy();
+  });
+  return framed;
 }

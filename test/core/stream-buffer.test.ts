@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { chunksOf } from '../../src/core/stream-buffer.js';
+import { chunksOf, framedStream } from '../../src/core/stream-buffer.js';
 
 describe('chunksOf', () => {
   it('hands on each chunk as it was pushed, never a join of several (no copy)', async () => {
@@ -80,5 +80,38 @@ describe('chunksOf', () => {
     let n = 0;
     for await (const _ of chunksOf(empty)) n++;
     assert.equal(n, 0);
+  });
+});
+
+describe('framedStream', () => {
+  it('is the head, the body chunk by chunk, then the tail', async () => {
+    const parts = [Buffer.from('one'), Buffer.from('two'), Buffer.from('three')];
+    const body = new PassThrough({ highWaterMark: 1 << 20 });
+    for (const p of parts) body.write(p);
+    body.end();
+    const got: Buffer[] = [];
+    // Read as the HTTP client reads a body (chunksOf): Node's iterator would join what the stream holds.
+    for await (const chunk of chunksOf(framedStream(Buffer.from('<'), body, Buffer.from('>'))))
+      got.push(chunk);
+    assert.equal(Buffer.concat(got).toString(), '<onetwothree>');
+    assert.equal(got.length, 5, 'the body chunks were not joined');
+  });
+
+  it('destroys the body when it is destroyed, even before the body was read', async () => {
+    const body = new PassThrough();
+    body.end('never read');
+    const framed = framedStream(Buffer.from('head'), body, Buffer.from('tail'));
+    framed.destroy();
+    await new Promise((r) => framed.once('close', r));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(body.destroyed, true);
+  });
+
+  it("passes the body's failure on", async () => {
+    const body = new PassThrough();
+    setImmediate(() => body.destroy(new Error('read failed')));
+    await assert.rejects(async () => {
+      for await (const _ of framedStream(Buffer.from('h'), body, Buffer.from('t')));
+    }, /read failed/);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { chunksOf } from '../../core/stream-buffer.js';
+import type { Readable } from 'node:stream';
+import { framedStream } from '../../core/stream-buffer.js';
 
 /**
  * The multipart/form-data body of a Box simple upload: the `attributes` part (JSON) first, as Box
@@ -32,16 +32,6 @@ export function multipartUpload(
   return {
     contentType: `multipart/form-data; boundary=${boundary}`,
     length: contentLength === undefined ? undefined : head.length + contentLength + tail.length,
-    open: () => {
-      const body = content();
-      return Readable.from(
-        (async function* () {
-          yield head;
-          yield* chunksOf(body);
-          yield tail;
-        })(),
-        { objectMode: false },
-      );
-    },
+    open: () => framedStream(head, content(), tail),
   };
 }

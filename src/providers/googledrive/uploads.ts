@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { CloudStorageError, ErrorCode } from '../../core/errors.js';
 import { sendReconciled } from '../../core/reconcile.js';
+import { framedStream } from '../../core/stream-buffer.js';
 import { hashEachAttempt, hexHasher } from '../../core/transfer/hash-tap.js';
 import { openUploadBytes, uploadInput } from '../../core/transfer/index.js';
 import { seg } from './api.js';
@@ -141,17 +142,7 @@ async function oneRequestUpload(ctx: GoogleDriveContext, p: Plan, signal: AbortS
     const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     length = p.size === undefined ? undefined : head.length + p.size + tail.length;
     contentType = `multipart/related; boundary=${boundary}`;
-    body = () => {
-      const bytes = media.open();
-      return Readable.from(
-        (async function* () {
-          yield head;
-          yield* bytes as AsyncIterable<Uint8Array>;
-          yield tail;
-        })(),
-        { objectMode: false, highWaterMark: 1024 * 1024 },
-      );
-    };
+    body = () => framedStream(head, media.open(), tail);
   } else {
     length = p.size;
     contentType = p.mediaType;
