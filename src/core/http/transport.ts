@@ -5,6 +5,7 @@ import tls from 'node:tls';
 import type { Dispatcher } from 'undici';
 import { CloudStorageError, ErrorCode } from '../errors.js';
 import type { CoreEvents, TypedEmitter } from '../events.js';
+import { recycleWrittenChunks } from '../recycled-chunks.js';
 import type { Redactor } from '../redact.js';
 import { type DigestSession, digestChallenge, parseChallenges } from './digest.js';
 import { HttpErrorCode } from './errors.js';
@@ -137,7 +138,10 @@ export class Transport {
       connect: (opts, callback) => {
         const target = targetOf(opts.hostname, opts.port, opts.protocol);
         this.connect(target, tunnelThrough).then(
-          (socket) => callback(null, socket as net.Socket),
+          (socket) => {
+            recycleWrittenChunks(socket);
+            callback(null, socket as net.Socket);
+          },
           (err: Error) => callback(err, null),
         );
       },
@@ -205,7 +209,10 @@ export class Transport {
         bodyTimeout: 0,
         connect: (_opts, callback) => {
           this.connect({ host: proxy.host, port: proxy.port, tls: proxy.mode === 1 }, undefined).then(
-            (socket) => callback(null, socket as net.Socket),
+            (socket) => {
+              recycleWrittenChunks(socket);
+              callback(null, socket as net.Socket);
+            },
             (err: Error) => callback(proxyUnreachable(err, proxy, this.hooks.redactor), null),
           );
         },

@@ -1,9 +1,9 @@
-import { createReadStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { createExclusive, discardPendingWrites, tempPathFor } from '../atomic-file.js';
 import { CloudStorageError, ErrorCode } from '../errors.js';
+import { fileRangeStream } from '../recycled-chunks.js';
 import { STREAM_BUFFER_BYTES } from '../stream-buffer.js';
 import { streamingHash } from './hash-thread.js';
 import type { UploadSource } from './source.js';
@@ -194,7 +194,7 @@ class PartWriter {
     return {
       length,
       sha1,
-      open: () => createReadStream(path, { highWaterMark: STREAM_BUFFER_BYTES }),
+      open: () => fileRangeStream(path, 0, length),
       release: () => {
         released ??= unlink(path).catch(() => undefined);
         return released;

@@ -1,7 +1,7 @@
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { CloudStorageError, ErrorCode } from '../errors.js';
+import { fileRangeStream } from '../recycled-chunks.js';
 
 /** What an upload can read from: a local path, bytes, a Node stream or a web stream. */
 export type UploadData = Uint8Array | Readable | ReadableStream<Uint8Array>;
@@ -42,7 +42,7 @@ export async function fileSource(path: string): Promise<UploadSource> {
     label: `file ${path}`,
     open(start = 0, end = size) {
       if (end <= start) return Readable.from([]);
-      return createReadStream(path, { start, end: end - 1, highWaterMark: 1024 * 1024 });
+      return fileRangeStream(path, start, end);
     },
   };
 }
