@@ -12,17 +12,18 @@ import { STREAM_BUFFER_BYTES } from './stream-buffer.js';
  * http upload, reused buffers"). A buffer can be filled again only when nothing will read the bytes it
  * holds, and only the socket knows when it has written them: a Writable's `write` callback runs once the
  * chunk has been handled in full. undici does not pass one, so the connections the transport makes are
- * marked with {@link recycleWrittenChunks}, which adds the callback for the chunks this module handed out.
+ * marked with {@link recycleWrittenChunks}, which adds the callback for the chunks this module handed out;
+ * a consumer that reads a chunk synchronously (a hash) says so with {@link releaseChunk}.
  *
  * The rule that keeps this safe: a buffer is refilled only after a socket's write callback ran, without an
- * error, for the very chunk (the same object) it was handed out as. A chunk that goes anywhere else (a
+ * error, for the very chunk (the same object) it was handed out as, or after its one consumer released it. A chunk that goes anywhere else (a
  * cipher, gzip, a re-chunker that slices it, an HTTP/2 stream, a user's stream, a hash that is never
  * sent) is never recycled; its buffer is garbage like any other, and the reader allocates a new one. So a
  * reader never waits for a buffer and never hands out a buffer something may still read.
  */
 
 /** Chunks handed out by {@link fileRangeStream}, and what returns each one's buffer to its reader. */
-const recycleOnWrite = new WeakMap<object, () => void>();
+const recycled = new WeakMap<object, () => void>();
 const marked = new WeakSet<Duplex>();
 
 /** At most this many idle buffers are kept by a reader (a few MiB, for its lifetime only). */
@@ -37,9 +38,9 @@ export function recycleWrittenChunks(socket: Duplex): void {
   marked.add(socket);
   const write = socket.write;
   socket.write = function (this: Duplex, chunk: unknown, ...rest: unknown[]): boolean {
-    const recycle = typeof chunk === 'object' && chunk !== null ? recycleOnWrite.get(chunk) : undefined;
+    const recycle = typeof chunk === 'object' && chunk !== null ? recycled.get(chunk) : undefined;
     if (!recycle) return (write as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
-    recycleOnWrite.delete(chunk as object);
+    recycled.delete(chunk as object);
     const callback = rest.find((a) => typeof a === 'function') as ((err?: Error | null) => void) | undefined;
     const encoding = typeof rest[0] === 'string' ? rest[0] : undefined;
     return (write as (...args: unknown[]) => boolean).call(this, chunk, encoding, (err?: Error | null) => {
@@ -48,6 +49,18 @@ export function recycleWrittenChunks(socket: Duplex): void {
       callback?.(err);
     });
   } as Duplex['write'];
+}
+
+/**
+ * For a consumer that has used `chunk` up (a hash that copied it in): its buffer may be refilled. Call it
+ * only when nothing holds the chunk any more; a chunk that did not come from {@link fileRangeStream} is
+ * left alone.
+ */
+export function releaseChunk(chunk: Uint8Array): void {
+  const recycle = recycled.get(chunk);
+  if (!recycle) return;
+  recycled.delete(chunk);
+  recycle();
 }
 
 /**
@@ -95,7 +108,7 @@ export function fileRangeStream(
           }
           position += bytesRead;
           const chunk = buffer.subarray(0, bytesRead);
-          recycleOnWrite.set(chunk, () => {
+          recycled.set(chunk, () => {
             if (!done && idle.length < KEEP) idle.push(buffer);
           });
           this.push(chunk);

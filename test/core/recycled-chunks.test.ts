@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
-import { fileRangeStream, recycleWrittenChunks } from '../../src/core/recycled-chunks.js';
+import { fileRangeStream, recycleWrittenChunks, releaseChunk } from '../../src/core/recycled-chunks.js';
 import { makeClient, makePki, type TestPki } from './http/helpers.js';
 
 const KiB = 1024;
@@ -97,6 +97,37 @@ describe('fileRangeStream', () => {
     for await (const chunk of stream) kept.push(chunk as Buffer);
     assert.ok(Buffer.concat(kept).equals(data), 'the chunks held to the end are intact');
     assert.equal(seen.buffers.size, seen.chunks, 'each chunk had a buffer of its own');
+  });
+
+  it('refills a buffer its one consumer released (a hash), and only that one', async () => {
+    const stream = fileRangeStream(path, 0, data.length, 8 * KiB);
+    const seen = watch(stream);
+    const hash = createHash('sha1');
+    const kept: Buffer[] = [];
+    let n = 0;
+    for await (const chunk of stream) {
+      hash.update(chunk as Buffer);
+      // Every other chunk is released; the ones kept must keep their bytes.
+      if (n++ % 2 === 0) releaseChunk(chunk as Buffer);
+      else kept.push(chunk as Buffer);
+    }
+    assert.equal(hash.digest('hex'), sha1(data));
+    assert.ok(
+      seen.buffers.size < seen.chunks * 0.75,
+      `${seen.buffers.size} buffers for ${seen.chunks} chunks`,
+    );
+    const expected: Buffer[] = [];
+    let at = 0;
+    for (let i = 0; at < data.length; i++) {
+      const piece = data.subarray(at, Math.min(data.length, at + 8 * KiB));
+      if (i % 2 === 1) expected.push(piece);
+      at += piece.length;
+    }
+    assert.ok(
+      Buffer.concat(kept).equals(Buffer.concat(expected)),
+      'the chunks not released kept their bytes',
+    );
+    releaseChunk(Buffer.alloc(10)); // not one of its chunks: nothing happens
   });
 
   for (const secure of [false, true]) {

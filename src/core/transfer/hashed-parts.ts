@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { createExclusive, discardPendingWrites, tempPathFor } from '../atomic-file.js';
 import { CloudStorageError, ErrorCode } from '../errors.js';
-import { fileRangeStream } from '../recycled-chunks.js';
+import { fileRangeStream, releaseChunk } from '../recycled-chunks.js';
 import { STREAM_BUFFER_BYTES } from '../stream-buffer.js';
 import { streamingHash } from './hash-thread.js';
 import type { UploadSource } from './source.js';
@@ -60,6 +60,7 @@ export async function* rangeParts(
     for await (const chunk of source.open(0) as AsyncIterable<Uint8Array>) {
       const wait = hash.update(chunk);
       if (wait) await wait;
+      releaseChunk(chunk);
       fill += chunk.length;
       while (fill >= partSize) {
         fill -= partSize;

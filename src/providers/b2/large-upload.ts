@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { EncryptionRandomness } from '../../core/crypto/index.js';
 import { CloudStorageError, ErrorCode, invalidArgument } from '../../core/errors.js';
 import { keepsSessionForResume, sendReconciled } from '../../core/reconcile.js';
+import { releaseChunk } from '../../core/recycled-chunks.js';
 import {
   type HashedPart,
   openUploadBytes,
@@ -141,7 +142,10 @@ async function finishedLargeFile(
 /** The SHA-1 of bytes [start, end) of a source. */
 async function sha1OfRange(source: UploadSource, start: number, end: number): Promise<string> {
   const hash = createHash('sha1');
-  for await (const chunk of source.open(start, end)) hash.update(chunk as Buffer);
+  for await (const chunk of source.open(start, end)) {
+    hash.update(chunk as Buffer);
+    releaseChunk(chunk as Buffer);
+  }
   return hash.digest('hex');
 }
 

@@ -15,6 +15,7 @@ import { sleep } from '../../core/http/retry.js';
 import { trimTrailingSlashes } from '../../core/http/url.js';
 import { encryptionInForce } from '../../core/provider.js';
 import { keepsSessionForResume, sendReconciled } from '../../core/reconcile.js';
+import { releaseChunk } from '../../core/recycled-chunks.js';
 import { hashEachAttempt, hexHasher } from '../../core/transfer/hash-tap.js';
 import {
   fileSource,
@@ -270,6 +271,7 @@ async function hashOf(stream: Readable, signal: AbortSignal): Promise<string> {
   for await (const chunk of stream) {
     signal.throwIfAborted();
     hash.update(chunk as Buffer);
+    releaseChunk(chunk as Buffer);
   }
   return hash.digest('hex');
 }
