@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import v8 from 'node:v8';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { allOptionSpecs, BACKENDS } from './backends.js';
 import * as configCommands from './commands/config.js';
@@ -327,8 +328,20 @@ export async function main(argv: string[], io: Partial<SessionIo> = {}): Promise
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main(process.argv.slice(2), { handleSignals: true }).then(
+/**
+ * The installed command (bin/cloudstorage.js) and `node dist/cli/main.js`: the process is the command's
+ * own, so it is tuned for transfers, then the command runs and the process exits with its code.
+ *
+ * The tuning: V8 keeps undici's HTTP parser (llhttp, WebAssembly) in its baseline compiler's code. By
+ * default it compiles the parser again with its optimising compiler once it is hot, on a background
+ * thread that holds 30-35 MiB and takes about 0.3 s of CPU in the middle of the first large transfer,
+ * for a parser that is not what a transfer waits for (docs/BENCHMARKS.md). The command loads no other
+ * WebAssembly, so the flag costs it nothing; a program that uses the library decides for its own process.
+ */
+export function runAsCommand(argv = process.argv.slice(2)): void {
+  // Before the first connection: undici compiles its parser when it opens one.
+  v8.setFlagsFromString('--liftoff-only');
+  main(argv, { handleSignals: true }).then(
     (code) => {
       process.exitCode = code;
       // Whatever a service client left open (a keep-alive socket) must not hold the exit up.
@@ -336,7 +349,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     },
     (e: unknown) => {
       console.error(e instanceof Error ? e.message : e);
-      process.exitCode = 1;
+      process.exit(1);
     },
   );
 }
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runAsCommand();
