@@ -111,6 +111,19 @@ async function main(): Promise<void> {
       const m = await measureProcess(label, 'curl', ['-sS', '--fail', ...args], { bytes, stdoutFile: out });
       return { row: m, body: await readFile(out, 'utf8') };
     };
+    /** curl -F: the multipart POST /files/content the class's simple upload makes. */
+    const curlUpload = (label: string, name: string) =>
+      curl(label, [
+        '-X',
+        'POST',
+        `${endpoints.upload}/api/2.0/files/content`,
+        '-H',
+        `Authorization: Bearer ${endpoints.token}`,
+        '--form-string',
+        `attributes={"name":"${name}","parent":{"id":"0"}}`,
+        '-F',
+        `file=@${source};type=application/octet-stream`,
+      ]);
 
     const idle = await measureProcess(
       'class process at rest',
@@ -124,19 +137,9 @@ async function main(): Promise<void> {
       `a process that loads the class and does nothing peaks at ${idle.peakRssMiB.toFixed(0)} MiB RSS`,
     );
 
-    // A first transfer warms the emulator (its JIT, its blob store), so that the first measured row, the
-    // class's, does not pay for it while curl's, taken later, does not.
-    await curl('warm-up', [
-      '-X',
-      'POST',
-      `${endpoints.upload}/api/2.0/files/content`,
-      '-H',
-      `Authorization: Bearer ${endpoints.token}`,
-      '--form-string',
-      'attributes={"name":"warm-up.bin","parent":{"id":"0"}}',
-      '-F',
-      `file=@${source};type=application/octet-stream`,
-    ]);
+    // A first transfer warms the emulator (its JIT, its blob store), so that the class's upload, the first
+    // measured row, does not pay for that while curl's, measured later, would not.
+    await curlUpload('warm-up', 'warm-up.bin');
     const simple = await viaClass('class upload, simple', 'upload', source, 'class-simple.bin');
     rows.push(simple.row);
     const sessions = await viaClass(
@@ -146,17 +149,7 @@ async function main(): Promise<void> {
       'class-sessions.bin',
     );
     rows.push(sessions.row);
-    const curlUp = await curl('curl upload', [
-      '-X',
-      'POST',
-      `${endpoints.upload}/api/2.0/files/content`,
-      '-H',
-      `Authorization: Bearer ${endpoints.token}`,
-      '--form-string',
-      'attributes={"name":"curl.bin","parent":{"id":"0"}}',
-      '-F',
-      `file=@${source};type=application/octet-stream`,
-    ]);
+    const curlUp = await curlUpload('curl upload', 'curl.bin');
     rows.push(curlUp.row);
     const curlFileId = (JSON.parse(curlUp.body) as { entries: Array<{ id: string }> }).entries[0]!.id;
 
